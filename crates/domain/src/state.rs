@@ -1,0 +1,656 @@
+//! Folding events into state. Each aggregate (a patrol, an inspection, a finding, a piece of
+//! reference data) is the fold of its own events in HLC order, so the same set of events gives
+//! the same state however they arrived. An event that breaks a rule (a finding verified before
+//! it was rectified) leaves the state as it was and is reported as rejected, never dropped.
+
+use crate::catalogue::{self, FindingKind};
+use crate::event::Event;
+use crate::hash::BlobHash;
+use crate::id::*;
+use crate::payload::*;
+use crate::people::{Unit, User};
+use crate::position::Position;
+use crate::reference::{ChecklistItem, ChecklistTemplate, Reach, Site};
+use crate::time::{Hlc, UnixMs};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Why an event was not applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct Rejection {
+    /// Stable, for programs: e.g. "finding_not_rectified".
+    pub code: String,
+    /// For people.
+    pub message: String,
+}
+
+fn reject<T>(code: &str, message: impl Into<String>) -> Result<T, Rejection> {
+    Err(Rejection {
+        code: code.to_owned(),
+        message: message.into(),
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhotoInfo {
+    pub event: EventId,
+    pub role: PhotoRole,
+    pub original: BlobHash,
+    pub upload: Option<BlobHash>,
+    pub thumbnail: Option<BlobHash>,
+    pub taken_at: Option<UnixMs>,
+    pub position: Option<Position>,
+    pub position_source: PositionSource,
+    pub caption: String,
+}
+
+impl PhotoInfo {
+    fn from_event(event: EventId, p: &PhotoAttached) -> Self {
+        Self {
+            event,
+            role: p.role,
+            original: p.original,
+            upload: p.upload,
+            thumbnail: p.thumbnail,
+            taken_at: p.taken_at,
+            position: p.position,
+            position_source: p.position_source,
+            caption: p.caption.clone(),
+        }
+    }
+}
+
+// ---- patrol --------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PatrolState {
+    pub id: PatrolId,
+    pub kind: PatrolKind,
+    pub unit: UnitId,
+    pub patroller: UserId,
+    pub reach: Option<ReachId>,
+    pub area: Option<String>,
+    pub started_at: UnixMs,
+    pub ended_at: Option<UnixMs>,
+    pub notes: String,
+    pub point_count: u64,
+    pub first_point_at: Option<UnixMs>,
+    pub last_point_at: Option<UnixMs>,
+    pub business_checks: Vec<BusinessChecked>,
+    pub publicity: Publicity,
+    pub seizures: Vec<GearSeized>,
+    pub letters: Vec<CommitmentLetterSigned>,
+    pub photos: Vec<PhotoInfo>,
+}
+
+impl PatrolState {
+    fn open(&self) -> Result<(), Rejection> {
+        if self.ended_at.is_some() {
+            return reject("patrol_ended", "巡查已结束，不能再添加内容");
+        }
+        Ok(())
+    }
+
+    fn fishing_ban(&self, what: &str) -> Result<(), Rejection> {
+        if self.kind != PatrolKind::FishingBan {
+            return reject("not_fishing_ban", format!("{what}只属于禁捕巡查"));
+        }
+        Ok(())
+    }
+}
+
+// ---- inspection ----------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnswerState {
+    pub answer: Answer,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignatureState {
+    pub signer_name: String,
+    pub signature: BlobHash,
+    pub signed_at: UnixMs,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefusalState {
+    pub reason: String,
+    pub witness_name: String,
+    pub witness_signature: BlobHash,
+    pub at: UnixMs,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnSiteRecordState {
+    pub document: DocumentId,
+    pub number: String,
+    pub content: String,
+    pub rectification_deadline: Option<UnixMs>,
+    pub issued_at: UnixMs,
+    pub signatures: BTreeMap<SignerRole, SignatureState>,
+    pub refusal: Option<RefusalState>,
+}
+
+impl OnSiteRecordState {
+    /// Signed by the inspector, and by the inspected party or a witness to their refusal.
+    pub fn is_complete(&self) -> bool {
+        self.signatures.contains_key(&SignerRole::Inspector)
+            && (self.signatures.contains_key(&SignerRole::InspectedParty) || self.refusal.is_some())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InspectionState {
+    pub id: InspectionId,
+    pub site: SiteId,
+    pub unit: UnitId,
+    pub inspector: UserId,
+    pub checklist: ChecklistId,
+    pub checklist_version: u32,
+    pub items: Vec<ChecklistItem>,
+    pub answers: BTreeMap<String, AnswerState>,
+    pub position: Option<Position>,
+    pub started_at: UnixMs,
+    pub record: Option<OnSiteRecordState>,
+    pub closed_at: Option<UnixMs>,
+    pub notes: String,
+    pub photos: Vec<PhotoInfo>,
+}
+
+impl InspectionState {
+    fn open(&self) -> Result<(), Rejection> {
+        if self.closed_at.is_some() {
+            return reject("inspection_closed", "检查已结束，不能再修改");
+        }
+        Ok(())
+    }
+
+    fn record_for(&mut self, document: DocumentId) -> Result<&mut OnSiteRecordState, Rejection> {
+        match &mut self.record {
+            Some(r) if r.document == document => Ok(r),
+            Some(_) => reject("unknown_document", "签名的文书不是本次检查的现场检查记录"),
+            None => reject("record_not_issued", "尚未出具现场检查记录，不能签名"),
+        }
+    }
+}
+
+// ---- finding -------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// 已上报
+    Reported,
+    /// 已交办
+    Assigned,
+    /// 已整改
+    Rectified,
+    /// 已验收
+    Verified,
+    /// 已退回（重新整改）
+    Reopened,
+}
+
+impl FindingStatus {
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            FindingStatus::Reported => "已上报",
+            FindingStatus::Assigned => "已交办",
+            FindingStatus::Rectified => "已整改",
+            FindingStatus::Verified => "已验收",
+            FindingStatus::Reopened => "已退回",
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FindingStatus::Reported => "reported",
+            FindingStatus::Assigned => "assigned",
+            FindingStatus::Rectified => "rectified",
+            FindingStatus::Verified => "verified",
+            FindingStatus::Reopened => "reopened",
+        }
+    }
+
+    /// Still waiting for rectification or for its check.
+    pub fn is_open(&self) -> bool {
+        !matches!(self, FindingStatus::Verified)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentState {
+    pub assignee: String,
+    pub follow_up_by: Option<UserId>,
+    pub deadline: UnixMs,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RectificationState {
+    pub note: String,
+    pub after_photos: Vec<BlobHash>,
+    pub position: Option<Position>,
+    pub rectified_at: UnixMs,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingState {
+    pub id: FindingId,
+    pub record: RecordRef,
+    pub kind: FindingKind,
+    pub category: String,
+    pub description: String,
+    pub severity: Severity,
+    pub location: Option<Position>,
+    pub reported_at: UnixMs,
+    pub reported_by: Option<UserId>,
+    pub status: FindingStatus,
+    pub assignment: Option<AssignmentState>,
+    pub rectification: Option<RectificationState>,
+    pub verified_at: Option<UnixMs>,
+    pub verification_note: Option<String>,
+    pub reopen_count: u32,
+    pub reopen_reason: Option<String>,
+    pub photos: Vec<PhotoInfo>,
+}
+
+// ---- the fold ------------------------------------------------------------------------------
+
+/// The state of one aggregate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "aggregate", content = "state", rename_all = "snake_case")]
+pub enum AggregateState {
+    Patrol(PatrolState),
+    Inspection(InspectionState),
+    Finding(FindingState),
+    Unit(Unit),
+    User(User),
+    Reach(Reach),
+    Site(Site),
+    Checklist(ChecklistTemplate),
+}
+
+/// Applies one event to its aggregate's state (`None` before the aggregate exists). Events
+/// must be applied in `Event::order_key` order. On `Err` the state stays as it was.
+pub fn apply(state: Option<&AggregateState>, event: &Event) -> Result<AggregateState, Rejection> {
+    use AggregateState as S;
+    let p = &event.payload;
+    match (state, p) {
+        // -- creation
+        (None, Payload::PatrolStarted(s)) => Ok(S::Patrol(PatrolState {
+            id: s.patrol,
+            kind: s.kind,
+            unit: s.unit,
+            patroller: s.patroller,
+            reach: s.reach,
+            area: s.area.clone(),
+            started_at: s.started_at,
+            ended_at: None,
+            notes: String::new(),
+            point_count: 0,
+            first_point_at: None,
+            last_point_at: None,
+            business_checks: Vec::new(),
+            publicity: Publicity::default(),
+            seizures: Vec::new(),
+            letters: Vec::new(),
+            photos: Vec::new(),
+        })),
+        (Some(_), Payload::PatrolStarted(_)) => reject("already_started", "这次巡查已经开始过"),
+        (None, Payload::InspectionStarted(s)) => Ok(S::Inspection(InspectionState {
+            id: s.inspection,
+            site: s.site,
+            unit: s.unit,
+            inspector: s.inspector,
+            checklist: s.checklist,
+            checklist_version: s.checklist_version,
+            items: s.items.clone(),
+            answers: BTreeMap::new(),
+            position: s.position,
+            started_at: s.started_at,
+            record: None,
+            closed_at: None,
+            notes: String::new(),
+            photos: Vec::new(),
+        })),
+        (Some(_), Payload::InspectionStarted(_)) => reject("already_started", "这次检查已经开始过"),
+        (None, Payload::FindingReported(s)) => Ok(S::Finding(FindingState {
+            id: s.finding,
+            record: s.record,
+            kind: s.kind,
+            category: s.category.clone(),
+            description: s.description.clone(),
+            severity: s.severity,
+            location: s.location,
+            reported_at: s.reported_at,
+            reported_by: event.author,
+            status: FindingStatus::Reported,
+            assignment: None,
+            rectification: None,
+            verified_at: None,
+            verification_note: None,
+            reopen_count: 0,
+            reopen_reason: None,
+            photos: Vec::new(),
+        })),
+        (Some(_), Payload::FindingReported(_)) => reject("already_reported", "这个问题已经上报过"),
+
+        // -- reference data: the latest definition replaces the earlier one
+        (_, Payload::UnitDefined(u)) => Ok(S::Unit(u.clone())),
+        (_, Payload::UserDefined(u)) => Ok(S::User(u.clone())),
+        (_, Payload::ReachDefined(r)) => Ok(S::Reach(r.clone())),
+        (_, Payload::SiteDefined(s)) => Ok(S::Site(s.clone())),
+        (Some(S::Checklist(old)), Payload::ChecklistPublished(t)) if t.version <= old.version => reject(
+            "stale_checklist",
+            format!("检查表版本 {} 不新于已有的版本 {}", t.version, old.version),
+        ),
+        (_, Payload::ChecklistPublished(t)) => Ok(S::Checklist(t.clone())),
+
+        (None, _) => reject("unknown_record", "所属的记录尚不存在（事件早于其记录的创建）"),
+        (Some(S::Patrol(st)), _) => apply_patrol(st.clone(), event).map(S::Patrol),
+        (Some(S::Inspection(st)), _) => apply_inspection(st.clone(), event).map(S::Inspection),
+        (Some(S::Finding(st)), _) => apply_finding(st.clone(), event).map(S::Finding),
+        (Some(_), _) => reject("wrong_aggregate", "事件与所属记录的类型不符"),
+    }
+}
+
+fn apply_patrol(mut st: PatrolState, event: &Event) -> Result<PatrolState, Rejection> {
+    match &event.payload {
+        Payload::TrackPointsAppended(a) => {
+            st.open()?;
+            st.point_count += a.points.len() as u64;
+            let (lo, hi) = a
+                .points
+                .iter()
+                .fold((None::<UnixMs>, None::<UnixMs>), |(lo, hi), p| {
+                    (
+                        Some(lo.map_or(p.t, |l| l.min(p.t))),
+                        Some(hi.map_or(p.t, |h| h.max(p.t))),
+                    )
+                });
+            st.first_point_at = match (st.first_point_at, lo) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            st.last_point_at = match (st.last_point_at, hi) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Payload::PatrolEnded(e) => {
+            if st.ended_at.is_some() {
+                return reject("patrol_ended", "这次巡查已经结束过");
+            }
+            if e.ended_at < st.started_at {
+                return reject("end_before_start", "结束时间早于开始时间");
+            }
+            st.ended_at = Some(e.ended_at);
+            st.notes = e.notes.clone();
+        }
+        Payload::BusinessChecked(c) => {
+            st.fishing_ban("经营场所检查")?;
+            st.open()?;
+            st.business_checks.push(c.clone());
+        }
+        Payload::PublicityTallied(t) => {
+            st.fishing_ban("宣传统计")?;
+            st.open()?;
+            st.publicity.banners += t.tally.banners;
+            st.publicity.signs += t.tally.signs;
+            st.publicity.notices += t.tally.notices;
+            st.publicity.leaflets += t.tally.leaflets;
+        }
+        Payload::GearSeized(g) => {
+            st.fishing_ban("收缴渔具")?;
+            st.open()?;
+            st.seizures.push(g.clone());
+        }
+        Payload::CommitmentLetterSigned(l) => {
+            st.fishing_ban("承诺书")?;
+            st.open()?;
+            if st.letters.iter().any(|x| x.letter == l.letter) {
+                return reject("already_signed", "这份承诺书已经签过");
+            }
+            st.letters.push(l.clone());
+        }
+        Payload::PhotoAttached(ph) => st.photos.push(PhotoInfo::from_event(event.id, ph)),
+        _ => return reject("wrong_aggregate", "事件不属于巡查"),
+    }
+    Ok(st)
+}
+
+fn apply_inspection(mut st: InspectionState, event: &Event) -> Result<InspectionState, Rejection> {
+    match &event.payload {
+        Payload::ChecklistAnswered(a) => {
+            st.open()?;
+            if st.record.is_some() {
+                return reject("record_issued", "现场检查记录已出具，检查项不能再修改");
+            }
+            if !st.items.iter().any(|i| i.code == a.item) {
+                return reject("unknown_item", format!("检查表中没有检查项 {}", a.item));
+            }
+            st.answers.insert(
+                a.item.clone(),
+                AnswerState {
+                    answer: a.answer,
+                    note: a.note.clone(),
+                },
+            );
+        }
+        Payload::OnSiteRecordIssued(r) => {
+            st.open()?;
+            if st.record.is_some() {
+                return reject("record_issued", "现场检查记录已经出具过");
+            }
+            if st.answers.len() < st.items.len() {
+                return reject(
+                    "checklist_incomplete",
+                    format!("还有 {} 个检查项未填写", st.items.len() - st.answers.len()),
+                );
+            }
+            st.record = Some(OnSiteRecordState {
+                document: r.document,
+                number: r.number.clone(),
+                content: r.content.clone(),
+                rectification_deadline: r.rectification_deadline,
+                issued_at: r.issued_at,
+                signatures: BTreeMap::new(),
+                refusal: None,
+            });
+        }
+        Payload::DocumentSigned(s) => {
+            st.open()?;
+            let record = st.record_for(s.document)?;
+            if record.signatures.contains_key(&s.role) {
+                return reject("already_signed", "该签名人已经签过名");
+            }
+            if s.role == SignerRole::InspectedParty && record.refusal.is_some() {
+                return reject("refused", "被检查方已拒签，不能再签名");
+            }
+            record.signatures.insert(
+                s.role,
+                SignatureState {
+                    signer_name: s.signer_name.clone(),
+                    signature: s.signature,
+                    signed_at: s.signed_at,
+                },
+            );
+        }
+        Payload::SignatureRefused(r) => {
+            st.open()?;
+            let record = st.record_for(r.document)?;
+            if record.signatures.contains_key(&SignerRole::InspectedParty) {
+                return reject("already_signed", "被检查方已经签名，不能记为拒签");
+            }
+            if record.refusal.is_some() {
+                return reject("refused", "拒签已经记录过");
+            }
+            record.refusal = Some(RefusalState {
+                reason: r.reason.clone(),
+                witness_name: r.witness_name.clone(),
+                witness_signature: r.witness_signature,
+                at: r.at,
+            });
+        }
+        Payload::InspectionClosed(c) => {
+            st.open()?;
+            match &st.record {
+                None => return reject("record_not_issued", "尚未出具现场检查记录，不能结束检查"),
+                Some(r) if !r.is_complete() => {
+                    return reject(
+                        "record_unsigned",
+                        "现场检查记录还缺检查人员或被检查方（或见证人）的签名",
+                    );
+                }
+                Some(_) => {}
+            }
+            st.closed_at = Some(c.closed_at);
+            st.notes = c.notes.clone();
+        }
+        Payload::PhotoAttached(ph) => st.photos.push(PhotoInfo::from_event(event.id, ph)),
+        _ => return reject("wrong_aggregate", "事件不属于安全检查"),
+    }
+    Ok(st)
+}
+
+fn apply_finding(mut st: FindingState, event: &Event) -> Result<FindingState, Rejection> {
+    use FindingStatus as F;
+    match &event.payload {
+        Payload::FindingAmended(a) => {
+            if st.status == F::Verified {
+                return reject("finding_verified", "问题已验收，不能再修改");
+            }
+            if let Some(code) = &a.category {
+                match catalogue::category(code) {
+                    Some(c) if c.kind == st.kind => st.category = code.clone(),
+                    _ => return reject("wrong_category", format!("类别 {code} 不适用于这条记录")),
+                }
+            }
+            if let Some(d) = &a.description {
+                st.description = d.clone();
+            }
+            if let Some(s) = a.severity {
+                st.severity = s;
+            }
+            if a.location.is_some() {
+                st.location = a.location;
+            }
+        }
+        Payload::PhotoAttached(ph) => {
+            if ph.role == PhotoRole::AfterRectification && st.status == F::Verified {
+                return reject("finding_verified", "问题已验收，不能再添加整改照片");
+            }
+            st.photos.push(PhotoInfo::from_event(event.id, ph));
+        }
+        Payload::RectificationAssigned(a) => {
+            if !matches!(st.status, F::Reported | F::Assigned | F::Reopened) {
+                return reject(
+                    "cannot_assign",
+                    format!("问题处于“{}”状态，不能交办整改", st.status.label_zh()),
+                );
+            }
+            st.status = F::Assigned;
+            st.assignment = Some(AssignmentState {
+                assignee: a.assignee.clone(),
+                follow_up_by: a.follow_up_by,
+                deadline: a.deadline,
+                note: a.note.clone(),
+            });
+        }
+        Payload::FindingRectified(r) => {
+            if !matches!(st.status, F::Assigned | F::Reopened) {
+                return reject(
+                    "not_assigned",
+                    format!("问题处于“{}”状态，交办后才能整改", st.status.label_zh()),
+                );
+            }
+            st.status = F::Rectified;
+            st.rectification = Some(RectificationState {
+                note: r.note.clone(),
+                after_photos: r.after_photos.clone(),
+                position: r.position,
+                rectified_at: r.rectified_at,
+            });
+        }
+        Payload::FindingVerified(v) => {
+            if st.status != F::Rectified {
+                return reject(
+                    "finding_not_rectified",
+                    format!("问题处于“{}”状态，整改完成后才能验收", st.status.label_zh()),
+                );
+            }
+            st.status = F::Verified;
+            st.verified_at = Some(v.verified_at);
+            st.verification_note = Some(v.note.clone());
+        }
+        Payload::FindingReopened(r) => {
+            if !matches!(st.status, F::Rectified | F::Verified) {
+                return reject(
+                    "cannot_reopen",
+                    format!(
+                        "问题处于“{}”状态，只有已整改或已验收的问题才能退回",
+                        st.status.label_zh()
+                    ),
+                );
+            }
+            st.status = F::Reopened;
+            st.reopen_count += 1;
+            st.reopen_reason = Some(r.reason.clone());
+        }
+        _ => return reject("wrong_aggregate", "事件不属于问题记录"),
+    }
+    Ok(st)
+}
+
+/// Everything a set of events says.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct World {
+    pub aggregates: BTreeMap<AggregateRef, AggregateState>,
+    /// Events that broke a rule, with the reason. They stay in the log.
+    pub rejected: BTreeMap<EventId, Rejection>,
+    /// The latest stamp applied to each aggregate.
+    pub last_applied: BTreeMap<AggregateRef, Hlc>,
+}
+
+impl World {
+    /// Folds a set of events. Duplicates (same id) count once; arrival order does not matter.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> World {
+        let mut unique: BTreeMap<(Hlc, EventId), &Event> = BTreeMap::new();
+        for e in events {
+            unique.insert(e.order_key(), e);
+        }
+        let mut world = World::default();
+        for e in unique.values() {
+            world.apply_in_order(e);
+        }
+        world
+    }
+
+    /// Applies an event known to come after every event already applied to its aggregate.
+    pub fn apply_in_order(&mut self, event: &Event) {
+        let key = event.payload.aggregate();
+        match apply(self.aggregates.get(&key), event) {
+            Ok(state) => {
+                self.aggregates.insert(key, state);
+            }
+            Err(r) => {
+                self.rejected.insert(event.id, r);
+            }
+        }
+        self.last_applied.insert(key, event.hlc);
+    }
+
+    pub fn finding(&self, id: FindingId) -> Option<&FindingState> {
+        match self.aggregates.get(&AggregateRef {
+            kind: AggregateKind::Finding,
+            id: id.0,
+        }) {
+            Some(AggregateState::Finding(f)) => Some(f),
+            _ => None,
+        }
+    }
+}
