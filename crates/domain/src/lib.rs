@@ -23,3 +23,5 @@ pub use id::*;
 pub use payload::Payload;
 pub use position::{Position, TrackPoint};
 pub use time::{Hlc, HlcClock, UnixMs};
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;

@@ -1,0 +1,725 @@
+//! The one API of the device: every action and query of the three workflows as a `Request`,
+//! answered by `Device::handle`. Front ends (the Tauri shell, the CLI, the development bridge)
+//! only translate to and from these types. Checks that span records (does this site exist? is
+//! the device signed in?) happen here; rules within a record are the domain's.
+
+pub mod describe;
+mod requests;
+
+pub use requests::*;
+
+use crate::error::{CoreError, Result};
+use crate::store::{Ingested, Store, queries};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use xuncha_domain::payload::*;
+use xuncha_domain::people::{Unit, User};
+use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
+use xuncha_domain::state::AggregateState;
+use xuncha_domain::validate::MAX_POINTS_PER_EVENT;
+use xuncha_domain::*;
+
+/// Where "now" comes from: the system clock, or a fixed one in tests.
+pub type Clock = Box<dyn Fn() -> UnixMs + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Box::new(|| {
+        UnixMs(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        )
+    })
+}
+
+/// The device's engine: its store and its clock.
+pub struct Device {
+    store: Mutex<Store>,
+    clock: Clock,
+}
+
+const CHINA_OFFSET_MS: i64 = 8 * UnixMs::HOUR;
+
+impl Device {
+    pub fn open(path: &Path) -> Result<Device> {
+        Ok(Self::with_store(Store::open(path)?, system_clock()))
+    }
+
+    pub fn with_store(store: Store, clock: Clock) -> Device {
+        Device {
+            store: Mutex::new(store),
+            clock,
+        }
+    }
+
+    pub fn now(&self) -> UnixMs {
+        (self.clock)()
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the store half-written (SQLite rolls the
+        // transaction back), so a poisoned lock is safe to take over.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` with the store locked (for sync and other engines built on the device).
+    pub fn with_store_mut<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.store())
+    }
+
+    pub fn handle(&self, request: Request) -> Result<Response> {
+        use Request as R;
+        let now = self.now();
+        let mut store = self.store();
+        let s = &mut *store;
+        let recorded = |id: String, e: Event| {
+            Ok(Response::Recorded(Recorded {
+                id,
+                events: vec![e.id],
+                number: None,
+            }))
+        };
+        match request {
+            R::StartPatrol {
+                kind,
+                reach,
+                area,
+                at,
+            } => {
+                let (user, unit) = signed_in(s)?;
+                if let Some(r) = reach {
+                    reference::<Reach>(s, r.0, "河段")?;
+                }
+                let patrol = PatrolId::new();
+                let started_at = at.unwrap_or(now);
+                let area = area.filter(|a| !a.trim().is_empty());
+                let e = s.append(
+                    Payload::PatrolStarted(PatrolStarted {
+                        patrol,
+                        kind,
+                        unit,
+                        patroller: user,
+                        reach,
+                        area,
+                        started_at,
+                    }),
+                    now,
+                )?;
+                recorded(patrol.to_string(), e)
+            }
+            R::AppendTrackPoints { patrol, points } => {
+                if points.is_empty() {
+                    return Err(CoreError::Other("没有轨迹点".to_owned()));
+                }
+                let mut events = Vec::new();
+                for chunk in points.chunks(MAX_POINTS_PER_EVENT) {
+                    let e = s.append(
+                        Payload::TrackPointsAppended(TrackPointsAppended {
+                            patrol,
+                            points: chunk.to_vec(),
+                        }),
+                        now,
+                    )?;
+                    events.push(e.id);
+                }
+                Ok(Response::Recorded(Recorded {
+                    id: patrol.to_string(),
+                    events,
+                    number: None,
+                }))
+            }
+            R::EndPatrol { patrol, notes, at } => {
+                let e = s.append(
+                    Payload::PatrolEnded(PatrolEnded {
+                        patrol,
+                        ended_at: at.unwrap_or(now),
+                        notes,
+                    }),
+                    now,
+                )?;
+                recorded(patrol.to_string(), e)
+            }
+            R::RecordBusinessCheck {
+                patrol,
+                site,
+                outcome,
+                notes,
+            } => {
+                reference::<Site>(s, site.0, "场所")?;
+                let check = BusinessCheckId::new();
+                let e = s.append(
+                    Payload::BusinessChecked(BusinessChecked {
+                        patrol,
+                        check,
+                        site,
+                        outcome,
+                        notes,
+                        checked_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(check.to_string(), e)
+            }
+            R::TallyPublicity { patrol, tally } => {
+                let e = s.append(Payload::PublicityTallied(PublicityTallied { patrol, tally }), now)?;
+                recorded(patrol.to_string(), e)
+            }
+            R::RecordSeizure {
+                patrol,
+                description,
+                quantity,
+                position,
+            } => {
+                let seizure = SeizureId::new();
+                let e = s.append(
+                    Payload::GearSeized(GearSeized {
+                        patrol,
+                        seizure,
+                        description,
+                        quantity,
+                        position,
+                        seized_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(seizure.to_string(), e)
+            }
+            R::SignCommitmentLetter {
+                patrol,
+                site,
+                signer_name,
+                text,
+                signature,
+            } => {
+                reference::<Site>(s, site.0, "场所")?;
+                let letter = DocumentId::new();
+                let e = s.append(
+                    Payload::CommitmentLetterSigned(CommitmentLetterSigned {
+                        patrol,
+                        letter,
+                        site,
+                        signer_name,
+                        text,
+                        signature,
+                        signed_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(letter.to_string(), e)
+            }
+            R::StartInspection {
+                site,
+                checklist,
+                position,
+            } => {
+                let (user, unit) = signed_in(s)?;
+                reference::<Site>(s, site.0, "场所")?;
+                let template: ChecklistTemplate = reference(s, checklist.0, "检查表")?;
+                let inspection = InspectionId::new();
+                let e = s.append(
+                    Payload::InspectionStarted(InspectionStarted {
+                        inspection,
+                        site,
+                        unit,
+                        inspector: user,
+                        checklist,
+                        checklist_version: template.version,
+                        items: template.items,
+                        position,
+                        started_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(inspection.to_string(), e)
+            }
+            R::AnswerChecklistItem {
+                inspection,
+                item,
+                answer,
+                note,
+            } => {
+                let e = s.append(
+                    Payload::ChecklistAnswered(ChecklistAnswered {
+                        inspection,
+                        item,
+                        answer,
+                        note,
+                    }),
+                    now,
+                )?;
+                recorded(inspection.to_string(), e)
+            }
+            R::IssueOnSiteRecord {
+                inspection,
+                content,
+                rectification_deadline,
+            } => {
+                // Refuse before a number is used up, so numbers have no gaps from mistakes.
+                let state = s.conn_state(inspection.0)?;
+                if let Some(AggregateState::Inspection(i)) = &state
+                    && i.record.is_some()
+                {
+                    return Err(CoreError::Refused(xuncha_domain::state::Rejection {
+                        code: "record_issued".into(),
+                        message: "现场检查记录已经出具过".into(),
+                    }));
+                }
+                let number = document_number(s, now)?;
+                let document = DocumentId::new();
+                let e = s.append(
+                    Payload::OnSiteRecordIssued(OnSiteRecordIssued {
+                        inspection,
+                        document,
+                        number: number.clone(),
+                        content,
+                        rectification_deadline,
+                        issued_at: now,
+                    }),
+                    now,
+                )?;
+                Ok(Response::Recorded(Recorded {
+                    id: document.to_string(),
+                    events: vec![e.id],
+                    number: Some(number),
+                }))
+            }
+            R::SignDocument {
+                inspection,
+                role,
+                signer_name,
+                signature,
+            } => {
+                let document = current_record_document(s, inspection)?;
+                let e = s.append(
+                    Payload::DocumentSigned(DocumentSigned {
+                        inspection,
+                        document,
+                        role,
+                        signer_name,
+                        signature,
+                        signed_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(document.to_string(), e)
+            }
+            R::RecordRefusal {
+                inspection,
+                reason,
+                witness_name,
+                witness_signature,
+            } => {
+                let document = current_record_document(s, inspection)?;
+                let e = s.append(
+                    Payload::SignatureRefused(SignatureRefused {
+                        inspection,
+                        document,
+                        reason,
+                        witness_name,
+                        witness_signature,
+                        at: now,
+                    }),
+                    now,
+                )?;
+                recorded(document.to_string(), e)
+            }
+            R::CloseInspection { inspection, notes } => {
+                let e = s.append(
+                    Payload::InspectionClosed(InspectionClosed {
+                        inspection,
+                        closed_at: now,
+                        notes,
+                    }),
+                    now,
+                )?;
+                recorded(inspection.to_string(), e)
+            }
+            R::ReportFinding {
+                record,
+                category,
+                description,
+                severity,
+                location,
+            } => {
+                let (kind_needed, id) = match record {
+                    RecordRef::Patrol(p) => ("巡查", p.0),
+                    RecordRef::Inspection(i) => ("检查", i.0),
+                };
+                if s.conn_state(id)?.is_none() {
+                    return Err(CoreError::NotFound {
+                        what: kind_needed,
+                        id: id.to_string(),
+                    });
+                }
+                let kind = xuncha_domain::catalogue::category(&category)
+                    .map(|c| c.kind)
+                    .ok_or_else(|| CoreError::Other(format!("未知的问题类别 {category:?}")))?;
+                let finding = FindingId::new();
+                let e = s.append(
+                    Payload::FindingReported(FindingReported {
+                        finding,
+                        record,
+                        kind,
+                        category,
+                        description,
+                        severity,
+                        location,
+                        reported_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(finding.to_string(), e)
+            }
+            R::AmendFinding {
+                finding,
+                category,
+                description,
+                severity,
+                location,
+            } => {
+                let e = s.append(
+                    Payload::FindingAmended(FindingAmended {
+                        finding,
+                        category,
+                        description,
+                        severity,
+                        location,
+                    }),
+                    now,
+                )?;
+                recorded(finding.to_string(), e)
+            }
+            R::AttachPhoto {
+                target,
+                role,
+                original,
+                upload,
+                thumbnail,
+                taken_at,
+                position,
+                position_source,
+                caption,
+            } => {
+                let e = s.append(
+                    Payload::PhotoAttached(PhotoAttached {
+                        target,
+                        role,
+                        original,
+                        upload,
+                        thumbnail,
+                        taken_at,
+                        position,
+                        position_source,
+                        caption,
+                    }),
+                    now,
+                )?;
+                recorded(e.payload.aggregate().id.to_string(), e)
+            }
+            R::AssignRectification {
+                finding,
+                assignee,
+                deadline,
+                note,
+            } => {
+                let (user, _) = signed_in(s)?;
+                let e = s.append(
+                    Payload::RectificationAssigned(RectificationAssigned {
+                        finding,
+                        assignee,
+                        follow_up_by: Some(user),
+                        deadline,
+                        note,
+                    }),
+                    now,
+                )?;
+                recorded(finding.to_string(), e)
+            }
+            R::RectifyFinding {
+                finding,
+                note,
+                after_photos,
+                position,
+            } => {
+                let e = s.append(
+                    Payload::FindingRectified(FindingRectified {
+                        finding,
+                        note,
+                        after_photos,
+                        position,
+                        rectified_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(finding.to_string(), e)
+            }
+            R::VerifyFinding { finding, note } => {
+                let e = s.append(
+                    Payload::FindingVerified(FindingVerified {
+                        finding,
+                        note,
+                        verified_at: now,
+                    }),
+                    now,
+                )?;
+                recorded(finding.to_string(), e)
+            }
+            R::ReopenFinding { finding, reason } => {
+                let e = s.append(
+                    Payload::FindingReopened(FindingReopened {
+                        finding,
+                        reason,
+                        at: now,
+                    }),
+                    now,
+                )?;
+                recorded(finding.to_string(), e)
+            }
+            R::SetUser { user, unit } => {
+                s.set_user(user, unit)?;
+                Ok(Response::Done)
+            }
+            R::IngestEvents { events } => {
+                let results = s.ingest(&events, now, None)?;
+                let new = results.iter().filter(|r| **r == Ingested::New).count() as u64;
+                Ok(Response::Ingested(IngestReport {
+                    new,
+                    already_had: results.len() as u64 - new,
+                }))
+            }
+            R::Rebuild => {
+                s.rebuild()?;
+                Ok(Response::Done)
+            }
+            R::Home => {
+                let device = s.identity()?;
+                let user: Option<User> = device.user_id.map(|u| reference(s, u.0, "用户").ok()).flatten();
+                let unit: Option<Unit> = device.unit_id.map(|u| reference(s, u.0, "单位").ok()).flatten();
+                let day_start =
+                    (now.0 + CHINA_OFFSET_MS).div_euclid(UnixMs::DAY) * UnixMs::DAY - CHINA_OFFSET_MS;
+                let conn = s.conn();
+                let mut active = queries::list_records(
+                    conn,
+                    &queries::RecordFilter {
+                        status: Some("active".into()),
+                        ..Default::default()
+                    },
+                )?;
+                active.extend(queries::list_records(
+                    conn,
+                    &queries::RecordFilter {
+                        status: Some("record_issued".into()),
+                        ..Default::default()
+                    },
+                )?);
+                Ok(Response::Home(Box::new(Home {
+                    counts: queries::counts(conn, day_start)?,
+                    to_rectify: queries::open_findings(conn, Some("assigned"))?
+                        .into_iter()
+                        .chain(queries::open_findings(conn, Some("reopened"))?)
+                        .collect(),
+                    device,
+                    user,
+                    unit,
+                    active,
+                })))
+            }
+            R::DeviceInfo => Ok(Response::Device(s.identity()?)),
+            R::ListRecords { filter } => Ok(Response::Records(queries::list_records(s.conn(), &filter)?)),
+            R::GetRecord { id } => {
+                let conn = s.conn();
+                let summary = queries::record_summary(conn, &id)?.ok_or_else(|| CoreError::NotFound {
+                    what: "记录",
+                    id: id.clone(),
+                })?;
+                let state = queries::aggregate_state(conn, &id)?.ok_or_else(|| CoreError::NotFound {
+                    what: "记录",
+                    id: id.clone(),
+                })?;
+                Ok(Response::Record(Box::new(RecordDetail {
+                    summary,
+                    state,
+                    findings: queries::findings_of_record(conn, &id)?,
+                    timeline: queries::timeline(conn, &id)?,
+                })))
+            }
+            R::GetTrack { patrol } => Ok(Response::Track(queries::track(s.conn(), &patrol.to_string())?)),
+            R::ListOpenFindings { status } => Ok(Response::Findings(queries::open_findings(
+                s.conn(),
+                status.as_deref(),
+            )?)),
+            R::GetFinding { id } => {
+                let key = id.to_string();
+                let state = queries::aggregate_state(s.conn(), &key)?.ok_or(CoreError::NotFound {
+                    what: "问题",
+                    id: key.clone(),
+                })?;
+                Ok(Response::Finding(Box::new(FindingDetail {
+                    state,
+                    timeline: queries::timeline(s.conn(), &key)?,
+                })))
+            }
+            R::ListReaches => Ok(Response::Reaches(all_of(s, "reach", |a| match a {
+                AggregateState::Reach(r) => Some(r),
+                _ => None,
+            })?)),
+            R::ListSites { kind } => Ok(Response::Sites(all_of(s, "site", |a| match a {
+                AggregateState::Site(x) if kind.is_none_or(|k| k == x.kind) => Some(x),
+                _ => None,
+            })?)),
+            R::ListChecklists => Ok(Response::Checklists(all_of(s, "checklist", |a| match a {
+                AggregateState::Checklist(c) => Some(c),
+                _ => None,
+            })?)),
+            R::Outbox { limit } => Ok(Response::Events(s.outbox(limit.unwrap_or(500) as usize)?)),
+            R::VerifyLog => {
+                let head = s.verify_own_chain()?;
+                Ok(Response::LogChecked(LogCheck {
+                    device: s.device_id(),
+                    events: head.map_or(0, |h| h.seq),
+                    head: head.map(|h| h.hash),
+                }))
+            }
+        }
+    }
+}
+
+impl Store {
+    fn conn_state(&self, id: uuid::Uuid) -> Result<Option<AggregateState>> {
+        queries::aggregate_state(self.conn(), &id.to_string())
+    }
+}
+
+fn signed_in(s: &Store) -> Result<(UserId, UnitId)> {
+    let id = s.identity()?;
+    match (id.user_id, id.unit_id) {
+        (Some(u), Some(n)) => Ok((u, n)),
+        _ => Err(CoreError::NotSetUp(
+            "请先登录（绑定用户和单位）后再开始记录".to_owned(),
+        )),
+    }
+}
+
+/// Reference data of one kind, looked up by id.
+trait FromState: Sized {
+    fn from_state(s: AggregateState) -> Option<Self>;
+}
+impl FromState for Reach {
+    fn from_state(s: AggregateState) -> Option<Self> {
+        if let AggregateState::Reach(r) = s {
+            Some(r)
+        } else {
+            None
+        }
+    }
+}
+impl FromState for Site {
+    fn from_state(s: AggregateState) -> Option<Self> {
+        if let AggregateState::Site(r) = s {
+            Some(r)
+        } else {
+            None
+        }
+    }
+}
+impl FromState for ChecklistTemplate {
+    fn from_state(s: AggregateState) -> Option<Self> {
+        if let AggregateState::Checklist(r) = s {
+            Some(r)
+        } else {
+            None
+        }
+    }
+}
+impl FromState for User {
+    fn from_state(s: AggregateState) -> Option<Self> {
+        if let AggregateState::User(r) = s {
+            Some(r)
+        } else {
+            None
+        }
+    }
+}
+impl FromState for Unit {
+    fn from_state(s: AggregateState) -> Option<Self> {
+        if let AggregateState::Unit(r) = s {
+            Some(r)
+        } else {
+            None
+        }
+    }
+}
+
+fn reference<T: FromState>(s: &Store, id: uuid::Uuid, what: &'static str) -> Result<T> {
+    s.conn_state(id)?
+        .and_then(T::from_state)
+        .ok_or(CoreError::NotFound {
+            what,
+            id: id.to_string(),
+        })
+}
+
+fn all_of<T>(s: &Store, kind: &str, pick: impl Fn(AggregateState) -> Option<T>) -> Result<Vec<T>> {
+    Ok(queries::aggregates_of_kind(s.conn(), kind)?
+        .into_iter()
+        .filter_map(pick)
+        .collect())
+}
+
+fn current_record_document(s: &Store, inspection: InspectionId) -> Result<DocumentId> {
+    match s.conn_state(inspection.0)? {
+        Some(AggregateState::Inspection(i)) => match i.record {
+            Some(r) => Ok(r.document),
+            None => Err(CoreError::Refused(xuncha_domain::state::Rejection {
+                code: "record_not_issued".into(),
+                message: "尚未出具现场检查记录，不能签名".into(),
+            })),
+        },
+        _ => Err(CoreError::NotFound {
+            what: "检查",
+            id: inspection.to_string(),
+        }),
+    }
+}
+
+/// "HY-2026-3F2A-0007": the unit's code, the year (Beijing time), four hex digits of the device
+/// id and the device's document counter — unique without asking a server.
+fn document_number(s: &mut Store, now: UnixMs) -> Result<String> {
+    let unit_code = match s.identity()?.unit_id {
+        Some(u) => reference::<Unit>(s, u.0, "单位")
+            .map(|u| u.code)
+            .unwrap_or_else(|_| "XC".to_owned()),
+        None => "XC".to_owned(),
+    };
+    let device = s.device_id().to_string().replace('-', "").to_uppercase();
+    let tail = &device[device.len() - 4..];
+    let n = s.next_document_number()?;
+    Ok(format!(
+        "{unit_code}-{}-{tail}-{n:04}",
+        year_of(now.0 + CHINA_OFFSET_MS)
+    ))
+}
+
+/// The proleptic Gregorian year of a day count since 1970 (H. Hinnant's civil_from_days).
+fn year_of(ms: i64) -> i64 {
+    let z = ms.div_euclid(UnixMs::DAY) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(month <= 2)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn year_of_knows_new_year_and_leap_days() {
+        assert_eq!(super::year_of(0), 1970);
+        assert_eq!(super::year_of(1_767_225_599_999), 2025); // 2025-12-31T23:59:59.999Z
+        assert_eq!(super::year_of(1_767_225_600_000), 2026);
+        assert_eq!(super::year_of(951_782_400_000), 2000); // 2000-02-29
+    }
+}

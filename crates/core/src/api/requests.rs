@@ -1,0 +1,241 @@
+//! The request and response types of the one API. Every action of the three workflows and every
+//! query is one variant of `Request`; the Tauri shell, the CLI and the development bridge pass
+//! these through unchanged.
+
+use crate::store::DeviceIdentity;
+use crate::store::queries::{Counts, FindingSummary, RecordFilter, RecordSummary, TimelineEntry};
+use serde::{Deserialize, Serialize};
+use xuncha_domain::payload::*;
+use xuncha_domain::people::{Unit, User};
+use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
+use xuncha_domain::state::AggregateState;
+use xuncha_domain::*;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", content = "args", rename_all = "snake_case")]
+pub enum Request {
+    // -- patrols (river and fishing-ban)
+    StartPatrol {
+        kind: PatrolKind,
+        reach: Option<ReachId>,
+        area: Option<String>,
+        at: Option<UnixMs>,
+    },
+    AppendTrackPoints {
+        patrol: PatrolId,
+        points: Vec<TrackPoint>,
+    },
+    EndPatrol {
+        patrol: PatrolId,
+        notes: String,
+        at: Option<UnixMs>,
+    },
+    RecordBusinessCheck {
+        patrol: PatrolId,
+        site: SiteId,
+        outcome: CheckOutcome,
+        notes: String,
+    },
+    TallyPublicity {
+        patrol: PatrolId,
+        tally: Publicity,
+    },
+    RecordSeizure {
+        patrol: PatrolId,
+        description: String,
+        quantity: u32,
+        position: Option<Position>,
+    },
+    SignCommitmentLetter {
+        patrol: PatrolId,
+        site: SiteId,
+        signer_name: String,
+        text: String,
+        signature: BlobHash,
+    },
+    // -- safety inspections
+    StartInspection {
+        site: SiteId,
+        checklist: ChecklistId,
+        position: Option<Position>,
+    },
+    AnswerChecklistItem {
+        inspection: InspectionId,
+        item: String,
+        answer: Answer,
+        note: String,
+    },
+    IssueOnSiteRecord {
+        inspection: InspectionId,
+        content: String,
+        rectification_deadline: Option<UnixMs>,
+    },
+    SignDocument {
+        inspection: InspectionId,
+        role: SignerRole,
+        signer_name: String,
+        signature: BlobHash,
+    },
+    RecordRefusal {
+        inspection: InspectionId,
+        reason: String,
+        witness_name: String,
+        witness_signature: BlobHash,
+    },
+    CloseInspection {
+        inspection: InspectionId,
+        notes: String,
+    },
+    // -- findings and their rectification
+    ReportFinding {
+        record: RecordRef,
+        category: String,
+        description: String,
+        severity: Severity,
+        location: Option<Position>,
+    },
+    AmendFinding {
+        finding: FindingId,
+        category: Option<String>,
+        description: Option<String>,
+        severity: Option<Severity>,
+        location: Option<Position>,
+    },
+    AttachPhoto {
+        target: PhotoTarget,
+        role: PhotoRole,
+        original: BlobHash,
+        upload: Option<BlobHash>,
+        thumbnail: Option<BlobHash>,
+        taken_at: Option<UnixMs>,
+        position: Option<Position>,
+        position_source: PositionSource,
+        caption: String,
+    },
+    AssignRectification {
+        finding: FindingId,
+        assignee: String,
+        deadline: UnixMs,
+        note: String,
+    },
+    RectifyFinding {
+        finding: FindingId,
+        note: String,
+        after_photos: Vec<BlobHash>,
+        position: Option<Position>,
+    },
+    VerifyFinding {
+        finding: FindingId,
+        note: String,
+    },
+    ReopenFinding {
+        finding: FindingId,
+        reason: String,
+    },
+    // -- device
+    SetUser {
+        user: UserId,
+        unit: UnitId,
+    },
+    /// Events made elsewhere: a reference-data bundle, or what a sync pulled.
+    IngestEvents {
+        events: Vec<Event>,
+    },
+    Rebuild,
+    // -- queries
+    Home,
+    DeviceInfo,
+    ListRecords {
+        filter: RecordFilter,
+    },
+    GetRecord {
+        id: String,
+    },
+    GetTrack {
+        patrol: PatrolId,
+    },
+    ListOpenFindings {
+        status: Option<String>,
+    },
+    GetFinding {
+        id: FindingId,
+    },
+    ListReaches,
+    ListSites {
+        kind: Option<xuncha_domain::reference::SiteKind>,
+    },
+    ListChecklists,
+    Outbox {
+        limit: Option<u32>,
+    },
+    VerifyLog,
+}
+
+/// An action was saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    /// The id of what was created or changed (patrol, inspection, finding, document…).
+    pub id: String,
+    /// The events written, in order.
+    pub events: Vec<EventId>,
+    /// A document number, when one was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Home {
+    pub device: DeviceIdentity,
+    pub user: Option<User>,
+    pub unit: Option<Unit>,
+    pub counts: Counts,
+    pub active: Vec<RecordSummary>,
+    pub to_rectify: Vec<FindingSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordDetail {
+    pub summary: RecordSummary,
+    pub state: AggregateState,
+    pub findings: Vec<FindingSummary>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingDetail {
+    pub state: AggregateState,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub new: u64,
+    pub already_had: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogCheck {
+    pub device: DeviceId,
+    pub events: u64,
+    pub head: Option<EventHash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Response {
+    Recorded(Recorded),
+    Done,
+    Ingested(IngestReport),
+    Home(Box<Home>),
+    Device(DeviceIdentity),
+    Records(Vec<RecordSummary>),
+    Record(Box<RecordDetail>),
+    Track(Vec<TrackPoint>),
+    Findings(Vec<FindingSummary>),
+    Finding(Box<FindingDetail>),
+    Reaches(Vec<Reach>),
+    Sites(Vec<Site>),
+    Checklists(Vec<ChecklistTemplate>),
+    Events(Vec<Event>),
+    LogChecked(LogCheck),
+}

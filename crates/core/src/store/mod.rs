@@ -1,0 +1,294 @@
+//! The device store: one SQLite database holding the device's identity, the event log and the
+//! read tables projected from it. Every change is an event appended in the same IMMEDIATE
+//! transaction that updates the projections, so the two never disagree; the projections can be
+//! dropped and rebuilt from the log at any time. This module never decides what an event means
+//! (that is `xuncha_domain::state`); it only stores, orders and projects.
+
+mod identity;
+mod migrations;
+mod projection;
+pub mod queries;
+
+use crate::error::{CoreError, Result};
+use identity::DeviceRow;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+use std::time::Duration;
+use xuncha_domain::event::{ChainHead, DevicePublicKey, EventDraft, verify_chain};
+use xuncha_domain::{DeviceId, Event, EventId, Payload, SigningKey, UnitId, UnixMs, UserId};
+
+pub use identity::DeviceIdentity;
+
+/// What happened to a remote event offered to `ingest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ingested {
+    New,
+    AlreadyHad,
+}
+
+pub struct Store {
+    conn: Connection,
+    key: SigningKey,
+    device: DeviceId,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`. A new store gets a new device identity.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
+        }
+        Self::setup(Connection::open(path)?)
+    }
+
+    /// A throwaway store (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL so readers never block the writer; synchronous=FULL because a record that was
+        // shown as saved must survive a power cut: these are evidence.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrations::run(&mut conn)?;
+        let row = identity::load_or_create(&mut conn)?;
+        Ok(Store {
+            key: row.signing_key(),
+            device: row.device_id,
+            conn,
+        })
+    }
+
+    pub fn device_id(&self) -> DeviceId {
+        self.device
+    }
+
+    pub fn public_key(&self) -> DevicePublicKey {
+        DevicePublicKey(self.key.verifying_key().to_bytes())
+    }
+
+    pub fn identity(&self) -> Result<DeviceIdentity> {
+        Ok(DeviceRow::load(&self.conn)?.identity(self.public_key()))
+    }
+
+    /// Binds the device to a user and unit (done at enrolment).
+    pub fn set_user(&mut self, user: UserId, unit: UnitId) -> Result<()> {
+        self.conn.execute(
+            "UPDATE device SET user_id = ?1, unit_id = ?2 WHERE singleton = 1",
+            params![user.to_string(), unit.to_string()],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Makes a new event of this device from `payload`, checks it, and appends it with its
+    /// projections in one durable transaction. If the payload is invalid or the record's
+    /// lifecycle forbids it, nothing is written and the error says why.
+    pub fn append(&mut self, payload: Payload, now: UnixMs) -> Result<Event> {
+        xuncha_domain::validate::validate(&payload, now)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut device = DeviceRow::load(&tx)?;
+        let hlc = device.clock.tick(now);
+        let event = EventDraft {
+            id: EventId::new(),
+            device: self.device,
+            seq: device.last_seq + 1,
+            hlc,
+            author: device.user_id,
+            prev_hash: device.last_hash,
+            payload,
+        }
+        .sign(&self.key);
+        // Check the rule before anything is written: a refused action leaves no trace.
+        projection::check(&tx, &event)?;
+        insert_event(&tx, &event, true, now, None)?;
+        projection::apply(&tx, &event)?;
+        device.last_seq = event.seq;
+        device.last_hash = event.hash;
+        device.save(&tx)?;
+        tx.commit()?;
+        Ok(event)
+    }
+
+    /// Takes in events made elsewhere (pulled from the server, or a reference bundle). Each is
+    /// stored once; a new one is projected in HLC order with the rest, whenever it arrives.
+    pub fn ingest(
+        &mut self,
+        events: &[Event],
+        now: UnixMs,
+        server_seq: Option<i64>,
+    ) -> Result<Vec<Ingested>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut device = DeviceRow::load(&tx)?;
+        let mut out = Vec::with_capacity(events.len());
+        for event in events {
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT hash FROM events WHERE id = ?1",
+                    [event.id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(hash) = existing {
+                if hash != event.hash.to_hex() {
+                    return Err(CoreError::Other(format!(
+                        "事件 {} 与本机已有的同一事件内容不同，拒绝接收",
+                        event.id
+                    )));
+                }
+                out.push(Ingested::AlreadyHad);
+                continue;
+            }
+            if event.computed_hash() != event.hash {
+                return Err(CoreError::Other(format!("事件 {} 的内容与其哈希不符", event.id)));
+            }
+            let own = event.device == self.device;
+            insert_event(&tx, event, own, now, server_seq)?;
+            device.clock.observe(event.hlc, now);
+            projection::apply(&tx, event)?;
+            out.push(Ingested::New);
+        }
+        device.save(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Drops every read table and projects the whole log again.
+    pub fn rebuild(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        projection::rebuild(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Events of this device the server has not acknowledged, oldest first.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM events WHERE is_local = 1 AND acked_at IS NULL ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+        rows.map(|b| parse_event(&b?)).collect()
+    }
+
+    pub fn outbox_len(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM events WHERE is_local = 1 AND acked_at IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// The server confirmed it holds these events.
+    pub fn mark_acked(&mut self, ids: &[EventId], now: UnixMs) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt =
+                tx.prepare_cached("UPDATE events SET acked_at = ?2 WHERE id = ?1 AND acked_at IS NULL")?;
+            for id in ids {
+                stmt.execute(params![id.to_string(), now.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Checks this device's own chain end to end: every hash, every signature, every link.
+    pub fn verify_own_chain(&self) -> Result<Option<ChainHead>, CoreError> {
+        let events = self.events_of_device(self.device)?;
+        verify_chain(self.device, &self.public_key(), None, &events)
+            .map_err(|e| CoreError::Other(format!("本机事件链校验失败：{e}")))
+    }
+
+    pub fn events_of_device(&self, device: DeviceId) -> Result<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM events WHERE device_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([device.to_string()], |r| r.get::<_, String>(0))?;
+        rows.map(|b| parse_event(&b?)).collect()
+    }
+
+    /// Every event in the store, in HLC order.
+    pub fn all_events(&self) -> Result<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM events ORDER BY hlc_wall, hlc_counter, hlc_device, id")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|b| parse_event(&b?)).collect()
+    }
+
+    /// The next number for a document made on this device (on-site records, letters).
+    pub(crate) fn next_document_number(&mut self) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n: i64 = tx.query_row(
+            "UPDATE device SET doc_counter = doc_counter + 1 WHERE singleton = 1 RETURNING doc_counter",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+}
+
+pub(crate) fn parse_event(body: &str) -> Result<Event> {
+    serde_json::from_str(body).map_err(|e| CoreError::corrupt("事件", e))
+}
+
+fn insert_event(
+    tx: &rusqlite::Transaction<'_>,
+    event: &Event,
+    is_local: bool,
+    now: UnixMs,
+    server_seq: Option<i64>,
+) -> Result<()> {
+    let agg = event.payload.aggregate();
+    let body = serde_json::to_string(event).map_err(|e| CoreError::corrupt("事件", e))?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO events (id, device_id, seq, hlc_wall, hlc_counter, hlc_device, type,
+             aggregate_kind, aggregate_id, hash, body, is_local, received_at, server_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    stmt.execute(params![
+        event.id.to_string(),
+        event.device.to_string(),
+        event.seq as i64,
+        event.hlc.wall_ms,
+        event.hlc.counter,
+        event.hlc.device.to_string(),
+        event.payload.type_name(),
+        projection::kind_str(agg.kind),
+        agg.id.to_string(),
+        event.hash.to_hex(),
+        body,
+        is_local,
+        now.0,
+        server_seq,
+    ])
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            CoreError::Other(format!(
+                "设备 {} 的序号 {} 已被另一个事件占用：事件链分叉，已拒绝",
+                event.device, event.seq
+            ))
+        }
+        other => other.into(),
+    })?;
+    Ok(())
+}

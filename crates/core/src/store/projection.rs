@@ -1,0 +1,331 @@
+//! Projections: the read tables kept in step with the event log. Each aggregate's row is the
+//! fold of its own events in HLC order (`xuncha_domain::state::apply`). An event that arrives
+//! in order is applied to the stored state; one that arrives late (an older stamp, pulled from
+//! the server) makes its aggregate be folded again from its events, so the tables always equal
+//! what a full rebuild would give.
+
+use crate::error::{CoreError, Result};
+use rusqlite::{OptionalExtension, Transaction, params};
+use xuncha_domain::payload::{AggregateKind, AggregateRef, PatrolKind, Payload};
+use xuncha_domain::state::{AggregateState, apply as apply_rule};
+use xuncha_domain::{Event, EventId, Hlc};
+
+pub(crate) fn kind_str(kind: AggregateKind) -> &'static str {
+    match kind {
+        AggregateKind::Patrol => "patrol",
+        AggregateKind::Inspection => "inspection",
+        AggregateKind::Finding => "finding",
+        AggregateKind::Unit => "unit",
+        AggregateKind::User => "user",
+        AggregateKind::Reach => "reach",
+        AggregateKind::Site => "site",
+        AggregateKind::Checklist => "checklist",
+    }
+}
+
+struct Stored {
+    state: Option<AggregateState>,
+    watermark: (Hlc, EventId),
+}
+
+fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Stored>> {
+    let row = tx
+        .prepare_cached(
+            "SELECT state, last_wall, last_counter, last_device, last_event FROM aggregates WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((state, wall, counter, device, event)) = row else {
+        return Ok(None);
+    };
+    let state = state
+        .map(|s| serde_json::from_str(&s).map_err(|e| CoreError::corrupt("记录状态", e)))
+        .transpose()?;
+    let bad = |what: &str| CoreError::Other(format!("记录状态中的{what}无法读取"));
+    let hlc = Hlc {
+        wall_ms: wall,
+        counter,
+        device: device.parse().map_err(|_| bad("设备"))?,
+    };
+    Ok(Some(Stored {
+        state,
+        watermark: (hlc, event.parse().map_err(|_| bad("事件"))?),
+    }))
+}
+
+/// Would `event` be accepted by its aggregate as it stands? (For local actions, which always
+/// come last in HLC order.)
+pub(crate) fn check(tx: &Transaction<'_>, event: &Event) -> Result<()> {
+    let id = event.payload.aggregate().id.to_string();
+    let stored = load(tx, &id)?;
+    apply_rule(stored.as_ref().and_then(|s| s.state.as_ref()), event)?;
+    Ok(())
+}
+
+/// Projects an event that has just been inserted into the log.
+pub(crate) fn apply(tx: &Transaction<'_>, event: &Event) -> Result<()> {
+    let key = event.payload.aggregate();
+    let id = key.id.to_string();
+    let stored = load(tx, &id)?;
+    if stored.as_ref().is_some_and(|s| s.watermark >= event.order_key()) {
+        return refold(tx, key);
+    }
+    let state = stored.and_then(|s| s.state);
+    let next = step(tx, state.as_ref(), event)?;
+    save(tx, key, next.as_ref().or(state.as_ref()), event)
+}
+
+/// Applies one event to a state in memory, recording a rejection or the event's side rows.
+/// Returns the new state if the event was accepted.
+fn step(
+    tx: &Transaction<'_>,
+    state: Option<&AggregateState>,
+    event: &Event,
+) -> Result<Option<AggregateState>> {
+    match apply_rule(state, event) {
+        Ok(next) => {
+            if let Payload::TrackPointsAppended(a) = &event.payload {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO track_points (patrol_id, event_id, idx, t, point) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                let (patrol, ev) = (a.patrol.to_string(), event.id.to_string());
+                for (i, p) in a.points.iter().enumerate() {
+                    let json = serde_json::to_string(p).map_err(|e| CoreError::corrupt("轨迹点", e))?;
+                    stmt.execute(params![patrol, ev, i as i64, p.t.0, json])?;
+                }
+            }
+            Ok(Some(next))
+        }
+        Err(r) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO rejections (event_id, code, message) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![event.id.to_string(), r.code, r.message])?;
+            Ok(None)
+        }
+    }
+}
+
+/// Folds one aggregate again from all its events.
+fn refold(tx: &Transaction<'_>, key: AggregateRef) -> Result<()> {
+    let id = key.id.to_string();
+    clear(tx, &id)?;
+    let bodies: Vec<String> = tx
+        .prepare_cached(
+            "SELECT body FROM events WHERE aggregate_id = ?1
+             ORDER BY hlc_wall, hlc_counter, hlc_device, id",
+        )?
+        .query_map([&id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut state: Option<AggregateState> = None;
+    let mut last: Option<Event> = None;
+    for body in bodies {
+        let event = super::parse_event(&body)?;
+        if let Some(next) = step(tx, state.as_ref(), &event)? {
+            state = Some(next);
+        }
+        last = Some(event);
+    }
+    match last {
+        Some(event) => save(tx, key, state.as_ref(), &event),
+        None => Ok(()),
+    }
+}
+
+fn clear(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    tx.execute("DELETE FROM aggregates WHERE id = ?1", [id])?;
+    tx.execute("DELETE FROM records WHERE id = ?1", [id])?;
+    tx.execute("DELETE FROM findings WHERE id = ?1", [id])?;
+    tx.execute("DELETE FROM track_points WHERE patrol_id = ?1", [id])?;
+    tx.execute(
+        "DELETE FROM rejections WHERE event_id IN (SELECT id FROM events WHERE aggregate_id = ?1)",
+        [id],
+    )?;
+    Ok(())
+}
+
+/// Drops all projections and folds every aggregate again.
+pub(crate) fn rebuild(tx: &Transaction<'_>) -> Result<()> {
+    for table in super::migrations::PROJECTION_TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    let keys: Vec<(String, String)> = tx
+        .prepare("SELECT DISTINCT aggregate_kind, aggregate_id FROM events")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (kind, id) in keys {
+        let kind = parse_kind(&kind)?;
+        let id = id
+            .parse()
+            .map_err(|_| CoreError::Other(format!("事件的记录编号无法读取：{id}")))?;
+        refold(tx, AggregateRef { kind, id })?;
+    }
+    Ok(())
+}
+
+fn parse_kind(s: &str) -> Result<AggregateKind> {
+    use AggregateKind as K;
+    [
+        K::Patrol,
+        K::Inspection,
+        K::Finding,
+        K::Unit,
+        K::User,
+        K::Reach,
+        K::Site,
+        K::Checklist,
+    ]
+    .into_iter()
+    .find(|k| kind_str(*k) == s)
+    .ok_or_else(|| CoreError::Other(format!("未知的记录类型 {s}")))
+}
+
+/// Writes an aggregate's state, its watermark and its row in the query tables.
+fn save(tx: &Transaction<'_>, key: AggregateRef, state: Option<&AggregateState>, last: &Event) -> Result<()> {
+    let id = key.id.to_string();
+    let json = state
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| CoreError::corrupt("记录状态", e))?;
+    tx.prepare_cached(
+        "INSERT INTO aggregates (id, kind, state, last_wall, last_counter, last_device, last_event)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET state = ?3, last_wall = ?4, last_counter = ?5,
+             last_device = ?6, last_event = ?7",
+    )?
+    .execute(params![
+        id,
+        kind_str(key.kind),
+        json,
+        last.hlc.wall_ms,
+        last.hlc.counter,
+        last.hlc.device.to_string(),
+        last.id.to_string()
+    ])?;
+    match state {
+        Some(AggregateState::Patrol(p)) => {
+            let kind = match p.kind {
+                PatrolKind::River => "river_patrol",
+                PatrolKind::FishingBan => "fishing_ban_patrol",
+            };
+            let status = if p.ended_at.is_some() { "ended" } else { "active" };
+            upsert_record(
+                tx,
+                &RecordRow {
+                    id: &id,
+                    kind,
+                    status,
+                    unit: p.unit.to_string(),
+                    owner: p.patroller.to_string(),
+                    reach: p.reach.map(|r| r.to_string()),
+                    site: None,
+                    title: p.area.clone().unwrap_or_default(),
+                    started_at: p.started_at.0,
+                    ended_at: p.ended_at.map(|t| t.0),
+                    points: p.point_count as i64,
+                    photos: p.photos.len() as i64,
+                },
+            )
+        }
+        Some(AggregateState::Inspection(i)) => {
+            let status = match (&i.closed_at, &i.record) {
+                (Some(_), _) => "closed",
+                (None, Some(_)) => "record_issued",
+                (None, None) => "active",
+            };
+            upsert_record(
+                tx,
+                &RecordRow {
+                    id: &id,
+                    kind: "inspection",
+                    status,
+                    unit: i.unit.to_string(),
+                    owner: i.inspector.to_string(),
+                    reach: None,
+                    site: Some(i.site.to_string()),
+                    title: i.record.as_ref().map(|r| r.number.clone()).unwrap_or_default(),
+                    started_at: i.started_at.0,
+                    ended_at: i.closed_at.map(|t| t.0),
+                    points: 0,
+                    photos: i.photos.len() as i64,
+                },
+            )
+        }
+        Some(AggregateState::Finding(f)) => {
+            let record = match f.record {
+                xuncha_domain::payload::RecordRef::Patrol(p) => p.to_string(),
+                xuncha_domain::payload::RecordRef::Inspection(i) => i.to_string(),
+            };
+            let kind = serde_json::to_value(f.kind).map_err(|e| CoreError::corrupt("问题", e))?;
+            let severity = serde_json::to_value(f.severity).map_err(|e| CoreError::corrupt("问题", e))?;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO findings (id, record_id, kind, category, severity, status,
+                     description, lon, lat, reported_at, deadline, assignee, photo_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                id,
+                record,
+                kind.as_str(),
+                f.category,
+                severity.as_str(),
+                f.status.as_str(),
+                f.description,
+                f.location.map(|l| l.lon),
+                f.location.map(|l| l.lat),
+                f.reported_at.0,
+                f.assignment.as_ref().map(|a| a.deadline.0),
+                f.assignment.as_ref().map(|a| a.assignee.clone()),
+                f.photos.len() as i64
+            ])?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+struct RecordRow<'a> {
+    id: &'a str,
+    kind: &'static str,
+    status: &'static str,
+    unit: String,
+    owner: String,
+    reach: Option<String>,
+    site: Option<String>,
+    title: String,
+    started_at: i64,
+    ended_at: Option<i64>,
+    points: i64,
+    photos: i64,
+}
+
+fn upsert_record(tx: &Transaction<'_>, r: &RecordRow<'_>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO records (id, kind, status, unit_id, owner_id, reach_id, site_id, title,
+             started_at, ended_at, point_count, photo_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        r.id,
+        r.kind,
+        r.status,
+        r.unit,
+        r.owner,
+        r.reach,
+        r.site,
+        r.title,
+        r.started_at,
+        r.ended_at,
+        r.points,
+        r.photos
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,399 @@
+//! Read queries over the projections: what the screens and the CLI list and show. Nothing here
+//! writes.
+
+use super::parse_event;
+use crate::error::{CoreError, Result};
+use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
+use serde::{Deserialize, Serialize};
+use xuncha_domain::state::AggregateState;
+use xuncha_domain::{Event, TrackPoint};
+
+/// What kind of record a row is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    RiverPatrol,
+    FishingBanPatrol,
+    Inspection,
+}
+
+impl RecordKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecordKind::RiverPatrol => "river_patrol",
+            RecordKind::FishingBanPatrol => "fishing_ban_patrol",
+            RecordKind::Inspection => "inspection",
+        }
+    }
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "river_patrol" => Ok(RecordKind::RiverPatrol),
+            "fishing_ban_patrol" => Ok(RecordKind::FishingBanPatrol),
+            "inspection" => Ok(RecordKind::Inspection),
+            other => Err(CoreError::Other(format!("未知的记录类型 {other}"))),
+        }
+    }
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            RecordKind::RiverPatrol => "河湖巡查",
+            RecordKind::FishingBanPatrol => "禁捕巡查",
+            RecordKind::Inspection => "安全检查",
+        }
+    }
+}
+
+/// Where a record stands with the server, as the user should be told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// 仅保存在本机
+    SavedOnDevice,
+    /// 已上传
+    Uploaded,
+    /// Some of its events broke a rule and were kept but not applied.
+    Rejected,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NamedRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordSummary {
+    pub id: String,
+    pub kind: RecordKind,
+    pub status: String,
+    pub unit_id: String,
+    pub owner_id: String,
+    pub reach: Option<NamedRef>,
+    pub site: Option<NamedRef>,
+    pub title: String,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub point_count: u64,
+    pub photo_count: u64,
+    pub finding_count: u64,
+    pub open_finding_count: u64,
+    pub pending_events: u64,
+    pub sync: SyncState,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordFilter {
+    pub kind: Option<RecordKind>,
+    pub status: Option<String>,
+    /// Started at or after (ms).
+    pub from: Option<i64>,
+    /// Started before (ms).
+    pub to: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingSummary {
+    pub id: String,
+    pub record_id: String,
+    pub kind: String,
+    pub category: String,
+    pub category_zh: String,
+    pub severity: String,
+    pub status: String,
+    pub description: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub reported_at: i64,
+    pub deadline: Option<i64>,
+    pub assignee: Option<String>,
+    pub photo_count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    Rejected { code: String, message: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub event: Event,
+    pub summary: String,
+    pub local: bool,
+    pub uploaded: bool,
+    pub outcome: Outcome,
+}
+
+const RECORD_COLUMNS: &str = "r.id, r.kind, r.status, r.unit_id, r.owner_id, r.reach_id,
+    json_extract(reach.state, '$.state.name'), r.site_id, json_extract(site.state, '$.state.name'),
+    r.title, r.started_at, r.ended_at, r.point_count, r.photo_count,
+    (SELECT count(*) FROM findings f WHERE f.record_id = r.id),
+    (SELECT count(*) FROM findings f WHERE f.record_id = r.id AND f.status != 'verified'),
+    (SELECT count(*) FROM events e WHERE e.is_local = 1 AND e.acked_at IS NULL
+        AND (e.aggregate_id = r.id OR e.aggregate_id IN (SELECT id FROM findings f WHERE f.record_id = r.id))),
+    (SELECT count(*) FROM rejections x JOIN events e ON e.id = x.event_id
+        WHERE e.aggregate_id = r.id OR e.aggregate_id IN (SELECT id FROM findings f WHERE f.record_id = r.id))";
+
+fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RecordSummary, String)> {
+    let named = |id: Option<String>, name: Option<String>| {
+        id.map(|id| NamedRef {
+            name: name.unwrap_or_else(|| "（未同步的名称）".to_owned()),
+            id,
+        })
+    };
+    let pending: i64 = r.get(16)?;
+    let rejected: i64 = r.get(17)?;
+    let kind: String = r.get(1)?;
+    Ok((
+        RecordSummary {
+            id: r.get(0)?,
+            kind: RecordKind::RiverPatrol,
+            status: r.get(2)?,
+            unit_id: r.get(3)?,
+            owner_id: r.get(4)?,
+            reach: named(r.get(5)?, r.get(6)?),
+            site: named(r.get(7)?, r.get(8)?),
+            title: r.get(9)?,
+            started_at: r.get(10)?,
+            ended_at: r.get(11)?,
+            point_count: r.get::<_, i64>(12)? as u64,
+            photo_count: r.get::<_, i64>(13)? as u64,
+            finding_count: r.get::<_, i64>(14)? as u64,
+            open_finding_count: r.get::<_, i64>(15)? as u64,
+            pending_events: pending as u64,
+            sync: if rejected > 0 {
+                SyncState::Rejected
+            } else if pending > 0 {
+                SyncState::SavedOnDevice
+            } else {
+                SyncState::Uploaded
+            },
+        },
+        kind,
+    ))
+}
+
+fn finish(row: (RecordSummary, String)) -> Result<RecordSummary> {
+    let (mut s, kind) = row;
+    s.kind = RecordKind::parse(&kind)?;
+    Ok(s)
+}
+
+pub fn list_records(conn: &Connection, filter: &RecordFilter) -> Result<Vec<RecordSummary>> {
+    let mut sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM records r
+         LEFT JOIN aggregates reach ON reach.id = r.reach_id
+         LEFT JOIN aggregates site ON site.id = r.site_id WHERE 1 = 1"
+    );
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(k) = filter.kind {
+        sql.push_str(" AND r.kind = ?");
+        args.push(Value::Text(k.as_str().to_owned()));
+    }
+    if let Some(s) = &filter.status {
+        sql.push_str(" AND r.status = ?");
+        args.push(Value::Text(s.clone()));
+    }
+    if let Some(t) = filter.from {
+        sql.push_str(" AND r.started_at >= ?");
+        args.push(Value::Integer(t));
+    }
+    if let Some(t) = filter.to {
+        sql.push_str(" AND r.started_at < ?");
+        args.push(Value::Integer(t));
+    }
+    sql.push_str(" ORDER BY r.started_at DESC, r.id LIMIT ?");
+    args.push(Value::Integer(filter.limit.unwrap_or(200) as i64));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), record_from_row)?;
+    rows.map(|r| finish(r?)).collect()
+}
+
+pub fn record_summary(conn: &Connection, id: &str) -> Result<Option<RecordSummary>> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM records r
+         LEFT JOIN aggregates reach ON reach.id = r.reach_id
+         LEFT JOIN aggregates site ON site.id = r.site_id WHERE r.id = ?1"
+    );
+    conn.query_row(&sql, [id], record_from_row)
+        .optional()?
+        .map(finish)
+        .transpose()
+}
+
+/// The folded state of one aggregate (a record, a finding, reference data).
+pub fn aggregate_state(conn: &Connection, id: &str) -> Result<Option<AggregateState>> {
+    let json: Option<Option<String>> = conn
+        .query_row("SELECT state FROM aggregates WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    json.flatten()
+        .map(|s| serde_json::from_str(&s).map_err(|e| CoreError::corrupt("记录状态", e)))
+        .transpose()
+}
+
+/// All states of one kind of aggregate (e.g. "reach", "site", "checklist").
+pub fn aggregates_of_kind(conn: &Connection, kind: &str) -> Result<Vec<AggregateState>> {
+    let mut stmt =
+        conn.prepare("SELECT state FROM aggregates WHERE kind = ?1 AND state IS NOT NULL ORDER BY id")?;
+    let rows = stmt.query_map([kind], |r| r.get::<_, String>(0))?;
+    rows.map(|s| serde_json::from_str(&s?).map_err(|e| CoreError::corrupt("参考数据", e)))
+        .collect()
+}
+
+const FINDING_COLUMNS: &str = "id, record_id, kind, category, severity, status, description, lon, lat,
+    reported_at, deadline, assignee, photo_count";
+
+fn finding_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FindingSummary> {
+    let category: String = r.get(3)?;
+    Ok(FindingSummary {
+        id: r.get(0)?,
+        record_id: r.get(1)?,
+        kind: r.get(2)?,
+        category_zh: xuncha_domain::catalogue::category(&category)
+            .map(|c| c.name_zh.to_owned())
+            .unwrap_or_else(|| category.clone()),
+        category,
+        severity: r.get(4)?,
+        status: r.get(5)?,
+        description: r.get(6)?,
+        lon: r.get(7)?,
+        lat: r.get(8)?,
+        reported_at: r.get(9)?,
+        deadline: r.get(10)?,
+        assignee: r.get(11)?,
+        photo_count: r.get::<_, i64>(12)? as u64,
+    })
+}
+
+pub fn findings_of_record(conn: &Connection, record_id: &str) -> Result<Vec<FindingSummary>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {FINDING_COLUMNS} FROM findings WHERE record_id = ?1 ORDER BY reported_at, id"
+    ))?;
+    let rows = stmt.query_map([record_id], finding_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Findings not yet verified, the most urgent (earliest deadline) first.
+pub fn open_findings(conn: &Connection, status: Option<&str>) -> Result<Vec<FindingSummary>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {FINDING_COLUMNS} FROM findings
+         WHERE status != 'verified' AND (?1 IS NULL OR status = ?1)
+         ORDER BY deadline IS NULL, deadline, reported_at, id"
+    ))?;
+    let rows = stmt.query_map([status], finding_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The events of a record and of its findings, in HLC order, with what became of each.
+pub fn timeline(conn: &Connection, record_or_finding: &str) -> Result<Vec<TimelineEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT e.body, e.is_local, e.acked_at IS NOT NULL, x.code, x.message FROM events e
+         LEFT JOIN rejections x ON x.event_id = e.id
+         WHERE e.aggregate_id = ?1
+            OR e.aggregate_id IN (SELECT id FROM findings WHERE record_id = ?1)
+         ORDER BY e.hlc_wall, e.hlc_counter, e.hlc_device, e.id",
+    )?;
+    let rows = stmt.query_map([record_or_finding], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (body, local, acked, code, message) = row?;
+        let event = parse_event(&body)?;
+        Ok(TimelineEntry {
+            summary: crate::api::describe::describe(&event.payload),
+            local,
+            uploaded: !local || acked,
+            outcome: match (code, message) {
+                (Some(code), Some(message)) => Outcome::Rejected { code, message },
+                _ => Outcome::Applied,
+            },
+            event,
+        })
+    })
+    .collect()
+}
+
+/// The track of a patrol, in time order.
+pub fn track(conn: &Connection, patrol_id: &str) -> Result<Vec<TrackPoint>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT point FROM track_points WHERE patrol_id = ?1 ORDER BY t, event_id, idx")?;
+    let rows = stmt.query_map([patrol_id], |r| r.get::<_, String>(0))?;
+    rows.map(|p| serde_json::from_str(&p?).map_err(|e| CoreError::corrupt("轨迹点", e)))
+        .collect()
+}
+
+/// A dump of every projection table in a fixed order, to compare two stores' read models.
+pub fn projection_dump(conn: &Connection) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (table, order) in [
+        ("aggregates", "id"),
+        ("records", "id"),
+        ("findings", "id"),
+        ("track_points", "patrol_id, event_id, idx"),
+        ("rejections", "event_id"),
+    ] {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+        let n = stmt.column_count();
+        let rows = stmt.query_map([], |r| {
+            let mut line = format!("{table}:");
+            for i in 0..n {
+                let v: Value = r.get(i)?;
+                line.push_str(&format!(" {v:?}"));
+            }
+            Ok(line)
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub active_patrols: u64,
+    pub open_inspections: u64,
+    pub records_today: u64,
+    pub open_findings: u64,
+    pub findings_to_rectify: u64,
+    pub outbox_events: u64,
+}
+
+pub fn counts(conn: &Connection, day_start_ms: i64) -> Result<Counts> {
+    let one = |sql: &str, arg: Option<i64>| -> Result<u64> {
+        Ok(conn.query_row(sql, [arg], |r| r.get::<_, i64>(0))? as u64)
+    };
+    Ok(Counts {
+        active_patrols: one(
+            "SELECT count(*) FROM records WHERE kind != 'inspection' AND status = 'active' AND ?1 IS NULL",
+            None,
+        )?,
+        open_inspections: one(
+            "SELECT count(*) FROM records WHERE kind = 'inspection' AND status != 'closed' AND ?1 IS NULL",
+            None,
+        )?,
+        records_today: one(
+            "SELECT count(*) FROM records WHERE started_at >= ?1",
+            Some(day_start_ms),
+        )?,
+        open_findings: one(
+            "SELECT count(*) FROM findings WHERE status != 'verified' AND ?1 IS NULL",
+            None,
+        )?,
+        findings_to_rectify: one(
+            "SELECT count(*) FROM findings WHERE status IN ('assigned', 'reopened') AND ?1 IS NULL",
+            None,
+        )?,
+        outbox_events: one(
+            "SELECT count(*) FROM events WHERE is_local = 1 AND acked_at IS NULL AND ?1 IS NULL",
+            None,
+        )?,
+    })
+}
