@@ -89,6 +89,12 @@ impl Store {
         &self.conn
     }
 
+    /// Read access to the database, for queries and tests. All writes go through `append`
+    /// and `ingest`.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// Makes a new event of this device from `payload`, checks it, and appends it with its
     /// projections in one durable transaction. If the payload is invalid or the record's
     /// lifecycle forbids it, nothing is written and the error says why.
