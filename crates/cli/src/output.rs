@@ -1,0 +1,250 @@
+//! How answers are shown to people. (`--json` prints the API's response as it is.)
+
+use crate::when;
+use xuncha_core::api::{RecordDetail, Response};
+use xuncha_core::store::queries::{FindingSummary, Outcome, RecordSummary, SyncState};
+use xuncha_domain::catalogue::CATEGORIES;
+use xuncha_domain::state::AggregateState;
+
+fn sync_zh(s: SyncState) -> &'static str {
+    match s {
+        SyncState::SavedOnDevice => "仅存本机",
+        SyncState::Uploaded => "已上传",
+        SyncState::Rejected => "有被拒事件",
+    }
+}
+
+fn status_zh(s: &str) -> &str {
+    match s {
+        "active" => "进行中",
+        "ended" => "已结束",
+        "record_issued" => "已出具记录",
+        "closed" => "已结束",
+        "reported" => "已上报",
+        "assigned" => "已交办",
+        "rectified" => "已整改",
+        "verified" => "已验收",
+        "reopened" => "已退回",
+        other => other,
+    }
+}
+
+fn record_line(r: &RecordSummary) -> String {
+    let place = r
+        .reach
+        .as_ref()
+        .or(r.site.as_ref())
+        .map(|n| n.name.clone())
+        .unwrap_or_else(|| r.title.clone());
+    format!(
+        "{}  {}  {}  {}  {}  轨迹点 {}  问题 {}（未销号 {}）  {}",
+        r.id,
+        r.kind.label_zh(),
+        status_zh(&r.status),
+        when::show(r.started_at),
+        place,
+        r.point_count,
+        r.finding_count,
+        r.open_finding_count,
+        sync_zh(r.sync)
+    )
+}
+
+fn finding_line(f: &FindingSummary) -> String {
+    let deadline = f
+        .deadline
+        .map(|d| format!("  期限 {}", when::show(d)))
+        .unwrap_or_default();
+    format!(
+        "{}  {}  {}  {}  {}{}",
+        f.id,
+        f.category_zh,
+        status_zh(&f.status),
+        when::show(f.reported_at),
+        f.description,
+        deadline
+    )
+}
+
+fn detail(d: &RecordDetail) {
+    println!("{}", record_line(&d.summary));
+    match &d.state {
+        AggregateState::Inspection(i) => {
+            if let Some(r) = &i.record {
+                println!("现场检查记录 {}：{}", r.number, r.content);
+                for (role, s) in &r.signatures {
+                    println!(
+                        "  签名 {:?}：{}（{}）",
+                        role,
+                        s.signer_name,
+                        when::show(s.signed_at.0)
+                    );
+                }
+                if let Some(x) = &r.refusal {
+                    println!("  拒签：{}；见证人 {}", x.reason, x.witness_name);
+                }
+            }
+        }
+        AggregateState::Patrol(p) if !p.letters.is_empty() || !p.business_checks.is_empty() => {
+            println!(
+                "检查经营场所 {} 处；承诺书 {} 份；收缴 {} 起",
+                p.business_checks.len(),
+                p.letters.len(),
+                p.seizures.len()
+            );
+        }
+        _ => {}
+    }
+    if !d.findings.is_empty() {
+        println!("问题：");
+        for f in &d.findings {
+            println!("  {}", finding_line(f));
+        }
+    }
+    println!("时间线：");
+    for t in &d.timeline {
+        let outcome = match &t.outcome {
+            Outcome::Applied => String::new(),
+            Outcome::Rejected { message, .. } => format!("  【未生效：{message}】"),
+        };
+        let up = if t.uploaded { "" } else { "  （未上传）" };
+        println!(
+            "  {}  #{}  {}{}{}",
+            when::show(t.event.hlc.wall_ms),
+            t.event.seq,
+            t.summary,
+            up,
+            outcome
+        );
+    }
+}
+
+pub fn human(resp: &Response) {
+    match resp {
+        Response::Recorded(r) => match &r.number {
+            Some(n) => println!("已保存 {}（文书编号 {n}）", r.id),
+            None => println!("已保存 {}", r.id),
+        },
+        Response::Done => println!("完成"),
+        Response::Ingested(r) => println!("新接收 {} 个事件，已有 {} 个", r.new, r.already_had),
+        Response::Home(h) => {
+            let who = h
+                .user
+                .as_ref()
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| "（未绑定用户）".into());
+            let unit = h.unit.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+            println!("{who}  {unit}  设备 {}", h.device.device_id);
+            let c = &h.counts;
+            println!(
+                "进行中的巡查 {}  未结束的检查 {}  今日记录 {}  未销号问题 {}  待我整改 {}  待上传事件 {}",
+                c.active_patrols,
+                c.open_inspections,
+                c.records_today,
+                c.open_findings,
+                c.findings_to_rectify,
+                c.outbox_events
+            );
+            for r in &h.active {
+                println!("  {}", record_line(r));
+            }
+            for f in &h.to_rectify {
+                println!("  待整改 {}", finding_line(f));
+            }
+        }
+        Response::Device(d) => {
+            println!("设备编号 {}", d.device_id);
+            println!("公钥     {}", d.public_key.to_hex());
+            println!(
+                "用户     {}",
+                d.user_id
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| "（未绑定）".into())
+            );
+            println!(
+                "单位     {}",
+                d.unit_id
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| "（未绑定）".into())
+            );
+            println!("已产生事件 {}", d.events_made);
+        }
+        Response::Records(list) => {
+            if list.is_empty() {
+                println!("没有记录");
+            }
+            for r in list {
+                println!("{}", record_line(r));
+            }
+        }
+        Response::Record(d) => detail(d),
+        Response::Track(points) => {
+            for p in points {
+                println!(
+                    "{}  {:.7}  {:.7}  {}",
+                    when::show(p.t.0),
+                    p.lon,
+                    p.lat,
+                    p.accuracy_m.map(|a| format!("±{a} m")).unwrap_or_default()
+                );
+            }
+        }
+        Response::Findings(list) => {
+            if list.is_empty() {
+                println!("没有未销号的问题");
+            }
+            for f in list {
+                println!("{}", finding_line(f));
+            }
+        }
+        Response::Finding(f) => {
+            if let AggregateState::Finding(s) = &f.state {
+                println!("{}  {}  {}", s.id, status_zh(s.status.as_str()), s.description);
+            }
+            for t in &f.timeline {
+                println!("  {}  {}", when::show(t.event.hlc.wall_ms), t.summary);
+            }
+        }
+        Response::Reaches(list) => {
+            for r in list {
+                println!("{}  {}  {:.0} m", r.id, r.name, r.length_m);
+            }
+        }
+        Response::Sites(list) => {
+            for s in list {
+                println!("{}  {}  {}  {}", s.id, s.kind.label_zh(), s.name, s.address);
+            }
+        }
+        Response::Checklists(list) => {
+            for c in list {
+                println!(
+                    "{}  {}（第 {} 版，{} 项）",
+                    c.id,
+                    c.name,
+                    c.version,
+                    c.items.len()
+                );
+            }
+        }
+        Response::Events(list) => {
+            println!("待上传事件 {} 个", list.len());
+            for e in list {
+                println!(
+                    "  #{}  {}  {}",
+                    e.seq,
+                    when::show(e.hlc.wall_ms),
+                    e.payload.type_name()
+                );
+            }
+        }
+        Response::LogChecked(c) => {
+            println!("事件链完好：设备 {}，{} 个事件", c.device, c.events);
+        }
+    }
+}
+
+pub fn categories() {
+    for c in CATEGORIES {
+        println!("{:<20} {:?}  {}  {}", c.code, c.kind, c.name_zh, c.name_en);
+    }
+}
