@@ -494,8 +494,8 @@ impl Device {
             }
             R::Home => {
                 let device = s.identity()?;
-                let user: Option<User> = device.user_id.map(|u| reference(s, u.0, "用户").ok()).flatten();
-                let unit: Option<Unit> = device.unit_id.map(|u| reference(s, u.0, "单位").ok()).flatten();
+                let user: Option<User> = device.user_id.and_then(|u| reference(s, u.0, "用户").ok());
+                let unit: Option<Unit> = device.unit_id.and_then(|u| reference(s, u.0, "单位").ok());
                 let day_start =
                     (now.0 + CHINA_OFFSET_MS).div_euclid(UnixMs::DAY) * UnixMs::DAY - CHINA_OFFSET_MS;
                 let conn = s.conn();

@@ -34,11 +34,12 @@ fn parse<T: std::str::FromStr>(s: &str, what: &str) -> Result<T> {
 
 impl DeviceRow {
     pub fn load(conn: &Connection) -> Result<DeviceRow> {
-        let row = conn.query_row(
-            "SELECT device_id, signing_key, hlc_wall, hlc_counter, last_seq, last_hash, user_id, unit_id
+        let row = conn
+            .prepare_cached(
+                "SELECT device_id, signing_key, hlc_wall, hlc_counter, last_seq, last_hash, user_id, unit_id
              FROM device WHERE singleton = 1",
-            [],
-            |r| {
+            )?
+            .query_row([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Vec<u8>>(1)?,
@@ -49,8 +50,7 @@ impl DeviceRow {
                     r.get::<_, Option<String>>(6)?,
                     r.get::<_, Option<String>>(7)?,
                 ))
-            },
-        )?;
+            })?;
         let (device, key, wall, counter, last_seq, last_hash, user, unit) = row;
         let device_id: DeviceId = parse(&device, "设备编号")?;
         let key_bytes: [u8; 32] = key

@@ -115,10 +115,10 @@ impl Store {
             payload,
         }
         .sign(&self.key);
-        // Check the rule before anything is written: a refused action leaves no trace.
-        projection::check(&tx, &event)?;
+        // Decide by the rules before anything is written: a refused action leaves no trace.
+        let decided = projection::decide_local(&tx, &event)?;
         insert_event(&tx, &event, true, now, None)?;
-        projection::apply(&tx, &event)?;
+        projection::save_local(&tx, &event, decided)?;
         device.last_seq = event.seq;
         device.last_hash = event.hash;
         device.save(&tx)?;

@@ -61,13 +61,29 @@ fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Stored>> {
     }))
 }
 
-/// Would `event` be accepted by its aggregate as it stands? (For local actions, which always
-/// come last in HLC order.)
-pub(crate) fn check(tx: &Transaction<'_>, event: &Event) -> Result<()> {
+/// Decides a local event before it is written: a local event always comes last in HLC order,
+/// so it applies to the stored state directly. `Err` (nothing written) if a rule forbids it;
+/// otherwise the caller inserts the event and passes the answer to `save_local`.
+pub(crate) fn decide_local(tx: &Transaction<'_>, event: &Event) -> Result<Option<AggregateState>> {
     let id = event.payload.aggregate().id.to_string();
     let stored = load(tx, &id)?;
-    apply_rule(stored.as_ref().and_then(|s| s.state.as_ref()), event)?;
-    Ok(())
+    if stored.as_ref().is_some_and(|s| s.watermark >= event.order_key()) {
+        // Only possible if the clock was wound back past a pulled event: fold as usual.
+        return Ok(None);
+    }
+    Ok(Some(apply_rule(
+        stored.as_ref().and_then(|s| s.state.as_ref()),
+        event,
+    )?))
+}
+
+/// Writes the projections of a local event decided by `decide_local` (`None`: fold again).
+pub(crate) fn save_local(tx: &Transaction<'_>, event: &Event, decided: Option<AggregateState>) -> Result<()> {
+    let Some(next) = decided else {
+        return apply(tx, event);
+    };
+    side_rows(tx, event)?;
+    save(tx, event.payload.aggregate(), Some(&next), event)
 }
 
 /// Projects an event that has just been inserted into the log.
@@ -92,16 +108,7 @@ fn step(
 ) -> Result<Option<AggregateState>> {
     match apply_rule(state, event) {
         Ok(next) => {
-            if let Payload::TrackPointsAppended(a) = &event.payload {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO track_points (patrol_id, event_id, idx, t, point) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
-                let (patrol, ev) = (a.patrol.to_string(), event.id.to_string());
-                for (i, p) in a.points.iter().enumerate() {
-                    let json = serde_json::to_string(p).map_err(|e| CoreError::corrupt("轨迹点", e))?;
-                    stmt.execute(params![patrol, ev, i as i64, p.t.0, json])?;
-                }
-            }
+            side_rows(tx, event)?;
             Ok(Some(next))
         }
         Err(r) => {
@@ -112,6 +119,21 @@ fn step(
             Ok(None)
         }
     }
+}
+
+/// Rows an accepted event adds beside its aggregate's state (the points of a track).
+fn side_rows(tx: &Transaction<'_>, event: &Event) -> Result<()> {
+    if let Payload::TrackPointsAppended(a) = &event.payload {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO track_points (patrol_id, event_id, idx, t, point) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let (patrol, ev) = (a.patrol.to_string(), event.id.to_string());
+        for (i, p) in a.points.iter().enumerate() {
+            let json = serde_json::to_string(p).map_err(|e| CoreError::corrupt("轨迹点", e))?;
+            stmt.execute(params![patrol, ev, i as i64, p.t.0, json])?;
+        }
+    }
+    Ok(())
 }
 
 /// Folds one aggregate again from all its events.

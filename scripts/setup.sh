@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing xuncha needs and is missing, idempotently: Debian packages
+# listed in scripts/apt-packages.txt, and cargo-nextest. Safe to run again at any time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+if [[ -f scripts/apt-packages.txt ]]; then
+  while read -r pkg _; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+  done < scripts/apt-packages.txt
+fi
+if ((${#need[@]})); then
+  echo "== installing Debian packages: ${need[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "== installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
