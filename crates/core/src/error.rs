@@ -28,6 +28,22 @@ pub enum CoreError {
     TooNew { found: i64, supported: i64 },
     #[error("文件操作失败：{0}")]
     Io(#[from] std::io::Error),
+    /// The network failed; `transient` failures are worth trying again later.
+    #[error("{message}")]
+    Network { message: String, transient: bool },
+    /// The server answered with an error; 4xx means this request will not succeed as it is.
+    #[error("服务器拒绝（{status} {code}）：{message}")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("设备尚未登录服务器，请先在设置中登录")]
+    NotEnrolled,
+    #[error("另一次同步正在进行，请稍候")]
+    SyncBusy,
+    #[error("同步已取消，下次同步会从中断处继续")]
+    Cancelled,
     #[error("{0}")]
     Other(String),
 }
@@ -43,6 +59,11 @@ impl CoreError {
             CoreError::Corrupt { .. } => "corrupt",
             CoreError::TooNew { .. } => "store_too_new",
             CoreError::Io(_) => "io",
+            CoreError::Network { .. } => "network",
+            CoreError::Server { code, .. } => code,
+            CoreError::NotEnrolled => "not_enrolled",
+            CoreError::SyncBusy => "sync_busy",
+            CoreError::Cancelled => "cancelled",
             CoreError::Other(_) => "other",
         }
     }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 pub use api::{Device, Request, Response};
 pub use error::{CoreError, ErrorBody, Result};

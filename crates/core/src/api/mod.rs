@@ -37,20 +37,62 @@ pub fn system_clock() -> Clock {
 pub struct Device {
     store: Mutex<Store>,
     clock: Clock,
+    /// Held while a sync runs in this process.
+    sync_running: Mutex<()>,
+    /// Locked while a sync runs in any process (next to the database file).
+    sync_lock_path: Option<std::path::PathBuf>,
+}
+
+/// Proof that this is the only sync of this device store; released on drop.
+pub struct SyncGuard<'a> {
+    _here: MutexGuard<'a, ()>,
+    _file: Option<std::fs::File>,
 }
 
 const CHINA_OFFSET_MS: i64 = 8 * UnixMs::HOUR;
 
 impl Device {
     pub fn open(path: &Path) -> Result<Device> {
-        Ok(Self::with_store(Store::open(path)?, system_clock()))
+        let mut device = Self::with_store(Store::open(path)?, system_clock());
+        device.sync_lock_path = Some(path.with_extension("sync.lock"));
+        Ok(device)
     }
 
     pub fn with_store(store: Store, clock: Clock) -> Device {
         Device {
             store: Mutex::new(store),
             clock,
+            sync_running: Mutex::new(()),
+            sync_lock_path: None,
         }
+    }
+
+    /// Starts a sync, or says another one is running (in this process or another).
+    pub fn begin_sync(&self) -> Result<SyncGuard<'_>> {
+        let here = match self.sync_running.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return Err(CoreError::SyncBusy),
+        };
+        let file = match &self.sync_lock_path {
+            None => None,
+            Some(path) => {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(path)?;
+                match f.try_lock() {
+                    Ok(()) => Some(f),
+                    Err(std::fs::TryLockError::WouldBlock) => return Err(CoreError::SyncBusy),
+                    Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+                }
+            }
+        };
+        Ok(SyncGuard {
+            _here: here,
+            _file: file,
+        })
     }
 
     pub fn now(&self) -> UnixMs {

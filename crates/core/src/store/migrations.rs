@@ -108,6 +108,40 @@ const MIGRATIONS: &[&str] = &[
         message     TEXT NOT NULL
     );
     "#,
+    // 2: sync — the account this device is enrolled with, what the server said of each pushed
+    // event, which blobs the server holds, and local settings
+    r#"
+    CREATE TABLE sync_account (
+        singleton         INTEGER PRIMARY KEY CHECK (singleton = 1),
+        server_url        TEXT NOT NULL,
+        token             TEXT NOT NULL,
+        user_json         TEXT NOT NULL,
+        server_device     TEXT NOT NULL,
+        server_public_key TEXT NOT NULL,
+        pull_cursor       INTEGER NOT NULL DEFAULT 0,
+        enrolled_at       INTEGER NOT NULL
+    );
+
+    -- The server's verdict on pushed events that it did not simply accept.
+    CREATE TABLE push_rejections (
+        event_id   TEXT PRIMARY KEY,
+        code       TEXT NOT NULL,
+        message    TEXT NOT NULL,
+        kept       INTEGER NOT NULL,
+        at         INTEGER NOT NULL
+    );
+
+    -- Blobs the server confirmed it holds complete (originals may be collected after this).
+    CREATE TABLE blobs_on_server (
+        hash        TEXT PRIMARY KEY,
+        confirmed_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

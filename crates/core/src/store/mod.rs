@@ -8,6 +8,7 @@ mod identity;
 mod migrations;
 mod projection;
 pub mod queries;
+mod sync_state;
 
 use crate::error::{CoreError, Result};
 use identity::DeviceRow;
@@ -18,6 +19,7 @@ use xuncha_domain::event::{ChainHead, DevicePublicKey, EventDraft, verify_chain}
 use xuncha_domain::{DeviceId, Event, EventId, Payload, SigningKey, UnitId, UnixMs, UserId};
 
 pub use identity::DeviceIdentity;
+pub use sync_state::{Account, BlobUse, PushRejection};
 
 /// What happened to a remote event offered to `ingest`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,223 @@
+//! What the store keeps about syncing: the account (server, token, user, server key, pull
+//! cursor), the server's verdicts on pushed events, which blobs the server holds, and settings.
+
+use super::Store;
+use crate::error::{CoreError, Result};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use xuncha_domain::event::DevicePublicKey;
+use xuncha_domain::people::User;
+use xuncha_domain::{BlobHash, DeviceId, EventId, UnixMs};
+
+/// The server this device is enrolled with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub server_url: String,
+    #[serde(skip_serializing)]
+    pub token: String,
+    pub user: User,
+    pub server_device: DeviceId,
+    pub server_public_key: DevicePublicKey,
+    pub pull_cursor: u64,
+    pub enrolled_at: UnixMs,
+}
+
+/// A pushed event the server did not simply accept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRejection {
+    pub event_id: EventId,
+    pub code: String,
+    pub message: String,
+    /// The server keeps the event (as flagged evidence); otherwise it refused it outright.
+    pub kept: bool,
+}
+
+impl Store {
+    pub fn account(&self) -> Result<Option<Account>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT server_url, token, user_json, server_device, server_public_key, pull_cursor, enrolled_at
+                 FROM sync_account WHERE singleton = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, i64>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((server_url, token, user, server_device, key, cursor, at)) = row else {
+            return Ok(None);
+        };
+        let bad = |what: &str| CoreError::Other(format!("同步账户中的{what}无法读取"));
+        Ok(Some(Account {
+            server_url,
+            token,
+            user: serde_json::from_str(&user).map_err(|e| CoreError::corrupt("同步账户", e))?,
+            server_device: server_device.parse().map_err(|_| bad("服务器编号"))?,
+            server_public_key: key.parse().map_err(|_| bad("服务器公钥"))?,
+            pull_cursor: cursor as u64,
+            enrolled_at: UnixMs(at),
+        }))
+    }
+
+    /// Records a successful enrolment and binds the device to the user.
+    pub fn save_account(&mut self, a: &Account) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let user = serde_json::to_string(&a.user).map_err(|e| CoreError::corrupt("用户", e))?;
+        // A new account starts pulling from the beginning: what the server shows depends on who
+        // is signed in.
+        tx.execute(
+            "INSERT OR REPLACE INTO sync_account (singleton, server_url, token, user_json, server_device,
+                 server_public_key, pull_cursor, enrolled_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)",
+            params![
+                a.server_url,
+                a.token,
+                user,
+                a.server_device.to_string(),
+                a.server_public_key.to_hex(),
+                a.enrolled_at.0
+            ],
+        )?;
+        tx.execute(
+            "UPDATE device SET user_id = ?1, unit_id = ?2 WHERE singleton = 1",
+            params![a.user.id.to_string(), a.user.unit.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets the server account. Records stay, and unsynced ones stay in the outbox.
+    pub fn sign_out(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM sync_account", [])?;
+        Ok(())
+    }
+
+    pub fn set_pull_cursor(&mut self, cursor: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_account SET pull_cursor = ?1 WHERE singleton = 1",
+            [cursor as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_push_rejection(&mut self, r: &PushRejection, now: UnixMs) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO push_rejections (event_id, code, message, kept, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![r.event_id.to_string(), r.code, r.message, r.kept, now.0],
+        )?;
+        Ok(())
+    }
+
+    pub fn push_rejections(&self) -> Result<BTreeMap<EventId, PushRejection>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT event_id, code, message, kept FROM push_rejections")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (id, code, message, kept) = row?;
+            let event_id: EventId = id
+                .parse()
+                .map_err(|_| CoreError::Other(format!("事件编号无法读取：{id}")))?;
+            out.insert(
+                event_id,
+                PushRejection {
+                    event_id,
+                    code,
+                    message,
+                    kept,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every blob this device's own events refer to, with the kind of reference.
+    pub fn referenced_blobs(&self) -> Result<Vec<(BlobHash, BlobUse)>> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT body FROM events WHERE is_local = 1
+               AND type IN ('PhotoAttached', 'CommitmentLetterSigned', 'DocumentSigned', 'SignatureRefused',
+                            'FindingRectified')
+             ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for body in rows {
+            let event = super::parse_event(&body?)?;
+            match &event.payload {
+                xuncha_domain::Payload::PhotoAttached(p) => {
+                    out.extend(p.thumbnail.map(|h| (h, BlobUse::Thumbnail)));
+                    out.extend(p.upload.map(|h| (h, BlobUse::UploadCopy)));
+                    out.push((p.original, BlobUse::Original));
+                }
+                other => out.extend(other.blobs().into_iter().map(|h| (h, BlobUse::Signature))),
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn blobs_on_server(&self) -> Result<HashSet<BlobHash>> {
+        let mut stmt = self.conn.prepare("SELECT hash FROM blobs_on_server")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|h| {
+            let h = h?;
+            h.parse()
+                .map_err(|_| CoreError::Other(format!("哈希无法读取：{h}")))
+        })
+        .collect()
+    }
+
+    pub fn mark_blob_on_server(&mut self, hash: &BlobHash, now: UnixMs) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs_on_server (hash, confirmed_at) VALUES (?1, ?2)",
+            params![hash.to_hex(), now.0],
+        )?;
+        Ok(())
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// How an event uses a blob, which decides when it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlobUse {
+    /// Small and needed to show the record: first.
+    Signature,
+    Thumbnail,
+    UploadCopy,
+    /// The photo as taken: last, and only when allowed (at the office, unmetered network).
+    Original,
+}
