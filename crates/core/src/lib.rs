@@ -1,1 +1,3 @@
-//! placeholder
+//! xuncha-core: the device engine.
+
+pub mod gpx;
