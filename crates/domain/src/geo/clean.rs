@@ -7,9 +7,10 @@
 //! An outlier is told from real fast travel by what follows it: a fix that is impossibly far
 //! from the last kept fix, while a fix a few seconds later is again reachable, is a jump of the
 //! receiver (multipath, a cold start) and is dropped. When no later fix within the look-ahead
-//! is reachable either, the patrol really moved that fast: those fixes are kept and the stretch
-//! is reported in `over_speed` (a walking patrol done by car shows up there, not as a
-//! track cleaned down to nothing).
+//! is reachable either, the patrol really moved that fast: those fixes are kept. Sustained
+//! speed above the mode's maximum, measured over windows of `speed_window_s` so that GPS
+//! noise cannot fake it nor hide it, is reported in `over_speed` — a walking patrol done by
+//! car shows up there, not as a track cleaned down to nothing.
 
 use super::{fix_distance_m, time_order};
 use crate::position::TrackPoint;
@@ -59,6 +60,10 @@ pub struct CleaningRules {
     pub assumed_accuracy_m: f64,
     /// How many following fixes may be examined to decide that a jump was an outlier.
     pub outlier_lookahead: usize,
+    /// Sustained speed is measured between fixes at least this far apart in time: at 1 Hz the
+    /// noise allowance of two fixes (say 2 × 5 m) would swamp a 4 m/s limit, over 30 s it is
+    /// a third of it.
+    pub speed_window_s: f64,
 }
 
 impl CleaningRules {
@@ -68,6 +73,7 @@ impl CleaningRules {
             max_accuracy_m: 50.0,
             assumed_accuracy_m: 10.0,
             outlier_lookahead: 5,
+            speed_window_s: 30.0,
         }
     }
 }
@@ -192,7 +198,6 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
     let speed = |a: usize, b: usize| implied_speed_mps(&points[a], &points[b], rules.assumed_accuracy_m);
     let max = rules.mode.max_speed_mps();
     let mut kept: Vec<usize> = Vec::with_capacity(valid.len());
-    let mut over_speed: Vec<OverSpeedStretch> = Vec::new();
     let mut start = 0;
     // A first fix that is far from the next two, while those two agree, is itself the outlier.
     if valid.len() >= 3 && speed(valid[0], valid[1]) > max && speed(valid[0], valid[2]) > max {
@@ -223,7 +228,6 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
                 k = j;
             }
             None => {
-                record_over_speed(&mut over_speed, &points[last], &points[valid[k]]);
                 kept.push(valid[k]);
                 k += 1;
             }
@@ -235,8 +239,10 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
     for d in &dropped {
         counts.add(d.reason);
     }
+    let kept_points: Vec<TrackPoint> = kept.iter().map(|&i| points[i]).collect();
+    let over_speed = over_speed_stretches(&kept_points, rules);
     CleanedTrack {
-        points: kept.iter().map(|&i| points[i]).collect(),
+        points: kept_points,
         kept_indices: kept,
         dropped,
         counts,
@@ -256,21 +262,36 @@ pub(crate) fn implied_speed_mps(a: &TrackPoint, b: &TrackPoint, assumed_accuracy
     d_m / dt_s
 }
 
-fn record_over_speed(stretches: &mut Vec<OverSpeedStretch>, a: &TrackPoint, b: &TrackPoint) {
-    let d_m = fix_distance_m(a, b);
-    if let Some(last) = stretches.last_mut()
-        && last.to == a.t
-    {
-        last.to = b.t;
-        last.distance_m += d_m;
-        last.mean_speed_mps = last.distance_m / last.duration_s();
-        return;
+/// Stretches of `points` (time-ordered) whose speed over windows of `rules.speed_window_s`
+/// exceeds the mode's maximum even after the noise allowance; overlapping windows merge.
+fn over_speed_stretches(points: &[TrackPoint], rules: &CleaningRules) -> Vec<OverSpeedStretch> {
+    let max = rules.mode.max_speed_mps();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut j = 0;
+    for i in 0..points.len().saturating_sub(1) {
+        j = j.max(i + 1);
+        while j + 1 < points.len() && points[j].t.seconds_since(points[i].t) < rules.speed_window_s {
+            j += 1;
+        }
+        if implied_speed_mps(&points[i], &points[j], rules.assumed_accuracy_m) <= max {
+            continue;
+        }
+        match spans.last_mut() {
+            Some(last) if last.1 >= i => last.1 = last.1.max(j),
+            _ => spans.push((i, j)),
+        }
     }
-    let dt_s = b.t.seconds_since(a.t);
-    stretches.push(OverSpeedStretch {
-        from: a.t,
-        to: b.t,
-        distance_m: d_m,
-        mean_speed_mps: if dt_s > 0.0 { d_m / dt_s } else { f64::INFINITY },
-    });
+    spans
+        .into_iter()
+        .map(|(a, b)| {
+            let distance_m: f64 = points[a..=b].windows(2).map(|w| fix_distance_m(&w[0], &w[1])).sum();
+            let duration_s = points[b].t.seconds_since(points[a].t);
+            OverSpeedStretch {
+                from: points[a].t,
+                to: points[b].t,
+                distance_m,
+                mean_speed_mps: distance_m / duration_s,
+            }
+        })
+        .collect()
 }
