@@ -89,6 +89,18 @@ fn a_jump_at_the_very_first_fix_is_dropped() {
 }
 
 #[test]
+fn a_jump_of_several_fixes_together_is_dropped_whole() {
+    let mut fixes = walk_east(40, 1.2);
+    for f in &mut fixes[20..23] {
+        f.lat -= 0.002; // 220 m south for three seconds
+    }
+    let cleaned = clean_track(&fixes, &CleaningRules::for_mode(TravelMode::Walking));
+    let dropped: Vec<usize> = cleaned.dropped.iter().map(|d| d.index).collect();
+    assert_eq!(dropped, vec![20, 21, 22]);
+    assert_eq!(cleaned.counts.impossible_speed, 3);
+}
+
+#[test]
 fn statistics_of_a_straight_walk_with_a_stop() {
     let mut fixes = walk_east(601, 1.25);
     // Stand still for the last 100 s.

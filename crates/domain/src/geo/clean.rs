@@ -5,8 +5,9 @@
 //! silently. Cleaning never moves or smooths a fix; it only keeps or drops whole fixes.
 //!
 //! An outlier is told from real fast travel by what follows it: a fix that is impossibly far
-//! from the last kept fix, while a fix a few seconds later is again reachable, is a jump of the
-//! receiver (multipath, a cold start) and is dropped. When no later fix within the look-ahead
+//! from the last kept fix and from a fix a few seconds later, while that later fix is
+//! reachable from the last kept one, is a jump of the receiver (multipath, a cold start) and
+//! is dropped. When no later fix within the look-ahead
 //! is reachable either, the patrol really moved that fast: those fixes are kept. Sustained
 //! speed above the mode's maximum, measured over windows of `speed_window_s` so that GPS
 //! noise cannot fake it nor hide it, is reported in `over_speed` — a walking patrol done by
@@ -220,7 +221,11 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
             continue;
         }
         let horizon = (k + rules.outlier_lookahead).min(valid.len() - 1);
-        match (k + 1..=horizon).find(|&j| speed(last, valid[j]) <= max) {
+        // A jump away and back: the run is impossible from the last kept fix *and* to the
+        // first fix after it that is reachable again. A vehicle that merely slowed down fails
+        // the second test, since its fixes lead smoothly to the next one.
+        let back = (k + 1..=horizon).find(|&j| speed(last, valid[j]) <= max);
+        match back.filter(|&j| valid[k..j].iter().all(|&i| speed(i, valid[j]) > max)) {
             Some(j) => {
                 for &i in &valid[k..j] {
                     dropped.push(DroppedFix { index: i, t: points[i].t, reason: DropReason::ImpossibleSpeed });
