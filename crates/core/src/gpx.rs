@@ -22,7 +22,11 @@ pub enum GpxError {
     #[error("GPX 文件无法读取 (unreadable GPX): {0}")]
     Unreadable(String),
     #[error("轨迹第 {track} 条第 {segment} 段第 {point} 个点没有时间 (track point without a time)")]
-    MissingTime { track: usize, segment: usize, point: usize },
+    MissingTime {
+        track: usize,
+        segment: usize,
+        point: usize,
+    },
     #[error("时间 {0:?} 超出 GPX 可表示的范围 (time out of range)")]
     TimeOutOfRange(UnixMs),
     #[error("GPX 文件无法写出 (cannot write GPX): {0}")]
@@ -114,7 +118,13 @@ impl GpxFile {
                 let fixes = s
                     .iter()
                     .enumerate()
-                    .map(|(point, w)| w.to_track_point().ok_or(GpxError::MissingTime { track, segment, point }))
+                    .map(|(point, w)| {
+                        w.to_track_point().ok_or(GpxError::MissingTime {
+                            track,
+                            segment,
+                            point,
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 out.push(fixes);
             }
@@ -176,7 +186,11 @@ pub fn read_gpx(bytes: &[u8]) -> Result<GpxFile, GpxError> {
             .map(|t| GpxTrack {
                 name: t.name.clone(),
                 description: t.description.clone(),
-                segments: t.segments.iter().map(|s| s.points.iter().map(from_format).collect()).collect(),
+                segments: t
+                    .segments
+                    .iter()
+                    .map(|s| s.points.iter().map(from_format).collect())
+                    .collect(),
             })
             .collect(),
         routes: doc
@@ -189,7 +203,11 @@ pub fn read_gpx(bytes: &[u8]) -> Result<GpxFile, GpxError> {
             .collect(),
     };
     // The reader checks ranges, but NaN passes its comparisons.
-    let points = file.waypoints.iter().chain(file.all_track_points()).chain(file.routes.iter().flat_map(|r| &r.points));
+    let points = file
+        .waypoints
+        .iter()
+        .chain(file.all_track_points())
+        .chain(file.routes.iter().flat_map(|r| &r.points));
     for w in points {
         w.position.check().map_err(GpxError::Unreadable)?;
     }

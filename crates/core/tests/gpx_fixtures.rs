@@ -36,13 +36,20 @@ fn the_lake_track_is_gpx_1_0_with_waypoints_eight_tracks_and_an_empty_first_segm
     let lake = fixture("cerknicko-jezero.gpx");
     assert_eq!(lake.version, GpxVersion::V1_0);
     assert_eq!(lake.waypoints.len(), 7);
-    let sizes: Vec<usize> = lake.tracks.iter().flat_map(|t| t.segments.iter().map(Vec::len)).collect();
+    let sizes: Vec<usize> = lake
+        .tracks
+        .iter()
+        .flat_map(|t| t.segments.iter().map(Vec::len))
+        .collect();
     assert_eq!(sizes, vec![0, 173, 52, 2, 44, 2, 2, 21]);
     assert_eq!(lake.tracks[1].name.as_deref(), Some("ACTIVE LOG #2"));
     let first = &lake.tracks[1].segments[0][0];
     assert!(first.time.is_some() && first.elevation_m.is_some());
     assert_eq!(lake.waypoints[0].name.as_deref(), Some("001"));
-    assert_eq!(lake.waypoints[0].position, Position::new(14.357652292, 45.772163216));
+    assert_eq!(
+        lake.waypoints[0].position,
+        Position::new(14.357652292, 45.772163216)
+    );
     let fix = first.to_track_point().expect("a timed point");
     assert_eq!(fix.provider, xuncha_domain::position::FixProvider::Replay);
 }
@@ -53,10 +60,18 @@ fn a_track_without_times_imports_but_refuses_to_become_fixes() {
     assert_eq!(untimed.all_track_points().count(), 296);
     // Only the last log's points 16..=20 kept a time in this file.
     assert_eq!(untimed.all_track_points().filter(|w| w.time.is_some()).count(), 5);
-    assert!(untimed.tracks[7].segments[0][16..=20].iter().all(|w| w.time.is_some()));
+    assert!(
+        untimed.tracks[7].segments[0][16..=20]
+            .iter()
+            .all(|w| w.time.is_some())
+    );
     assert!(matches!(
         untimed.track_segments(),
-        Err(GpxError::MissingTime { track: 1, segment: 0, point: 0 })
+        Err(GpxError::MissingTime {
+            track: 1,
+            segment: 0,
+            point: 0
+        })
     ));
 }
 
@@ -71,13 +86,22 @@ fn empty_segments_routes_dilution_and_unicode_names_come_through() {
     assert_eq!(route.routes.len(), 1);
     assert_eq!(route.routes[0].points.len(), 55);
     assert_eq!(route.routes[0].points[0].name.as_deref(), Some("#001"));
-    assert_eq!(route.routes[0].points[0].position, Position::new(13.726695478, 45.2787641494));
+    assert_eq!(
+        route.routes[0].points[0].position,
+        Position::new(13.726695478, 45.2787641494)
+    );
 
     let dop = fixture("track_with_dilution_errors.gpx");
     let dops = |w: &Waypoint| (w.hdop, w.vdop, w.pdop);
     assert_eq!(dops(&dop.waypoints[0]), (Some(100.1), Some(101.1), Some(102.1)));
-    assert_eq!(dops(&dop.routes[0].points[0]), (Some(200.1), Some(201.1), Some(202.1)));
-    assert_eq!(dops(&dop.tracks[0].segments[0][0]), (Some(300.1), Some(301.1), Some(302.1)));
+    assert_eq!(
+        dops(&dop.routes[0].points[0]),
+        (Some(200.1), Some(201.1), Some(202.1))
+    );
+    assert_eq!(
+        dops(&dop.tracks[0].segments[0][0]),
+        (Some(300.1), Some(301.1), Some(302.1))
+    );
 
     let unicode = fixture("unicode.gpx");
     assert_eq!(unicode.waypoints[0].name.as_deref(), Some("šđčćž"));
@@ -97,7 +121,8 @@ fn vincenty_m(a: Position, b: Position) -> f64 {
     let mut lambda = l;
     for _ in 0..200 {
         let (sin_l, cos_l) = (lambda.sin(), lambda.cos());
-        let sin_sigma = ((cos_u2 * sin_l).powi(2) + (cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_l).powi(2)).sqrt();
+        let sin_sigma =
+            ((cos_u2 * sin_l).powi(2) + (cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_l).powi(2)).sqrt();
         if sin_sigma == 0.0 {
             return 0.0;
         }
@@ -105,11 +130,17 @@ fn vincenty_m(a: Position, b: Position) -> f64 {
         let sigma = sin_sigma.atan2(cos_sigma);
         let sin_alpha = cos_u1 * cos_u2 * sin_l / sin_sigma;
         let cos2_alpha = 1.0 - sin_alpha * sin_alpha;
-        let cos_2sm = if cos2_alpha == 0.0 { 0.0 } else { cos_sigma - 2.0 * sin_u1 * sin_u2 / cos2_alpha };
+        let cos_2sm = if cos2_alpha == 0.0 {
+            0.0
+        } else {
+            cos_sigma - 2.0 * sin_u1 * sin_u2 / cos2_alpha
+        };
         let c = f / 16.0 * cos2_alpha * (4.0 + f * (4.0 - 3.0 * cos2_alpha));
         let previous = lambda;
         lambda = l
-            + (1.0 - c) * f * sin_alpha
+            + (1.0 - c)
+                * f
+                * sin_alpha
                 * (sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)));
         if (lambda - previous).abs() < 1e-13 {
             let u_sq = cos2_alpha * (major * major - minor * minor) / (minor * minor);
@@ -149,11 +180,19 @@ fn lake_track_length_and_duration_match_independent_computations() {
         let stats = track_stats(segment);
         length_m += stats.length_m;
         duration_s += stats.duration_s;
-        vincenty_length_m +=
-            segment.windows(2).map(|w| vincenty_m(w[0].position(), w[1].position())).sum::<f64>();
+        vincenty_length_m += segment
+            .windows(2)
+            .map(|w| vincenty_m(w[0].position(), w[1].position()))
+            .sum::<f64>();
     }
-    assert!((length_m - vincenty_length_m).abs() / vincenty_length_m < 1e-6, "{length_m} vs {vincenty_length_m}");
-    assert!((length_m - 4580.137).abs() / 4580.137 < 0.005, "{length_m} vs gpxpy 4580.137");
+    assert!(
+        (length_m - vincenty_length_m).abs() / vincenty_length_m < 1e-6,
+        "{length_m} vs {vincenty_length_m}"
+    );
+    assert!(
+        (length_m - 4580.137).abs() / 4580.137 < 0.005,
+        "{length_m} vs gpxpy 4580.137"
+    );
     assert_eq!(duration_s, 4239.0);
 }
 
@@ -171,8 +210,16 @@ fn the_drive_is_impossible_for_walking_but_fine_for_a_car() {
 
     // The fixes came from a file, so mock_location fires in both; the speed flag only for walking.
     let flags = |mode| check_plausibility(&fixes, &[], &PlausibilityRules::for_mode(mode));
-    assert!(flags(TravelMode::Walking).iter().any(|f| f.code == FlagCode::SpeedAboveMode));
-    assert!(flags(TravelMode::Car).iter().all(|f| f.code != FlagCode::SpeedAboveMode));
+    assert!(
+        flags(TravelMode::Walking)
+            .iter()
+            .any(|f| f.code == FlagCode::SpeedAboveMode)
+    );
+    assert!(
+        flags(TravelMode::Car)
+            .iter()
+            .all(|f| f.code != FlagCode::SpeedAboveMode)
+    );
 }
 
 #[test]
@@ -195,7 +242,10 @@ fn export_then_import_gives_back_the_same_fixes_and_waypoints() {
     let again = back.track_segments().expect("timed points").concat();
     assert_eq!(again.len(), fixes.len());
     for (a, b) in fixes.iter().zip(&again) {
-        assert_eq!((a.t, a.lon, a.lat, a.altitude_m), (b.t, b.lon, b.lat, b.altitude_m));
+        assert_eq!(
+            (a.t, a.lon, a.lat, a.altitude_m),
+            (b.t, b.lon, b.lat, b.altitude_m)
+        );
     }
     assert_eq!(back.waypoints, vec![marker]);
 }

@@ -46,7 +46,12 @@ fn inverse_shifts_agree_with_the_reference_approximations_and_are_exact() {
 fn beijing_railway_station_matches_geochina_to_its_last_decimal() {
     let wgs = Position::new(116.42079, 39.90105);
     assert_close(wgs84_to_gcj02(wgs), 116.42703, 39.90245, 1e-5);
-    assert_close(gcj02_to_wgs84(Position::new(116.42703, 39.90245)), 116.42079, 39.90105, 1e-5);
+    assert_close(
+        gcj02_to_wgs84(Position::new(116.42703, 39.90245)),
+        116.42079,
+        39.90105,
+        1e-5,
+    );
 }
 
 /// Source: Elixir package evil_transform 0.2.0, documentation of `EvilTransform.Convertor`:
@@ -65,8 +70,13 @@ fn gcj02_inverse_recovers_wgs84_to_a_millionth_of_a_degree_across_china() {
     for lon10 in (740..=1340).step_by(25) {
         for lat10 in (190..=530).step_by(20) {
             let wgs = Position::new(lon10 as f64 / 10.0 + 0.0123, lat10 as f64 / 10.0 + 0.0077);
-            for back in [gcj02_to_wgs84(wgs84_to_gcj02(wgs)), bd09_to_wgs84(wgs84_to_bd09(wgs))] {
-                worst = worst.max((back.lon - wgs.lon).abs()).max((back.lat - wgs.lat).abs());
+            for back in [
+                gcj02_to_wgs84(wgs84_to_gcj02(wgs)),
+                bd09_to_wgs84(wgs84_to_bd09(wgs)),
+            ] {
+                worst = worst
+                    .max((back.lon - wgs.lon).abs())
+                    .max((back.lat - wgs.lat).abs());
             }
         }
     }
@@ -76,12 +86,19 @@ fn gcj02_inverse_recovers_wgs84_to_a_millionth_of_a_degree_across_china() {
 #[test]
 fn points_outside_china_pass_unchanged() {
     for p in [
-        Position::new(14.3576, 45.7722),  // Cerknica, Slovenia
+        Position::new(14.3576, 45.7722),   // Cerknica, Slovenia
         Position::new(-122.4194, 37.7749), // San Francisco
         Position::new(139.6917, 35.6895),  // Tokyo: east of the box
         Position::new(103.8198, 0.5),      // south of the box
     ] {
-        for f in [wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84] {
+        for f in [
+            wgs84_to_gcj02,
+            gcj02_to_wgs84,
+            gcj02_to_bd09,
+            bd09_to_gcj02,
+            wgs84_to_bd09,
+            bd09_to_wgs84,
+        ] {
             assert_eq!(f(p), p);
         }
     }

@@ -22,7 +22,10 @@ fn codes(flags: &[PlausibilityFlag]) -> Vec<(FlagCode, FlagScope)> {
 fn honest_hour() -> Vec<TrackPoint> {
     let line = synthetic::reach();
     let patrol = synthetic::patrol(&line, 3);
-    let cleaned = clean_track(&patrol.points[..3_600], &CleaningRules::for_mode(TravelMode::Walking));
+    let cleaned = clean_track(
+        &patrol.points[..3_600],
+        &CleaningRules::for_mode(TravelMode::Walking),
+    );
     cleaned.points
 }
 
@@ -31,7 +34,10 @@ fn generated_walk(n: usize, speed_mps: f64) -> Vec<TrackPoint> {
     let frame = LocalFrame::at(Position::new(114.10, 30.65));
     (0..n)
         .map(|k| {
-            let p = frame.to_position(Metric { east_m: k as f64 * speed_mps, north_m: 0.0 });
+            let p = frame.to_position(Metric {
+                east_m: k as f64 * speed_mps,
+                north_m: 0.0,
+            });
             let mut fix = TrackPoint::at(T0.plus_ms(k as i64 * 1_000), p.lon, p.lat);
             fix.accuracy_m = Some(5.0);
             fix
@@ -44,7 +50,10 @@ fn an_honest_patrol_with_photos_on_the_way_raises_no_flag() {
     let track = honest_hour();
     let photos: Vec<PhotoFix> = [100, 1_234, 3_000]
         .iter()
-        .map(|&k| PhotoFix { taken_at: track[k].t.plus_ms(400), position: track[k].position() })
+        .map(|&k| PhotoFix {
+            taken_at: track[k].t.plus_ms(400),
+            position: track[k].position(),
+        })
         .collect();
     let flags = check_plausibility(&track, &photos, &walking());
     assert!(flags.is_empty(), "{flags:#?}");
@@ -76,7 +85,10 @@ fn zero_accuracy_fixes_are_flagged() {
     let flags = check_plausibility(&track, &[], &walking());
     assert_eq!(
         codes(&flags),
-        vec![(FlagCode::ZeroAccuracy, FlagScope::Point { index: 42 }), (FlagCode::ZeroAccuracy, FlagScope::Patrol)]
+        vec![
+            (FlagCode::ZeroAccuracy, FlagScope::Point { index: 42 }),
+            (FlagCode::ZeroAccuracy, FlagScope::Patrol)
+        ]
     );
 }
 
@@ -88,19 +100,35 @@ fn a_teleport_is_flagged_at_the_fix_that_landed() {
     }
     let flags = check_plausibility(&track, &[], &walking());
     let found = codes(&flags);
-    assert!(found.contains(&(FlagCode::TeleportJump, FlagScope::Point { index: 2_000 })), "{found:?}");
+    assert!(
+        found.contains(&(FlagCode::TeleportJump, FlagScope::Point { index: 2_000 })),
+        "{found:?}"
+    );
     assert!(found.contains(&(FlagCode::TeleportJump, FlagScope::Patrol)));
-    let jump = flags.iter().find(|f| f.code == FlagCode::TeleportJump).map(|f| f.label_zh.as_str());
-    assert!(jump.is_some_and(|l| l.contains("跳跃") && l.contains("步行")), "{jump:?}");
+    let jump = flags
+        .iter()
+        .find(|f| f.code == FlagCode::TeleportJump)
+        .map(|f| f.label_zh.as_str());
+    assert!(
+        jump.is_some_and(|l| l.contains("跳跃") && l.contains("步行")),
+        "{jump:?}"
+    );
 }
 
 #[test]
 fn driving_a_walking_patrol_is_flagged_but_not_a_car_patrol() {
     let track = generated_walk(600, 14.0);
     let as_walk = check_plausibility(&track, &[], &walking());
-    assert!(as_walk.iter().any(|f| f.code == FlagCode::SpeedAboveMode && f.label_zh.contains("步行")));
+    assert!(
+        as_walk
+            .iter()
+            .any(|f| f.code == FlagCode::SpeedAboveMode && f.label_zh.contains("步行"))
+    );
     let as_car = check_plausibility(&track, &[], &PlausibilityRules::for_mode(TravelMode::Car));
-    assert!(as_car.iter().all(|f| f.code != FlagCode::SpeedAboveMode), "{as_car:#?}");
+    assert!(
+        as_car.iter().all(|f| f.code != FlagCode::SpeedAboveMode),
+        "{as_car:#?}"
+    );
 }
 
 #[test]
@@ -128,13 +156,25 @@ fn photos_far_from_the_track_or_outside_its_time_are_flagged() {
     let k = 1_800;
     let photos = [
         // Taken where the track was: fine.
-        PhotoFix { taken_at: track[k].t, position: track[k].position() },
+        PhotoFix {
+            taken_at: track[k].t,
+            position: track[k].position(),
+        },
         // Same time, 1.1 km away.
-        PhotoFix { taken_at: track[k].t, position: Position::new(track[k].lon, track[k].lat + 0.01) },
+        PhotoFix {
+            taken_at: track[k].t,
+            position: Position::new(track[k].lon, track[k].lat + 0.01),
+        },
         // Two hours after the patrol ended.
-        PhotoFix { taken_at: track[track.len() - 1].t.plus_ms(2 * 3_600_000), position: track[0].position() },
+        PhotoFix {
+            taken_at: track[track.len() - 1].t.plus_ms(2 * 3_600_000),
+            position: track[0].position(),
+        },
         // Four minutes before the first fix, at the start: within the allowance.
-        PhotoFix { taken_at: track[0].t.plus_ms(-240_000), position: track[0].position() },
+        PhotoFix {
+            taken_at: track[0].t.plus_ms(-240_000),
+            position: track[0].position(),
+        },
     ];
     let flags = check_plausibility(&track, &photos, &walking());
     assert_eq!(

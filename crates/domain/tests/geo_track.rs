@@ -33,7 +33,12 @@ fn cleaning_finds_exactly_the_planted_faults_of_an_eight_hour_patrol() {
     let patrol = synthetic::patrol(&line, 7);
     let cleaned = clean_track(&patrol.points, &CleaningRules::for_mode(TravelMode::Walking));
     let dropped_for = |reason| {
-        let mut v: Vec<usize> = cleaned.dropped.iter().filter(|d| d.reason == reason).map(|d| d.index).collect();
+        let mut v: Vec<usize> = cleaned
+            .dropped
+            .iter()
+            .filter(|d| d.reason == reason)
+            .map(|d| d.index)
+            .collect();
         v.sort_unstable();
         v
     };
@@ -61,7 +66,11 @@ fn cleaning_reports_every_dropped_fix_with_its_input_index_and_time_orders_the_r
     let reasons: Vec<(usize, DropReason)> = cleaned.dropped.iter().map(|d| (d.index, d.reason)).collect();
     assert_eq!(
         reasons,
-        vec![(10, DropReason::DuplicateTime), (6, DropReason::InvalidCoordinates), (8, DropReason::PoorAccuracy)]
+        vec![
+            (10, DropReason::DuplicateTime),
+            (6, DropReason::InvalidCoordinates),
+            (8, DropReason::PoorAccuracy)
+        ]
     );
     assert_eq!(cleaned.kept_indices, vec![0, 1, 2, 4, 3, 5, 7, 9]);
 }
@@ -85,7 +94,10 @@ fn a_jump_at_the_very_first_fix_is_dropped() {
     fixes[0].lat += 0.003; // 330 m north
     let cleaned = clean_track(&fixes, &CleaningRules::for_mode(TravelMode::Walking));
     assert_eq!(cleaned.dropped.len(), 1);
-    assert_eq!((cleaned.dropped[0].index, cleaned.dropped[0].reason), (0, DropReason::ImpossibleSpeed));
+    assert_eq!(
+        (cleaned.dropped[0].index, cleaned.dropped[0].reason),
+        (0, DropReason::ImpossibleSpeed)
+    );
 }
 
 #[test]
@@ -120,7 +132,10 @@ fn statistics_of_a_straight_walk_with_a_stop() {
     assert_eq!((bbox.min_lon, bbox.max_lon), (fixes[0].lon, stop.lon));
     assert_eq!((bbox.min_lat, bbox.max_lat), (30.65, 30.65));
     let empty = track_stats(&[]);
-    assert_eq!((empty.length_m, empty.bbox, empty.average_speed_mps), (0.0, None, None));
+    assert_eq!(
+        (empty.length_m, empty.bbox, empty.average_speed_mps),
+        (0.0, None, None)
+    );
 }
 
 #[test]
@@ -164,10 +179,18 @@ fn simplified_patrol_stays_within_tolerance_of_every_dropped_fix() {
     let cleaned = clean_track(&patrol.points, &CleaningRules::for_mode(TravelMode::Walking));
     let track = &cleaned.points[..3_600];
     let kept = simplify_track_indices(track, 5.0);
-    assert!(kept.len() < track.len() / 5, "kept {} of {}", kept.len(), track.len());
+    assert!(
+        kept.len() < track.len() / 5,
+        "kept {} of {}",
+        kept.len(),
+        track.len()
+    );
     let frame = LocalFrame::centred_on(track.iter().map(TrackPoint::position)).expect("fixes");
     for w in kept.windows(2) {
-        let (a, b) = (frame.to_metric(track[w[0]].position()), frame.to_metric(track[w[1]].position()));
+        let (a, b) = (
+            frame.to_metric(track[w[0]].position()),
+            frame.to_metric(track[w[1]].position()),
+        );
         for fix in &track[w[0]..w[1]] {
             let d = frame.to_metric(fix.position()).distance_to_segment_m(a, b);
             assert!(d <= 5.0 + 1e-6, "{d}");
@@ -188,7 +211,10 @@ fn coverage_of_the_synthetic_patrol_misses_exactly_the_detour() {
     // there is below 50 m * sqrt(1 + 1.15²) = 76 m: up to about 15.049 km, and from 16.951 km.
     assert_eq!(coverage.uncovered.len(), 1, "{:?}", coverage.uncovered);
     let gap = coverage.uncovered[0];
-    assert!((gap.from_m - 15_049.0).abs() < 15.0 && (gap.to_m - 16_951.0).abs() < 15.0, "{gap:?}");
+    assert!(
+        (gap.from_m - 15_049.0).abs() < 15.0 && (gap.to_m - 16_951.0).abs() < 15.0,
+        "{gap:?}"
+    );
     let expected = (22_663.0 - (gap.to_m - gap.from_m)) / 22_663.0;
     assert!((coverage.fraction - expected).abs() < 1e-9);
     assert!((coverage.fraction - 0.916).abs() < 0.002, "{}", coverage.fraction);
@@ -198,24 +224,45 @@ fn coverage_of_the_synthetic_patrol_misses_exactly_the_detour() {
 fn coverage_counts_half_a_reach_walked_and_nothing_for_a_track_elsewhere() {
     let frame = LocalFrame::at(Position::new(114.10, 30.65));
     let line: Vec<Position> = (0..=10)
-        .map(|k| frame.to_position(frame::Metric { east_m: k as f64 * 100.0, north_m: 0.0 }))
+        .map(|k| {
+            frame.to_position(frame::Metric {
+                east_m: k as f64 * 100.0,
+                north_m: 0.0,
+            })
+        })
         .collect();
     let reach = ReachIndex::new(&line, 10.0).expect("a valid reach");
     assert_eq!(reach.piece_count(), 100);
     // Fixes every 50 m, 30 m north of the line, over its first 500 m: joined into a line.
     let fixes: Vec<TrackPoint> = (0..=10)
         .map(|k| {
-            let p = frame.to_position(frame::Metric { east_m: k as f64 * 50.0, north_m: 30.0 });
+            let p = frame.to_position(frame::Metric {
+                east_m: k as f64 * 50.0,
+                north_m: 30.0,
+            });
             TrackPoint::at(T0.plus_ms(k * 40_000), p.lon, p.lat)
         })
         .collect();
-    let rules = CoverageRules { buffer_m: 40.0, max_join_m: 100.0 };
+    let rules = CoverageRules {
+        buffer_m: 40.0,
+        max_join_m: 100.0,
+    };
     let half = reach.coverage(&fixes, &rules);
     // 40 m from a fix 30 m off the line reaches 26.5 m along it past the last fix, at 526.5 m:
     // the pieces whose midpoints are within, 0..530 m, count.
-    assert!((half.covered_length_m - 530.0).abs() < 0.01, "{}", half.covered_length_m);
+    assert!(
+        (half.covered_length_m - 530.0).abs() < 0.01,
+        "{}",
+        half.covered_length_m
+    );
     // Too far off the line: nothing.
-    let far: Vec<TrackPoint> = fixes.iter().map(|f| TrackPoint { lat: f.lat + 0.001, ..*f }).collect();
+    let far: Vec<TrackPoint> = fixes
+        .iter()
+        .map(|f| TrackPoint {
+            lat: f.lat + 0.001,
+            ..*f
+        })
+        .collect();
     assert_eq!(reach.coverage(&far, &rules).fraction, 0.0);
     // Fixes 500 m apart are not joined: only the pieces near each fix count (midpoints within
     // 26.5 m along: 0..30 m and 470..530 m).
@@ -230,9 +277,15 @@ fn on_site_check_measures_the_distance_to_the_registered_location() {
     let site = Position::new(114.10, 30.65);
     let near = Position::new(114.1010, 30.6505); // about 110 m
     let check = check_on_site(near, Some(8.0), site, DEFAULT_ON_SITE_RADIUS_M);
-    assert!(check.on_site && (check.distance_m - 110.0).abs() < 5.0, "{check:?}");
+    assert!(
+        check.on_site && (check.distance_m - 110.0).abs() < 5.0,
+        "{check:?}"
+    );
     let far = Position::new(114.1100, 30.6500); // about 958 m east
     let check = check_on_site(far, Some(8.0), site, DEFAULT_ON_SITE_RADIUS_M);
-    assert!(!check.on_site && (check.distance_m - 958.0).abs() < 2.0, "{check:?}");
+    assert!(
+        !check.on_site && (check.distance_m - 958.0).abs() < 2.0,
+        "{check:?}"
+    );
     assert!(check.label_zh.contains("超出"));
 }

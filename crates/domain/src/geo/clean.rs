@@ -191,7 +191,11 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
             None
         };
         match reason {
-            Some(reason) => dropped.push(DroppedFix { index: i, t: p.t, reason }),
+            Some(reason) => dropped.push(DroppedFix {
+                index: i,
+                t: p.t,
+                reason,
+            }),
             None => valid.push(i),
         }
     }
@@ -201,12 +205,18 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
     let mut kept: Vec<usize> = Vec::with_capacity(valid.len());
     let mut start = 0;
     // A first fix that is far from the next two, while those two agree, is itself the outlier.
-    if valid.len() >= 3 && speed(valid[0], valid[1]) > max && speed(valid[0], valid[2]) > max {
-        if speed(valid[1], valid[2]) <= max {
-            let i = valid[0];
-            dropped.push(DroppedFix { index: i, t: points[i].t, reason: DropReason::ImpossibleSpeed });
-            start = 1;
-        }
+    if valid.len() >= 3
+        && speed(valid[0], valid[1]) > max
+        && speed(valid[0], valid[2]) > max
+        && speed(valid[1], valid[2]) <= max
+    {
+        let i = valid[0];
+        dropped.push(DroppedFix {
+            index: i,
+            t: points[i].t,
+            reason: DropReason::ImpossibleSpeed,
+        });
+        start = 1;
     }
     let mut k = start;
     while k < valid.len() {
@@ -228,7 +238,11 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
         match back.filter(|&j| valid[k..j].iter().all(|&i| speed(i, valid[j]) > max)) {
             Some(j) => {
                 for &i in &valid[k..j] {
-                    dropped.push(DroppedFix { index: i, t: points[i].t, reason: DropReason::ImpossibleSpeed });
+                    dropped.push(DroppedFix {
+                        index: i,
+                        t: points[i].t,
+                        reason: DropReason::ImpossibleSpeed,
+                    });
                 }
                 k = j;
             }
@@ -289,7 +303,10 @@ fn over_speed_stretches(points: &[TrackPoint], rules: &CleaningRules) -> Vec<Ove
     spans
         .into_iter()
         .map(|(a, b)| {
-            let distance_m: f64 = points[a..=b].windows(2).map(|w| fix_distance_m(&w[0], &w[1])).sum();
+            let distance_m: f64 = points[a..=b]
+                .windows(2)
+                .map(|w| fix_distance_m(&w[0], &w[1]))
+                .sum();
             let duration_s = points[b].t.seconds_since(points[a].t);
             OverSpeedStretch {
                 from: points[a].t,

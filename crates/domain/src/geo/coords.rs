@@ -19,9 +19,9 @@ use crate::position::Position;
 use std::f64::consts::PI;
 
 /// Semi-major axis and first eccentricity squared of the Krasovsky 1940 ellipsoid, as the
-/// GCJ-02 formula uses them.
+/// GCJ-02 formula uses them (published as 0.00669342162296594323; this is the same f64).
 const KRASOVSKY_A_M: f64 = 6_378_245.0;
-const KRASOVSKY_E2: f64 = 0.006_693_421_622_965_943_23;
+const KRASOVSKY_E2: f64 = 0.006_693_421_622_965_943;
 const BD_X_PI: f64 = PI * 3000.0 / 180.0;
 /// Residue at which the iterative inverses stop: 1e-9° is 0.1 mm, far below what any caller
 /// can see, and reached in a handful of steps because the shifts change slowly with position.

@@ -83,8 +83,8 @@ impl ReachIndex {
         for (i, p) in line.iter().enumerate() {
             p.check().map_err(|e| problem(format!("第 {i} 个点：{e}")))?;
         }
-        let frame = LocalFrame::centred_on(line.iter().copied())
-            .ok_or_else(|| problem("河段中心线为空".into()))?;
+        let frame =
+            LocalFrame::centred_on(line.iter().copied()).ok_or_else(|| problem("河段中心线为空".into()))?;
         let mut pieces = Vec::new();
         let mut midpoints = Vec::new();
         let mut along_m = 0.0;
@@ -128,7 +128,10 @@ impl ReachIndex {
         let mut covered = vec![false; self.pieces.len()];
         let metric: Vec<Metric> = track.iter().map(|p| self.frame.to_metric(p.position())).collect();
         let mark_near_point = |m: Metric, covered: &mut [bool]| {
-            for piece in self.tree.locate_within_distance([m.east_m, m.north_m], buffer_m * buffer_m) {
+            for piece in self
+                .tree
+                .locate_within_distance([m.east_m, m.north_m], buffer_m * buffer_m)
+            {
                 covered[piece.data] = true;
             }
         };
@@ -143,8 +146,14 @@ impl ReachIndex {
                 continue;
             }
             let envelope = AABB::from_corners(
-                [a.east_m.min(b.east_m) - buffer_m, a.north_m.min(b.north_m) - buffer_m],
-                [a.east_m.max(b.east_m) + buffer_m, a.north_m.max(b.north_m) + buffer_m],
+                [
+                    a.east_m.min(b.east_m) - buffer_m,
+                    a.north_m.min(b.north_m) - buffer_m,
+                ],
+                [
+                    a.east_m.max(b.east_m) + buffer_m,
+                    a.north_m.max(b.north_m) + buffer_m,
+                ],
             );
             for piece in self.tree.locate_in_envelope(&envelope) {
                 if covered[piece.data] {
@@ -177,7 +186,11 @@ impl ReachIndex {
         Coverage {
             reach_length_m: self.length_m,
             covered_length_m,
-            fraction: if self.length_m > 0.0 { covered_length_m / self.length_m } else { 0.0 },
+            fraction: if self.length_m > 0.0 {
+                covered_length_m / self.length_m
+            } else {
+                0.0
+            },
             uncovered,
         }
     }

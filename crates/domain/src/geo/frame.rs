@@ -70,7 +70,10 @@ impl LocalFrame {
             min = Position::new(min.lon.min(p.lon), min.lat.min(p.lat));
             max = Position::new(max.lon.max(p.lon), max.lat.max(p.lat));
         }
-        Some(Self::at(Position::new((min.lon + max.lon) / 2.0, (min.lat + max.lat) / 2.0)))
+        Some(Self::at(Position::new(
+            (min.lon + max.lon) / 2.0,
+            (min.lat + max.lat) / 2.0,
+        )))
     }
 
     pub fn to_metric(&self, p: Position) -> Metric {

@@ -31,7 +31,9 @@ pub mod stats;
 pub use clean::{CleanedTrack, CleaningRules, DropReason, TravelMode, clean_track};
 pub use coverage::{Coverage, CoverageRules, ReachIndex};
 pub use onsite::{OnSiteCheck, check_on_site};
-pub use plausibility::{FlagCode, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, check_plausibility};
+pub use plausibility::{
+    FlagCode, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, check_plausibility,
+};
 pub use simplify::{simplify_track, simplify_track_indices};
 pub use stats::{BoundingBox, TrackStats, track_stats};
 

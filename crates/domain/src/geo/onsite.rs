@@ -22,7 +22,12 @@ pub struct OnSiteCheck {
 
 /// Compares the inspection's fix (`at`, with its accuracy if known) with the site's registered
 /// `location`. A fix counts as on site when it is within `radius_m` plus its own accuracy.
-pub fn check_on_site(at: Position, accuracy_m: Option<f64>, location: Position, radius_m: f64) -> OnSiteCheck {
+pub fn check_on_site(
+    at: Position,
+    accuracy_m: Option<f64>,
+    location: Position,
+    radius_m: f64,
+) -> OnSiteCheck {
     let distance_m = geodesic_distance_m(at, location);
     let allowed_m = radius_m + accuracy_m.unwrap_or(0.0).max(0.0);
     let on_site = distance_m <= allowed_m;

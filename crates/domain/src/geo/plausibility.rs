@@ -53,9 +53,13 @@ impl FlagCode {
 pub enum FlagScope {
     Patrol,
     /// One fix: its index in the input.
-    Point { index: usize },
+    Point {
+        index: usize,
+    },
     /// One photo: its index in the input.
-    Photo { index: usize },
+    Photo {
+        index: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -122,7 +126,10 @@ pub fn check_plausibility(
     photos: &[PhotoFix],
     rules: &PlausibilityRules,
 ) -> Vec<PlausibilityFlag> {
-    let order: Vec<usize> = time_order(points).into_iter().filter(|&i| points[i].check().is_ok()).collect();
+    let order: Vec<usize> = time_order(points)
+        .into_iter()
+        .filter(|&i| points[i].check().is_ok())
+        .collect();
     let mut flags = Vec::new();
     let mut per_code: HashMap<FlagCode, usize> = HashMap::new();
     let mut point_flag = |flags: &mut Vec<PlausibilityFlag>, code, index, zh, en| {
@@ -162,15 +169,23 @@ pub fn check_plausibility(
                 &mut flags,
                 FlagCode::TeleportJump,
                 w[1],
-                format!("定位在 {dt_s:.0} 秒内跳跃 {d_m:.0} 米（约 {:.0} 公里/小时），{}不可能达到", v * 3.6, rules.mode.label_zh()),
+                format!(
+                    "定位在 {dt_s:.0} 秒内跳跃 {d_m:.0} 米（约 {:.0} 公里/小时），{}不可能达到",
+                    v * 3.6,
+                    rules.mode.label_zh()
+                ),
                 format!("fix jumped {d_m:.0} m in {dt_s:.0} s (about {:.0} km/h)", v * 3.6),
             );
         }
     }
 
-    for (code, count) in [FlagCode::MockLocation, FlagCode::ZeroAccuracy, FlagCode::TeleportJump]
-        .into_iter()
-        .filter_map(|c| per_code.get(&c).map(|&n| (c, n)))
+    for (code, count) in [
+        FlagCode::MockLocation,
+        FlagCode::ZeroAccuracy,
+        FlagCode::TeleportJump,
+    ]
+    .into_iter()
+    .filter_map(|c| per_code.get(&c).map(|&n| (c, n)))
     {
         let (zh, en) = match code {
             FlagCode::MockLocation => (
@@ -202,8 +217,16 @@ fn speed_above_mode(ordered: &[TrackPoint], rules: &PlausibilityRules) -> Option
     let duration_s = ordered.last()?.t.seconds_since(ordered.first()?.t);
     let cleaned = clean_track(ordered, &CleaningRules::for_mode(rules.mode));
     let over_s = cleaned.over_speed_s();
-    let share = if duration_s > 0.0 { over_s / duration_s } else { 0.0 };
-    let fastest_mps = cleaned.over_speed.iter().map(|s| s.mean_speed_mps).fold(0.0, f64::max);
+    let share = if duration_s > 0.0 {
+        over_s / duration_s
+    } else {
+        0.0
+    };
+    let fastest_mps = cleaned
+        .over_speed
+        .iter()
+        .map(|s| s.mean_speed_mps)
+        .fold(0.0, f64::max);
     (share >= rules.speed_above_mode_min_share).then(|| {
         flag(
             FlagCode::SpeedAboveMode,
@@ -297,7 +320,10 @@ fn photo_flag(
             FlagCode::PhotoOutsideTrackTime,
             FlagScope::Photo { index },
             format!("照片拍摄时间在巡查轨迹时间范围之外 {:.0} 分钟", outside_s / 60.0),
-            format!("photo taken {:.0} min outside the track's time span", outside_s / 60.0),
+            format!(
+                "photo taken {:.0} min outside the track's time span",
+                outside_s / 60.0
+            ),
         ));
     }
     let after = ordered.partition_point(|p| p.t <= t);

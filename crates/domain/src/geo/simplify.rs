@@ -19,12 +19,18 @@ pub fn simplify_track_indices(points: &[TrackPoint], tolerance_m: f64) -> Vec<us
         .iter()
         .map(|p| {
             let m = frame.to_metric(p.position());
-            Coord { x: m.east_m, y: m.north_m }
+            Coord {
+                x: m.east_m,
+                y: m.north_m,
+            }
         })
         .collect();
     line.simplify_idx(tolerance_m.max(0.0))
 }
 
 pub fn simplify_track(points: &[TrackPoint], tolerance_m: f64) -> Vec<TrackPoint> {
-    simplify_track_indices(points, tolerance_m).into_iter().map(|i| points[i]).collect()
+    simplify_track_indices(points, tolerance_m)
+        .into_iter()
+        .map(|i| points[i])
+        .collect()
 }

@@ -66,7 +66,10 @@ pub fn reach() -> Vec<Position> {
         let d = geodesic_distance_m(a, b);
         if length_m + d >= REACH_LENGTH_M {
             let f = (REACH_LENGTH_M - length_m) / d;
-            line.push(Position::new(a.lon + f * (b.lon - a.lon), a.lat + f * (b.lat - a.lat)));
+            line.push(Position::new(
+                a.lon + f * (b.lon - a.lon),
+                a.lat + f * (b.lat - a.lat),
+            ));
             return line;
         }
         length_m += d;
@@ -97,10 +100,17 @@ impl ReachPath {
     }
     fn at(&self, along_m: f64, offset_m: f64) -> Metric {
         let along_m = along_m.clamp(0.0, self.length_m());
-        let i = self.cumulative_m.partition_point(|&c| c <= along_m).clamp(1, self.metric.len() - 1);
+        let i = self
+            .cumulative_m
+            .partition_point(|&c| c <= along_m)
+            .clamp(1, self.metric.len() - 1);
         let (a, b) = (self.metric[i - 1], self.metric[i]);
         let seg = self.cumulative_m[i] - self.cumulative_m[i - 1];
-        let f = if seg > 0.0 { (along_m - self.cumulative_m[i - 1]) / seg } else { 0.0 };
+        let f = if seg > 0.0 {
+            (along_m - self.cumulative_m[i - 1]) / seg
+        } else {
+            0.0
+        };
         let (dx, dy) = ((b.east_m - a.east_m) / seg, (b.north_m - a.north_m) / seg);
         Metric {
             east_m: a.east_m + f * (b.east_m - a.east_m) - dy * offset_m,
@@ -123,7 +133,9 @@ pub struct SyntheticPatrol {
 /// detour, which ramps out to 250 m over 200 m.
 fn bank_offset_m(along_m: f64) -> f64 {
     let (a, b) = DETOUR_M;
-    let ramp = ((along_m - a) / 200.0).clamp(0.0, 1.0).min(((b - along_m) / 200.0).clamp(0.0, 1.0));
+    let ramp = ((along_m - a) / 200.0)
+        .clamp(0.0, 1.0)
+        .min(((b - along_m) / 200.0).clamp(0.0, 1.0));
     20.0 + ramp * 230.0
 }
 
@@ -144,7 +156,11 @@ pub fn patrol(line: &[Position], seed: u64) -> SyntheticPatrol {
         if !stopped {
             walked_m += 1.15 + 0.25 * (2.0 * std::f64::consts::PI * t_s / 600.0).sin();
         }
-        let along_m = if walked_m <= path.length_m() { walked_m } else { 2.0 * path.length_m() - walked_m };
+        let along_m = if walked_m <= path.length_m() {
+            walked_m
+        } else {
+            2.0 * path.length_m() - walked_m
+        };
         let truth = path.at(along_m, bank_offset_m(along_m));
         noise_e = rho * noise_e + innovation * rng.normal();
         noise_n = rho * noise_n + innovation * rng.normal();
@@ -154,7 +170,11 @@ pub fn patrol(line: &[Position], seed: u64) -> SyntheticPatrol {
         };
         let pos = frame.to_position(m);
         let jitter_ms = (rng.uniform() * 30.0) as i64 - 15;
-        let mut p = TrackPoint::at(PATROL_START.plus_ms(k as i64 * 1_000 + jitter_ms), pos.lon, pos.lat);
+        let mut p = TrackPoint::at(
+            PATROL_START.plus_ms(k as i64 * 1_000 + jitter_ms),
+            pos.lon,
+            pos.lat,
+        );
         p.accuracy_m = Some((3.0 + 2.5 * rng.normal().abs()).min(12.0));
         p.altitude_m = Some(21.0 + 0.8 * rng.normal());
         p.speed_mps = Some(if stopped { 0.0 } else { 1.15 });
