@@ -7,7 +7,40 @@ mod synthetic;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use xuncha_domain::geo::frame::{LocalFrame, Metric};
 use xuncha_domain::geo::*;
+use xuncha_domain::{Position, TrackPoint};
+
+/// The same question answered without a spatial index, to show what the R-tree buys: every
+/// track segment against every 10 m piece midpoint. Covered length in metres.
+fn coverage_without_index(line: &[Position], track: &[TrackPoint], buffer_m: f64) -> f64 {
+    let Some(frame) = LocalFrame::centred_on(line.iter().copied()) else {
+        return 0.0;
+    };
+    let mut midpoints: Vec<(Metric, f64)> = Vec::new();
+    for w in line.windows(2) {
+        let seg_m = geodesic_distance_m(w[0], w[1]);
+        let n = (seg_m / 10.0).ceil().max(1.0) as usize;
+        for k in 0..n {
+            let s = (k as f64 + 0.5) / n as f64;
+            let mid = Position::new(
+                w[0].lon + s * (w[1].lon - w[0].lon),
+                w[0].lat + s * (w[1].lat - w[0].lat),
+            );
+            midpoints.push((frame.to_metric(mid), seg_m / n as f64));
+        }
+    }
+    let fixes: Vec<Metric> = track.iter().map(|p| frame.to_metric(p.position())).collect();
+    midpoints
+        .iter()
+        .filter(|(m, _)| {
+            fixes
+                .windows(2)
+                .any(|f| m.distance_to_segment_m(f[0], f[1]) <= buffer_m)
+        })
+        .map(|(_, len)| len)
+        .sum()
+}
 
 fn track(c: &mut Criterion) {
     let line = synthetic::reach();
@@ -51,6 +84,20 @@ fn track(c: &mut Criterion) {
         b.iter(|| {
             ReachIndex::new(black_box(&line), ReachIndex::DEFAULT_PIECE_M)
                 .map(|r| r.coverage(black_box(&cleaned.points), &coverage_rules))
+        })
+    });
+    println!(
+        "coverage without an index: {:.2} % (the R-tree's answer: {:.2} %)",
+        coverage_without_index(&line, &cleaned.points, coverage_rules.buffer_m) / reach.length_m() * 100.0,
+        coverage.fraction * 100.0
+    );
+    group.bench_function("coverage without index (all pairs)", |b| {
+        b.iter(|| {
+            coverage_without_index(
+                black_box(&line),
+                black_box(&cleaned.points),
+                coverage_rules.buffer_m,
+            )
         })
     });
     group.bench_function("simplify_track (5 m)", |b| {

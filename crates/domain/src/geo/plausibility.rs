@@ -267,8 +267,10 @@ fn regular_timing(ordered: &[TrackPoint], rules: &PlausibilityRules) -> Option<P
     if modal_share < 0.99 {
         return None;
     }
+    // Fixes that report no accuracy at all (GPX files, some receivers) say nothing either way.
     let first_accuracy = ordered[0].accuracy_m;
-    let constant_accuracy = ordered.iter().all(|p| p.accuracy_m == first_accuracy);
+    let constant_accuracy =
+        first_accuracy.is_some() && ordered.iter().all(|p| p.accuracy_m == first_accuracy);
     let steps: Vec<f64> = ordered.windows(2).map(|w| fix_distance_m(&w[0], &w[1])).collect();
     let mean = steps.iter().sum::<f64>() / steps.len() as f64;
     let var = steps.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / steps.len() as f64;

@@ -148,7 +148,7 @@ pub fn patrol(line: &[Position], seed: u64) -> SyntheticPatrol {
     let mut points = Vec::with_capacity(PATROL_FIXES);
     let (mut noise_e, mut noise_n) = (0.0, 0.0);
     let mut walked_m = 0.0;
-    let (rho, sigma_m) = (0.99_f64, 3.0);
+    let (rho, sigma_m) = (0.995_f64, 3.0);
     let innovation = (1.0 - rho * rho).sqrt() * sigma_m;
     for k in 0..PATROL_FIXES {
         let t_s = k as f64;
@@ -165,8 +165,8 @@ pub fn patrol(line: &[Position], seed: u64) -> SyntheticPatrol {
         noise_e = rho * noise_e + innovation * rng.normal();
         noise_n = rho * noise_n + innovation * rng.normal();
         let m = Metric {
-            east_m: truth.east_m + noise_e + 0.3 * rng.normal(),
-            north_m: truth.north_m + noise_n + 0.3 * rng.normal(),
+            east_m: truth.east_m + noise_e + 0.15 * rng.normal(),
+            north_m: truth.north_m + noise_n + 0.15 * rng.normal(),
         };
         let pos = frame.to_position(m);
         let jitter_ms = (rng.uniform() * 30.0) as i64 - 15;
