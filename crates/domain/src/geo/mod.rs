@@ -12,12 +12,15 @@
 //!
 //! **CGCS2000.** China's official datum (国家2000大地坐标系) is treated as identical to WGS-84.
 //! Its ellipsoid shares WGS-84's semi-major axis and differs only in flattening
-//! (1/298.257222101 vs 1/298.257223563), which moves a latitude by at most about 0.1 mm; both
-//! frames are realisations of the ITRF and agree to a few centimetres at their epochs, and
-//! plate motion since then (a few cm/year) stays far below a phone's GPS accuracy of metres.
-//! So a CGCS2000 coordinate from a government map service or a surveyed site is used as WGS-84
-//! without conversion. GCJ-02 (高德, 腾讯) and BD-09 (百度) are different: they are deliberately
-//! shifted by hundreds of metres and must be converted with [`coords`].
+//! (1/298.257222101 vs 1/298.257223563), which moves a point by about 0.1 mm; both frames are
+//! tied to the ITRF and agreed to a few centimetres at CGCS2000's epoch 2000.0. Since then they
+//! drift apart with plate motion (CGCS2000 stays at epoch 2000.0, WGS-84's realisations follow
+//! the current epoch), about 3 cm a year in China, so by the 2020s a point differs by up to
+//! about a metre — below a phone's GPS accuracy of 3–10 m, and negligible beside the
+//! hundreds of metres of GCJ-02. So a CGCS2000 coordinate from a government map service
+//! (天地图) or a surveyed site is used as WGS-84 without conversion; work that needs better than
+//! a metre is not what this module is for. GCJ-02 (高德, 腾讯) and BD-09 (百度) are different:
+//! they are deliberately shifted by hundreds of metres and must be converted with [`coords`].
 
 pub mod clean;
 pub mod coords;
