@@ -206,3 +206,20 @@ fn flag_codes_are_stable_on_the_wire() {
         assert_eq!(serde_json::to_value(code).expect("codes serialise"), code.code());
     }
 }
+
+#[test]
+fn a_receiver_jump_at_the_moment_of_a_photo_does_not_make_the_photo_look_far() {
+    let mut track = honest_hour();
+    let k = 900;
+    let truth = track[k].position();
+    track[k].lat += 0.003; // a one-second jump of 330 m, as multipath makes
+    let photo = PhotoFix {
+        taken_at: track[k].t,
+        position: truth,
+    };
+    let flags = check_plausibility(&track, &[photo], &walking());
+    assert!(
+        flags.iter().all(|f| f.code != FlagCode::PhotoFarFromTrack),
+        "{flags:#?}"
+    );
+}

@@ -7,7 +7,7 @@
 //! Run it on the raw fixes as recorded (not the cleaned track): cleaning removes exactly the
 //! jumps this module is meant to show.
 
-use super::clean::{CleaningRules, TravelMode, clean_track, implied_speed_mps};
+use super::clean::{CleanedTrack, CleaningRules, TravelMode, clean_track, implied_speed_mps};
 use super::{fix_distance_m, geodesic_distance_m, time_order};
 use crate::position::{FixProvider, Position, TrackPoint};
 use crate::time::UnixMs;
@@ -205,17 +205,19 @@ pub fn check_plausibility(
     }
 
     let ordered: Vec<TrackPoint> = order.iter().map(|&i| points[i]).collect();
-    flags.extend(speed_above_mode(&ordered, rules));
+    // Speeds and where-was-the-track-when are judged on the cleaned track, so that a single
+    // receiver jump neither raises a speed flag nor decides where a photo should have been.
+    let cleaned = clean_track(&ordered, &CleaningRules::for_mode(rules.mode));
+    flags.extend(speed_above_mode(&cleaned, rules));
     flags.extend(regular_timing(&ordered, rules));
     for (index, photo) in photos.iter().enumerate() {
-        flags.extend(photo_flag(&ordered, index, photo, rules));
+        flags.extend(photo_flag(&cleaned.points, index, photo, rules));
     }
     flags
 }
 
-fn speed_above_mode(ordered: &[TrackPoint], rules: &PlausibilityRules) -> Option<PlausibilityFlag> {
-    let duration_s = ordered.last()?.t.seconds_since(ordered.first()?.t);
-    let cleaned = clean_track(ordered, &CleaningRules::for_mode(rules.mode));
+fn speed_above_mode(cleaned: &CleanedTrack, rules: &PlausibilityRules) -> Option<PlausibilityFlag> {
+    let duration_s = cleaned.points.last()?.t.seconds_since(cleaned.points.first()?.t);
     let over_s = cleaned.over_speed_s();
     let share = if duration_s > 0.0 {
         over_s / duration_s
@@ -303,12 +305,12 @@ fn regular_timing(ordered: &[TrackPoint], rules: &PlausibilityRules) -> Option<P
 /// straight line is a guess, so the nearer of the two fixes and the guess all count and the
 /// closest one is compared (a photo is flagged only when it is far from all of them).
 fn photo_flag(
-    ordered: &[TrackPoint],
+    track: &[TrackPoint],
     index: usize,
     photo: &PhotoFix,
     rules: &PlausibilityRules,
 ) -> Option<PlausibilityFlag> {
-    let (first, last) = (ordered.first()?, ordered.last()?);
+    let (first, last) = (track.first()?, track.last()?);
     let t = photo.taken_at;
     let outside_s = if t < first.t {
         first.t.seconds_since(t)
@@ -328,8 +330,8 @@ fn photo_flag(
             ),
         ));
     }
-    let after = ordered.partition_point(|p| p.t <= t);
-    let candidates: Vec<Position> = match (after.checked_sub(1).map(|i| &ordered[i]), ordered.get(after)) {
+    let after = track.partition_point(|p| p.t <= t);
+    let candidates: Vec<Position> = match (after.checked_sub(1).map(|i| &track[i]), track.get(after)) {
         (Some(a), Some(b)) => {
             let s = t.seconds_since(a.t) / b.t.seconds_since(a.t);
             let at = Position::new(a.lon + s * (b.lon - a.lon), a.lat + s * (b.lat - a.lat));
