@@ -257,6 +257,7 @@ fn broken_files_give_a_clear_error_not_a_panic() {
         b"<gpx version=\"1.1\" xmlns=\"http://www.topografix.com/GPX/1/1\"><trk><trkseg><trkpt lat=\"abc\" lon=\"1\"/></trkseg></trk></gpx>",
         b"<gpx version=\"1.1\" xmlns=\"http://www.topografix.com/GPX/1/1\"><wpt lat=\"95\" lon=\"1\"></wpt></gpx>",
         b"<gpx version=\"1.1\" xmlns=\"http://www.topografix.com/GPX/1/1\"><trk><trkseg>",
+        b"<gpx version=\"1.1\" xmlns=\"http://www.topografix.com/GPX/1/1\"><wpt lat=\"NaN\" lon=\"1\"></wpt></gpx>",
         b"",
     ] {
         assert!(matches!(read_gpx(bad), Err(GpxError::Unreadable(_))), "{}", String::from_utf8_lossy(bad));
