@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod error;
+pub mod gpx;
 pub mod store;
 pub mod sync;
 

@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 pub mod event;
+pub mod geo;
 pub mod hash;
 pub mod id;
 pub mod payload;

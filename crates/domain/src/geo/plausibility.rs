@@ -1,0 +1,356 @@
+//! Plausibility flags on a patrol's raw track and its photos: signs that a track was faked,
+//! replayed or recorded somewhere else than claimed. Each flag has a stable `code` for the
+//! wire and the office's filters, a scope (the whole patrol, one fix, one photo) and a
+//! Chinese-first explanation with the figures that raised it. Flags are for a person to look
+//! at: they never change or drop anything, and one flag alone proves nothing.
+//!
+//! Run it on the raw fixes as recorded (not the cleaned track): cleaning removes exactly the
+//! jumps this module is meant to show.
+
+use super::clean::{CleanedTrack, CleaningRules, TravelMode, clean_track, implied_speed_mps};
+use super::{fix_distance_m, geodesic_distance_m, time_order};
+use crate::position::{FixProvider, Position, TrackPoint};
+use crate::time::UnixMs;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagCode {
+    /// The operating system marked fixes as coming from a mock-location app, or they were
+    /// replayed from a file.
+    MockLocation,
+    /// Fixes claiming an accuracy of exactly 0 m, which no real receiver reports.
+    ZeroAccuracy,
+    /// A jump between consecutive fixes that no vehicle of the patrol could make.
+    TeleportJump,
+    /// A sizeable share of the patrol moved faster than its declared mode allows.
+    SpeedAboveMode,
+    /// Identical intervals with no jitter at all: the signature of a generated or replayed track.
+    RegularTiming,
+    /// A photo's EXIF place is far from where the track was when the photo was taken.
+    PhotoFarFromTrack,
+    /// A photo's EXIF time lies well outside the track's time span.
+    PhotoOutsideTrackTime,
+}
+
+impl FlagCode {
+    pub fn code(self) -> &'static str {
+        match self {
+            FlagCode::MockLocation => "mock_location",
+            FlagCode::ZeroAccuracy => "zero_accuracy",
+            FlagCode::TeleportJump => "teleport_jump",
+            FlagCode::SpeedAboveMode => "speed_above_mode",
+            FlagCode::RegularTiming => "regular_timing",
+            FlagCode::PhotoFarFromTrack => "photo_far_from_track",
+            FlagCode::PhotoOutsideTrackTime => "photo_outside_track_time",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FlagScope {
+    Patrol,
+    /// One fix: its index in the input.
+    Point {
+        index: usize,
+    },
+    /// One photo: its index in the input.
+    Photo {
+        index: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlausibilityFlag {
+    pub code: FlagCode,
+    pub scope: FlagScope,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+/// Where and when a photo says it was taken (from its EXIF).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhotoFix {
+    pub taken_at: UnixMs,
+    pub position: Position,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlausibilityRules {
+    pub mode: TravelMode,
+    /// A jump is a teleport when it is at least this long…
+    pub teleport_min_m: f64,
+    /// …and its implied speed is more than this many times the mode's maximum.
+    pub teleport_speed_factor: f64,
+    /// Share of the track's duration above the mode's speed that raises `speed_above_mode`.
+    pub speed_above_mode_min_share: f64,
+    /// Timing is examined only on tracks with at least this many intervals.
+    pub regular_min_intervals: usize,
+    /// A photo farther than this from the track's position at its time is flagged.
+    pub photo_max_distance_m: f64,
+    /// A photo taken longer than this before the first or after the last fix is flagged.
+    pub photo_max_time_outside_s: f64,
+    pub assumed_accuracy_m: f64,
+}
+
+impl PlausibilityRules {
+    pub fn for_mode(mode: TravelMode) -> Self {
+        Self {
+            mode,
+            teleport_min_m: 300.0,
+            teleport_speed_factor: 3.0,
+            speed_above_mode_min_share: 0.1,
+            regular_min_intervals: 60,
+            photo_max_distance_m: 200.0,
+            photo_max_time_outside_s: 300.0,
+            assumed_accuracy_m: 10.0,
+        }
+    }
+}
+
+fn flag(code: FlagCode, scope: FlagScope, label_zh: String, label_en: String) -> PlausibilityFlag {
+    PlausibilityFlag {
+        code,
+        scope,
+        label_zh,
+        label_en,
+    }
+}
+
+/// All flags for a patrol's raw `points` (any order) and its `photos`: per-fix and per-photo
+/// flags first, then one patrol-level summary per code that fired on fixes.
+pub fn check_plausibility(
+    points: &[TrackPoint],
+    photos: &[PhotoFix],
+    rules: &PlausibilityRules,
+) -> Vec<PlausibilityFlag> {
+    let order: Vec<usize> = time_order(points)
+        .into_iter()
+        .filter(|&i| points[i].check().is_ok())
+        .collect();
+    let mut flags = Vec::new();
+    let mut per_code: HashMap<FlagCode, usize> = HashMap::new();
+    let mut point_flag = |flags: &mut Vec<PlausibilityFlag>, code, index, zh, en| {
+        *per_code.entry(code).or_default() += 1;
+        flags.push(flag(code, FlagScope::Point { index }, zh, en));
+    };
+
+    for &i in &order {
+        let p = &points[i];
+        if p.mock || p.provider == FixProvider::Replay {
+            point_flag(
+                &mut flags,
+                FlagCode::MockLocation,
+                i,
+                "该定位点来自模拟定位软件或文件回放".into(),
+                "fix came from a mock-location app or a replayed file".into(),
+            );
+        }
+        if p.accuracy_m == Some(0.0) {
+            point_flag(
+                &mut flags,
+                FlagCode::ZeroAccuracy,
+                i,
+                "该定位点声称精度为 0 米，真实卫星定位不会如此".into(),
+                "fix claims 0 m accuracy, which no real receiver reports".into(),
+            );
+        }
+    }
+    let teleport_mps = rules.mode.max_speed_mps() * rules.teleport_speed_factor;
+    for w in order.windows(2) {
+        let (a, b) = (&points[w[0]], &points[w[1]]);
+        let d_m = fix_distance_m(a, b);
+        let v = implied_speed_mps(a, b, rules.assumed_accuracy_m);
+        if d_m >= rules.teleport_min_m && v > teleport_mps {
+            let dt_s = b.t.seconds_since(a.t);
+            point_flag(
+                &mut flags,
+                FlagCode::TeleportJump,
+                w[1],
+                format!(
+                    "定位在 {dt_s:.0} 秒内跳跃 {d_m:.0} 米（约 {:.0} 公里/小时），{}不可能达到",
+                    v * 3.6,
+                    rules.mode.label_zh()
+                ),
+                format!("fix jumped {d_m:.0} m in {dt_s:.0} s (about {:.0} km/h)", v * 3.6),
+            );
+        }
+    }
+
+    for (code, count) in [
+        FlagCode::MockLocation,
+        FlagCode::ZeroAccuracy,
+        FlagCode::TeleportJump,
+    ]
+    .into_iter()
+    .filter_map(|c| per_code.get(&c).map(|&n| (c, n)))
+    {
+        let (zh, en) = match code {
+            FlagCode::MockLocation => (
+                format!("本次巡查有 {count} 个定位点来自模拟定位或回放"),
+                format!("{count} fixes came from a mock-location app or a replay"),
+            ),
+            FlagCode::ZeroAccuracy => (
+                format!("本次巡查有 {count} 个定位点精度为 0 米，疑似伪造"),
+                format!("{count} fixes claim 0 m accuracy"),
+            ),
+            _ => (
+                format!("本次巡查轨迹有 {count} 处瞬移式跳点"),
+                format!("{count} teleport-like jumps in the track"),
+            ),
+        };
+        flags.push(flag(code, FlagScope::Patrol, zh, en));
+    }
+
+    let ordered: Vec<TrackPoint> = order.iter().map(|&i| points[i]).collect();
+    // Speeds and where-was-the-track-when are judged on the cleaned track, so that a single
+    // receiver jump neither raises a speed flag nor decides where a photo should have been.
+    let cleaned = clean_track(&ordered, &CleaningRules::for_mode(rules.mode));
+    flags.extend(speed_above_mode(&cleaned, rules));
+    flags.extend(regular_timing(&ordered, rules));
+    for (index, photo) in photos.iter().enumerate() {
+        flags.extend(photo_flag(&cleaned.points, index, photo, rules));
+    }
+    flags
+}
+
+fn speed_above_mode(cleaned: &CleanedTrack, rules: &PlausibilityRules) -> Option<PlausibilityFlag> {
+    let duration_s = cleaned.points.last()?.t.seconds_since(cleaned.points.first()?.t);
+    let over_s = cleaned.over_speed_s();
+    let share = if duration_s > 0.0 {
+        over_s / duration_s
+    } else {
+        0.0
+    };
+    let fastest_mps = cleaned
+        .over_speed
+        .iter()
+        .map(|s| s.mean_speed_mps)
+        .fold(0.0, f64::max);
+    (share >= rules.speed_above_mode_min_share).then(|| {
+        flag(
+            FlagCode::SpeedAboveMode,
+            FlagScope::Patrol,
+            format!(
+                "轨迹有 {:.0}% 的时间速度超过{}上限（{:.0} 公里/小时），最快一段约 {:.0} 公里/小时，巡查方式可能与申报不符",
+                share * 100.0,
+                rules.mode.label_zh(),
+                rules.mode.max_speed_mps() * 3.6,
+                fastest_mps * 3.6
+            ),
+            format!(
+                "{:.0}% of the track is faster than {:?} allows; fastest stretch about {:.0} km/h",
+                share * 100.0,
+                rules.mode,
+                fastest_mps * 3.6
+            ),
+        )
+    })
+}
+
+/// Real receivers jitter: fix times wander by milliseconds or the interval changes when the
+/// phone sleeps, and accuracy and step length change from fix to fix. A track whose intervals
+/// are all identical *and* whose accuracy never changes or whose steps are all the same length
+/// was most likely generated or replayed. Identical intervals alone are not enough, because
+/// many GNSS chips stamp fixes on whole seconds.
+fn regular_timing(ordered: &[TrackPoint], rules: &PlausibilityRules) -> Option<PlausibilityFlag> {
+    if ordered.len() < rules.regular_min_intervals + 1 {
+        return None;
+    }
+    let intervals: Vec<i64> = ordered.windows(2).map(|w| w[1].t.0 - w[0].t.0).collect();
+    let mut tally: HashMap<i64, usize> = HashMap::new();
+    for &d in &intervals {
+        *tally.entry(d).or_default() += 1;
+    }
+    let (&modal_ms, &modal_n) = tally.iter().max_by_key(|&(_, n)| *n)?;
+    let modal_share = modal_n as f64 / intervals.len() as f64;
+    if modal_share < 0.99 {
+        return None;
+    }
+    // Fixes that report no accuracy at all (GPX files, some receivers) say nothing either way.
+    let first_accuracy = ordered[0].accuracy_m;
+    let constant_accuracy =
+        first_accuracy.is_some() && ordered.iter().all(|p| p.accuracy_m == first_accuracy);
+    let steps: Vec<f64> = ordered.windows(2).map(|w| fix_distance_m(&w[0], &w[1])).collect();
+    let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+    let var = steps.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / steps.len() as f64;
+    let constant_steps = mean > 0.0 && var.sqrt() / mean < 0.01;
+    if !(constant_accuracy || constant_steps) {
+        return None;
+    }
+    let evidence_zh = match (constant_accuracy, constant_steps) {
+        (true, true) => "精度值始终不变、每步距离也完全相同",
+        (true, false) => "精度值始终不变",
+        _ => "每步距离完全相同",
+    };
+    Some(flag(
+        FlagCode::RegularTiming,
+        FlagScope::Patrol,
+        format!(
+            "{:.1}% 的定位间隔都恰好是 {} 毫秒，且{}，没有真实定位应有的抖动，疑似回放或生成的轨迹",
+            modal_share * 100.0,
+            modal_ms,
+            evidence_zh
+        ),
+        format!(
+            "{:.1}% of intervals are exactly {modal_ms} ms with no jitter (constant accuracy: {constant_accuracy}, constant steps: {constant_steps}): likely replayed or generated",
+            modal_share * 100.0
+        ),
+    ))
+}
+
+/// Where the track was at `t`: linear between the fixes either side. Across a long gap the
+/// straight line is a guess, so the nearer of the two fixes and the guess all count and the
+/// closest one is compared (a photo is flagged only when it is far from all of them).
+fn photo_flag(
+    track: &[TrackPoint],
+    index: usize,
+    photo: &PhotoFix,
+    rules: &PlausibilityRules,
+) -> Option<PlausibilityFlag> {
+    let (first, last) = (track.first()?, track.last()?);
+    let t = photo.taken_at;
+    let outside_s = if t < first.t {
+        first.t.seconds_since(t)
+    } else if t > last.t {
+        t.seconds_since(last.t)
+    } else {
+        0.0
+    };
+    if outside_s > rules.photo_max_time_outside_s {
+        return Some(flag(
+            FlagCode::PhotoOutsideTrackTime,
+            FlagScope::Photo { index },
+            format!("照片拍摄时间在巡查轨迹时间范围之外 {:.0} 分钟", outside_s / 60.0),
+            format!(
+                "photo taken {:.0} min outside the track's time span",
+                outside_s / 60.0
+            ),
+        ));
+    }
+    let after = track.partition_point(|p| p.t <= t);
+    let candidates: Vec<Position> = match (after.checked_sub(1).map(|i| &track[i]), track.get(after)) {
+        (Some(a), Some(b)) => {
+            let s = t.seconds_since(a.t) / b.t.seconds_since(a.t);
+            let at = Position::new(a.lon + s * (b.lon - a.lon), a.lat + s * (b.lat - a.lat));
+            vec![at, a.position(), b.position()]
+        }
+        (Some(a), None) => vec![a.position()],
+        (None, Some(b)) => vec![b.position()],
+        (None, None) => return None,
+    };
+    let distance_m = candidates
+        .iter()
+        .map(|&c| geodesic_distance_m(c, photo.position))
+        .fold(f64::INFINITY, f64::min);
+    (distance_m > rules.photo_max_distance_m).then(|| {
+        flag(
+            FlagCode::PhotoFarFromTrack,
+            FlagScope::Photo { index },
+            format!("照片拍摄地点距该时刻的巡查轨迹 {distance_m:.0} 米，可能不是巡查途中所拍"),
+            format!("photo taken {distance_m:.0} m from where the track was at that time"),
+        )
+    })
+}
