@@ -108,11 +108,18 @@ pub enum PatrolCmd {
         #[command(flatten)]
         at: At,
     },
-    /// Append track points from a file: a JSON array of points, or a GPX file (.gpx).
+    /// Append track points from a file: a GPX file (*.gpx, all its track segments), or a JSON
+    /// array of points.
     Track {
         patrol: String,
         /// The file, or - for stdin (JSON).
         file: PathBuf,
+    },
+    /// Figures, reach coverage and plausibility flags of the patrol's track.
+    Report {
+        patrol: String,
+        #[arg(long, value_enum, default_value_t = ModeArg::Walking)]
+        mode: ModeArg,
     },
     End {
         patrol: String,
@@ -166,6 +173,14 @@ pub enum PatrolCmd {
         #[arg(long)]
         signature: String,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Walking,
+    Bicycle,
+    Car,
+    Boat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -357,6 +372,8 @@ pub enum RecordsCmd {
     Show { id: String },
     /// A patrol's track points.
     Track { patrol: String },
+    /// A patrol's track as GPX 1.1 on stdout, to open in any GIS.
+    Gpx { patrol: String },
 }
 
 #[derive(Subcommand)]

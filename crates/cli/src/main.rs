@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use xuncha_core::api::Request;
 use xuncha_core::store::queries::{RecordFilter, RecordKind};
 use xuncha_core::{CoreError, Device};
+use xuncha_domain::geo::clean::TravelMode;
 use xuncha_domain::payload::*;
 use xuncha_domain::*;
 
@@ -110,6 +111,28 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Api = cli.command {
         return api_loop(&device);
     }
+    if let Command::Records(RecordsCmd::Gpx { patrol }) = &cli.command {
+        let patrol: PatrolId = id(patrol, "巡查")?;
+        let xuncha_core::Response::Track(points) = device.handle(Request::GetTrack { patrol })? else {
+            return Err(anyhow!("意外的应答"));
+        };
+        print!(
+            "{}",
+            xuncha_core::gpx::write_gpx(&format!("巡查 {patrol}"), &points, &[])?
+        );
+        return Ok(());
+    }
+    if let Command::Records(RecordsCmd::Gpx { patrol }) = &cli.command {
+        let patrol: PatrolId = id(patrol, "巡查")?;
+        let xuncha_core::Response::Track(points) = device.handle(Request::GetTrack { patrol })? else {
+            return Err(anyhow!("意外的应答"));
+        };
+        print!(
+            "{}",
+            xuncha_core::gpx::write_gpx(&format!("巡查 {patrol}"), &points, &[])?
+        );
+        return Ok(());
+    }
     let response = match cli.command {
         Command::Demo => demo::run(&device)?,
         command => device.handle(request(command)?)?,
@@ -155,6 +178,20 @@ fn api_loop(device: &Device) -> Result<()> {
 }
 
 fn read_points(file: &std::path::Path) -> Result<Vec<TrackPoint>> {
+    if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpx")) {
+        let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+        let gpx = xuncha_core::gpx::read_gpx(&bytes).map_err(|e| bad(format!("{}：{e}", file.display())))?;
+        let points: Vec<TrackPoint> = gpx
+            .track_segments()
+            .map_err(|e| bad(format!("{}：{e}", file.display())))?
+            .into_iter()
+            .flatten()
+            .collect();
+        if points.is_empty() {
+            return Err(bad(format!("{} 中没有带时间的轨迹点", file.display())));
+        }
+        return Ok(points);
+    }
     let text = if file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())?
     } else {
@@ -199,6 +236,15 @@ fn request(command: Command) -> Result<Request> {
             PatrolCmd::Track { patrol, file } => R::AppendTrackPoints {
                 patrol: id(&patrol, "巡查")?,
                 points: read_points(&file)?,
+            },
+            PatrolCmd::Report { patrol, mode } => R::PatrolReport {
+                patrol: id(&patrol, "巡查")?,
+                mode: Some(match mode {
+                    ModeArg::Walking => TravelMode::Walking,
+                    ModeArg::Bicycle => TravelMode::Bicycle,
+                    ModeArg::Car => TravelMode::Car,
+                    ModeArg::Boat => TravelMode::Boat,
+                }),
             },
             PatrolCmd::End { patrol, notes, at } => R::EndPatrol {
                 patrol: id(&patrol, "巡查")?,
@@ -434,7 +480,7 @@ fn request(command: Command) -> Result<Request> {
             RecordsCmd::Show { id: rid } => R::GetRecord {
                 id: id::<uuid_like::Id>(&rid, "记录")?.0,
             },
-            RecordsCmd::Track { patrol } => R::GetTrack {
+            RecordsCmd::Track { patrol } | RecordsCmd::Gpx { patrol } => R::GetTrack {
                 patrol: id(&patrol, "巡查")?,
             },
         },

@@ -189,6 +189,36 @@ pub fn human(resp: &Response) {
                 );
             }
         }
+        Response::PatrolReport(r) => {
+            let s = &r.stats;
+            println!(
+                "轨迹点 {}（计入 {}，剔除 {}）  里程 {:.2} km  用时 {:.0} 分钟  移动 {:.0} 分钟",
+                r.points_received,
+                s.point_count,
+                r.dropped.total(),
+                s.length_m / 1000.0,
+                s.duration_s / 60.0,
+                s.moving_time_s / 60.0
+            );
+            if let Some(c) = &r.coverage {
+                println!(
+                    "河段覆盖 {:.1}%（{:.0} / {:.0} m，未到 {} 段）",
+                    c.fraction * 100.0,
+                    c.covered_length_m,
+                    c.reach_length_m,
+                    c.uncovered.len()
+                );
+            }
+            if r.flags.is_empty() {
+                println!("未发现可疑情况");
+            }
+            for f in &r.flags {
+                println!("⚠ {}", f.label_zh);
+            }
+            if !r.flagged_points.is_empty() {
+                println!("（共 {} 个定位点被标记，可在地图上查看）", r.flagged_points.len());
+            }
+        }
         Response::Findings(list) => {
             if list.is_empty() {
                 println!("没有未销号的问题");

@@ -44,6 +44,8 @@ pub enum CoreError {
     SyncBusy,
     #[error("同步已取消，下次同步会从中断处继续")]
     Cancelled,
+    #[error("GPX 文件有误：{0}")]
+    Gpx(#[from] crate::gpx::GpxError),
     #[error("{0}")]
     Other(String),
 }
@@ -64,6 +66,7 @@ impl CoreError {
             CoreError::NotEnrolled => "not_enrolled",
             CoreError::SyncBusy => "sync_busy",
             CoreError::Cancelled => "cancelled",
+            CoreError::Gpx(_) => "bad_gpx",
             CoreError::Other(_) => "other",
         }
     }

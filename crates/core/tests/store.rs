@@ -456,3 +456,34 @@ fn the_api_refuses_a_record_before_the_device_is_signed_in() {
     assert_eq!(body["code"], "not_set_up");
     assert!(body["message"].as_str().is_some_and(|m| m.contains("登录")));
 }
+
+#[test]
+fn a_patrol_report_gives_figures_reach_coverage_and_explained_flags() {
+    let r = reference();
+    let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
+    let (patrol, ..) = a_days_work(&device, &r);
+    let Response::PatrolReport(report) = device
+        .handle(R::PatrolReport { patrol, mode: None })
+        .expect("report")
+    else {
+        panic!("not a report")
+    };
+    assert_eq!(report.points_received, 120);
+    assert_eq!(report.stats.point_count, 120);
+    // 119 steps of 2e-5° east and 5e-6° north at 30.65°N: about 230 m.
+    assert!(
+        (report.stats.length_m - 230.0).abs() < 15.0,
+        "{}",
+        report.stats.length_m
+    );
+    let coverage = report.coverage.expect("the patrol is on a registered reach");
+    assert!(
+        coverage.fraction > 0.05 && coverage.fraction < 0.2,
+        "{}",
+        coverage.fraction
+    );
+    // The test track ticks exactly once a second with a constant accuracy: a generated track.
+    let codes: Vec<&str> = report.flags.iter().map(|f| f.code.code()).collect();
+    assert!(codes.contains(&"regular_timing"), "{codes:?}");
+    assert!(report.flags.iter().all(|f| !f.label_zh.is_empty()));
+}

@@ -4,7 +4,10 @@
 //! the device signed in?) happen here; rules within a record are the domain's.
 
 pub mod describe;
+mod patrol_report;
 mod requests;
+
+pub use patrol_report::PatrolReport;
 
 pub use requests::*;
 
@@ -585,6 +588,13 @@ impl Device {
                     findings: queries::findings_of_record(conn, &id)?,
                     timeline: queries::timeline(conn, &id)?,
                 })))
+            }
+            R::PatrolReport { patrol, mode } => {
+                Ok(Response::PatrolReport(Box::new(patrol_report::patrol_report(
+                    s,
+                    patrol,
+                    mode.unwrap_or(xuncha_domain::geo::clean::TravelMode::Walking),
+                )?)))
             }
             R::GetTrack { patrol } => Ok(Response::Track(queries::track(s.conn(), &patrol.to_string())?)),
             R::ListOpenFindings { status } => Ok(Response::Findings(queries::open_findings(

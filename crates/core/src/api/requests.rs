@@ -154,6 +154,11 @@ pub enum Request {
     GetTrack {
         patrol: PatrolId,
     },
+    /// Figures, reach coverage and plausibility flags of a patrol's track.
+    PatrolReport {
+        patrol: PatrolId,
+        mode: Option<xuncha_domain::geo::clean::TravelMode>,
+    },
     ListOpenFindings {
         status: Option<String>,
     },
@@ -231,6 +236,7 @@ pub enum Response {
     Records(Vec<RecordSummary>),
     Record(Box<RecordDetail>),
     Track(Vec<TrackPoint>),
+    PatrolReport(Box<super::PatrolReport>),
     Findings(Vec<FindingSummary>),
     Finding(Box<FindingDetail>),
     Reaches(Vec<Reach>),
