@@ -49,8 +49,8 @@ pub struct Client {
     pub retry: RetryPolicy,
     /// Retries made so far (for progress).
     pub retries: u32,
-    /// Called before each wait, with what failed.
-    pub on_retry: Option<Box<dyn FnMut(&str) + Send>>,
+    /// What failed last before a retry.
+    pub last_failure: Option<String>,
 }
 
 fn transient(status: StatusCode) -> bool {
@@ -116,9 +116,7 @@ impl Client {
                 });
             }
             self.retries += 1;
-            if let Some(f) = &mut self.on_retry {
-                f(&failure);
-            }
+            self.last_failure = Some(failure);
             std::thread::sleep(self.retry.delay(attempt));
         }
     }
@@ -222,9 +220,7 @@ impl Client {
             });
         }
         self.retries += 1;
-        if let Some(f) = &mut self.on_retry {
-            f(failure);
-        }
+        self.last_failure = Some(failure.to_owned());
         std::thread::sleep(self.retry.delay(attempt));
         Ok(())
     }
