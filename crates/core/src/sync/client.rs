@@ -80,7 +80,7 @@ impl Client {
             token,
             retry: RetryPolicy::default(),
             retries: 0,
-            on_retry: None,
+            last_failure: None,
         })
     }
 
