@@ -1,1 +1,4 @@
 //! placeholder
+
+pub mod blobs;
+pub mod photo;
