@@ -24,19 +24,21 @@ fn blob_writer_child_role() {
         return;
     };
     let store = BlobStore::open(dir).expect("child opens the store");
+    // One block of noise made up front, so the child spends its time in `put` (where the
+    // kills should land), not in making data; each blob gets a distinct prefix.
     let mut seed = random_u64() | 1;
-    loop {
-        let len = 256 * 1024 + (random_u64() % (4 * 1024 * 1024 - 256 * 1024)) as usize;
-        let mut bytes = vec![0u8; len];
-        for chunk in bytes.chunks_mut(8) {
-            // xorshift: cheap, distinct content for every blob.
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let n = chunk.len();
-            chunk.copy_from_slice(&seed.to_le_bytes()[..n]);
-        }
-        store.put(&bytes).expect("child put");
+    let mut noise = vec![0u8; 4 * 1024 * 1024];
+    for chunk in noise.chunks_mut(8) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        chunk.copy_from_slice(&seed.to_le_bytes());
+    }
+    for n in 0u64.. {
+        let len = 256 * 1024 + (random_u64() % (noise.len() as u64 - 256 * 1024)) as usize;
+        let blob = &mut noise[..len];
+        blob[..8].copy_from_slice(&(n ^ seed).to_le_bytes());
+        store.put(blob).expect("child put");
     }
 }
 

@@ -5,9 +5,11 @@ use xuncha_core::photo::{
     CaptureContext, IngestOptions, IngestedPhoto, JpegDecoder, PhotoError, TakenAtSource, ingest_bytes,
     ingest_path,
 };
-use xuncha_domain::payload::PositionSource;
+use xuncha_domain::FindingId;
+use xuncha_domain::payload::{Payload, PhotoRole, PhotoTarget, PositionSource};
 use xuncha_domain::position::TrackPoint;
 use xuncha_domain::time::UnixMs;
+use xuncha_domain::validate::validate;
 
 fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(concat!(
@@ -276,6 +278,54 @@ fn a_decompression_bomb_is_refused_before_decoding() {
             other => panic!("{decoder:?}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_jpeg_with_thousands_of_scans_is_refused_before_decoding() {
+    // A real baseline JPEG whose one scan is repeated 2000 times: the shape of a "scan bomb".
+    let jpeg = jpeg_declaring(16, 16);
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).expect("scan");
+    let eoi = jpeg.len() - 2;
+    let mut bomb = jpeg[..sos].to_vec();
+    for _ in 0..2000 {
+        bomb.extend_from_slice(&jpeg[sos..eoi]);
+    }
+    bomb.extend_from_slice(&[0xFF, 0xD9]);
+    for decoder in decoders() {
+        match ingest_bytes(bomb.clone(), &CaptureContext::default(), &options(decoder)) {
+            Err(PhotoError::Corrupt(why)) => assert!(why.contains("scans"), "{why}"),
+            other => panic!("{decoder:?}: {other:?}"),
+        }
+    }
+    // The real photos pass the same check.
+    let ok = ingest_bytes(jpeg, &CaptureContext::default(), &IngestOptions::default()).expect("one scan");
+    assert_eq!((ok.width, ok.height), (16, 16));
+}
+
+#[test]
+fn an_ingested_photo_becomes_a_valid_attachment_once_its_blobs_are_stored() {
+    let photo = ingest("gps/DSCN0021.jpg");
+    let dir = tempfile::tempdir().expect("dir");
+    let store = xuncha_core::blobs::BlobStore::open(dir.path()).expect("store");
+    photo.store_blobs(&store).expect("store blobs");
+    let attached = photo.attachment(
+        PhotoTarget::Finding(FindingId::new()),
+        PhotoRole::Evidence,
+        "河道漂浮垃圾",
+    );
+    for hash in [Some(attached.original), attached.upload, attached.thumbnail]
+        .into_iter()
+        .flatten()
+    {
+        assert!(store.get(&hash).is_ok(), "{hash} stored and intact");
+    }
+    assert_eq!(
+        store.get(&attached.original).expect("original"),
+        photo.original_bytes
+    );
+    assert_eq!(attached.position_source, PositionSource::Exif);
+    let now = UnixMs(chrono::Utc::now().timestamp_millis());
+    validate(&Payload::PhotoAttached(attached), now).expect("a valid PhotoAttached");
 }
 
 #[test]

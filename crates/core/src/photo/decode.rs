@@ -86,6 +86,61 @@ pub fn scale_denominator(width: u32, height: u32, wanted_long_side: u32) -> u32 
         .unwrap_or(1)
 }
 
+/// More scans than any camera writes (a progressive JPEG has about 10). Each scan makes the
+/// decoder pass over the whole image again, so thousands of tiny scans are a way to hang it;
+/// 500 is the limit libjpeg-turbo itself offers (TJFLAG_LIMITSCANS).
+pub const MAX_JPEG_SCANS: usize = 500;
+
+/// Counts a JPEG's scans (SOS markers) by walking its marker segments, without decoding.
+/// Stops early past `MAX_JPEG_SCANS`; a truncated file just ends the count (the decoder then
+/// reports the damage).
+pub fn count_jpeg_scans(bytes: &[u8]) -> usize {
+    let mut scans = 0;
+    let mut i = 2; // after SOI
+    while scans <= MAX_JPEG_SCANS {
+        let Some(ff) = bytes
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+        else {
+            break;
+        };
+        i += ff;
+        while bytes.get(i + 1) == Some(&0xFF) {
+            i += 1; // fill bytes
+        }
+        let Some(&marker) = bytes.get(i + 1) else { break };
+        match marker {
+            0xD9 => break,                       // EOI
+            0x00 | 0x01 | 0xD0..=0xD8 => i += 2, // stuffing, TEM, RSTn, SOI
+            _ => {
+                let Some(len) = bytes
+                    .get(i + 2..i + 4)
+                    .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+                else {
+                    break;
+                };
+                i += 2 + len;
+                if marker == 0xDA {
+                    scans += 1;
+                    // Entropy-coded data follows: skip to the next marker that is not a
+                    // stuffed 0xFF00 or a restart marker.
+                    while let Some(ff) = bytes
+                        .get(i..)
+                        .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+                    {
+                        i += ff;
+                        match bytes.get(i + 1) {
+                            Some(0x00 | 0xD0..=0xD7) => i += 2,
+                            _ => break,
+                        }
+                    }
+                }
+            }
+        }
+    }
+    scans
+}
+
 pub fn decode(
     bytes: &[u8],
     format: SourceFormat,
@@ -93,6 +148,11 @@ pub fn decode(
     max_pixels: u64,
     decoder: JpegDecoder,
 ) -> Result<Decoded, PhotoError> {
+    if format == SourceFormat::Jpeg && count_jpeg_scans(bytes) > MAX_JPEG_SCANS {
+        return Err(PhotoError::Corrupt(format!(
+            "the JPEG has more than {MAX_JPEG_SCANS} scans; no camera writes that"
+        )));
+    }
     match format {
         SourceFormat::Jpeg => match decoder {
             #[cfg(feature = "turbojpeg")]
@@ -298,6 +358,26 @@ mod tests {
         assert_eq!(scale_denominator(4000, 3000, 501), 4);
         assert_eq!(scale_denominator(640, 480, 1600), 1);
         assert_eq!(scale_denominator(3264, 2448, 1600), 2);
+    }
+
+    fn jpeg(progressive: bool) -> Vec<u8> {
+        let rgb: Vec<u8> = (0..64 * 48 * 3).map(|i| (i * 7 % 251) as u8).collect();
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+        encoder.set_progressive(progressive);
+        encoder
+            .encode(&rgb, 64, 48, jpeg_encoder::ColorType::Rgb)
+            .expect("encode");
+        out
+    }
+
+    #[test]
+    fn scans_are_counted_without_decoding() {
+        assert_eq!(count_jpeg_scans(&jpeg(false)), 1);
+        let progressive = count_jpeg_scans(&jpeg(true));
+        assert!((2..=20).contains(&progressive), "{progressive}");
+        let baseline = jpeg(false);
+        assert_eq!(count_jpeg_scans(&baseline[..baseline.len() / 2]), 1);
     }
 
     #[test]

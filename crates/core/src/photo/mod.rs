@@ -23,7 +23,7 @@ pub use derive::{fit_long_side, orient};
 use crate::blobs::{BlobError, BlobStore};
 use std::path::Path;
 use xuncha_domain::hash::BlobHash;
-use xuncha_domain::payload::PositionSource;
+use xuncha_domain::payload::{PhotoAttached, PhotoRole, PhotoTarget, PositionSource};
 use xuncha_domain::position::{Position, TrackPoint};
 use xuncha_domain::time::UnixMs;
 
@@ -164,6 +164,26 @@ pub struct IngestedPhoto {
 }
 
 impl IngestedPhoto {
+    /// The event payload for this photo. Call it only after `store_blobs` succeeded.
+    pub fn attachment(
+        &self,
+        target: PhotoTarget,
+        role: PhotoRole,
+        caption: impl Into<String>,
+    ) -> PhotoAttached {
+        PhotoAttached {
+            target,
+            role,
+            original: self.original,
+            upload: Some(self.upload.hash),
+            thumbnail: Some(self.thumbnail.hash),
+            taken_at: self.taken_at,
+            position: self.position,
+            position_source: self.position_source,
+            caption: caption.into(),
+        }
+    }
+
     /// Stores the original, the upload copy and the thumbnail durably. Only after this returns
     /// may an event refer to their hashes.
     pub fn store_blobs(&self, store: &BlobStore) -> Result<(), PhotoError> {
@@ -202,18 +222,27 @@ pub fn ingest_bytes(
         SourceFormat::Heif => return Err(PhotoError::HeifNotBuilt),
         SourceFormat::Png | SourceFormat::Other => return Err(PhotoError::UnsupportedFormat(name)),
     }
-    let original = BlobHash::of(&bytes);
-    let facts = exif::read(&bytes);
-    let decoded = decode::decode(
-        &bytes,
-        format,
-        options.upload_long_side_px,
-        options.max_pixels,
-        options.decoder,
-    )?;
+    // Hashing the original runs beside decoding, and the two derivatives are encoded side by
+    // side: phones have cores to spare, and these steps share nothing but read-only input.
+    let (original, facts, decoded) = std::thread::scope(|s| {
+        let hashing = s.spawn(|| BlobHash::of(&bytes));
+        let facts = exif::read(&bytes);
+        let decoded = decode::decode(
+            &bytes,
+            format,
+            options.upload_long_side_px,
+            options.max_pixels,
+            options.decoder,
+        );
+        let original = hashing
+            .join()
+            .map_err(|_| PhotoError::Internal("hashing panicked".into()))?;
+        Ok::<_, PhotoError>((original, facts, decoded?))
+    })?;
 
     // Pixel work happens in stored orientation at the smallest size needed, then is turned.
     let orientation = if decoded.upright { 1 } else { facts.orientation };
+    let partial_decode = decoded.partial;
     let (full_w, full_h) = if derive::swaps_axes(orientation) {
         (decoded.full_height, decoded.full_width)
     } else {
@@ -225,13 +254,23 @@ pub fn ingest_bytes(
     } else {
         (up_w, up_h)
     };
-    let resized = derive::resize(decoded.rgb, decoded.width, decoded.height, stored_w, stored_h)?;
+    let resized = derive::resize(&decoded.rgb, decoded.width, decoded.height, stored_w, stored_h)?;
+    drop(decoded.rgb);
     let (upright, up_w, up_h) = orient(&resized, stored_w, stored_h, orientation);
-    let upload_bytes = derive::encode_jpeg(&upright, up_w, up_h, options.jpeg_quality)?;
+    drop(resized);
 
     let (th_w, th_h) = fit_long_side(up_w, up_h, options.thumbnail_long_side_px);
-    let thumb = derive::resize(upright, up_w, up_h, th_w, th_h)?;
-    let thumb_bytes = derive::encode_jpeg(&thumb, th_w, th_h, options.jpeg_quality)?;
+    let (upload_bytes, thumb_bytes) = std::thread::scope(|s| {
+        let thumbnail = s.spawn(|| {
+            let pixels = derive::resize(&upright, up_w, up_h, th_w, th_h)?;
+            derive::encode_jpeg(&pixels, th_w, th_h, options.jpeg_quality)
+        });
+        let upload = derive::encode_jpeg(&upright, up_w, up_h, options.jpeg_quality);
+        let thumbnail = thumbnail
+            .join()
+            .map_err(|_| PhotoError::Internal("thumbnail panicked".into()))?;
+        Ok::<_, PhotoError>((upload?, thumbnail?))
+    })?;
 
     let (taken_at, taken_at_source, utc_offset_min) = taken_at(&facts, capture);
     let (position, position_source, altitude_m, accuracy_m) = position(&facts, capture);
@@ -267,7 +306,7 @@ pub fn ingest_bytes(
         orientation: facts.orientation,
         make: facts.make,
         model: facts.model,
-        partial_decode: decoded.partial,
+        partial_decode,
         exif_problem: facts.unreadable,
     })
 }
