@@ -10,8 +10,16 @@
 //! data gives `PhotoError` or a result flagged `partial_decode`.
 //!
 //! Which JPEG decoder runs: libjpeg-turbo with DCT-scaled decoding when the crate is built with
-//! the `turbojpeg` feature (the default, and the build the app ships), the pure-Rust
-//! `jpeg-decoder` (also DCT-scaled) otherwise or when `IngestOptions::decoder` asks for it.
+//! the `turbojpeg` feature (the default, and the build the app ships where the system has
+//! libturbojpeg: Linux desktops and servers, CI), the pure-Rust `jpeg-decoder` (also
+//! DCT-scaled) otherwise or when `IngestOptions::decoder` asks for it. Targets with no system
+//! libturbojpeg (Android, iOS) build with `default-features = false` and get the pure-Rust path,
+//! which `benches/photo_ingest.rs` measures beside the default in every run.
+//!
+//! Memory: JPEGs are decoded at the smallest DCT scale that still gives the upload size, so
+//! decoded pixels stay under about 3200×3200×3 bytes whatever the photo's size; progressive
+//! JPEGs make libjpeg hold the whole image's coefficients (about 3 bytes per pixel), which
+//! `IngestOptions::max_pixels` bounds.
 
 mod decode;
 mod derive;
@@ -114,7 +122,9 @@ pub enum TakenAtSource {
     /// DateTimeOriginal with OffsetTimeOriginal.
     ExifWithOffset,
     /// DateTimeOriginal, with the zone found by comparing it with the GPS receiver's UTC time
-    /// of day (rounded to 15 minutes).
+    /// of day (rounded to 15 minutes). The GPS time is that of the camera's last fix, so a
+    /// fix older than about 7 minutes would shift the zone: the source is kept so a reviewer
+    /// can weigh it.
     ExifLocalWithGpsOffset,
     /// The GPS receiver's UTC date and time (the photo has no DateTimeOriginal).
     GpsUtc,
