@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 if [[ -f scripts/apt-packages.txt ]]; then
-  while read -r pkg _; do
+  while read -r pkg _ || [[ -n "${pkg:-}" ]]; do
     [[ -z "$pkg" || "$pkg" == \#* ]] && continue
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
   done < scripts/apt-packages.txt

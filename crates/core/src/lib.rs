@@ -4,8 +4,10 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod blobs;
 pub mod error;
 pub mod gpx;
+pub mod photo;
 pub mod store;
 pub mod sync;
 
