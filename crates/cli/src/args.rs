@@ -66,6 +66,58 @@ pub enum Command {
     Api,
     /// Set up a demo unit on this device and record a sample patrol. 演示
     Demo,
+    /// Take in a photo and attach it to a finding, patrol or inspection. 添加照片
+    Photo(PhotoArgs),
+    /// Sign this device in to a server with a user's credentials. 登录服务器
+    Enrol {
+        /// e.g. http://192.168.1.10:8080
+        #[arg(long, env = "XUNCHA_SERVER")]
+        server: String,
+        #[arg(long)]
+        login: String,
+        /// The password (default: the XUNCHA_PASSWORD variable, or asked for).
+        #[arg(long, env = "XUNCHA_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// A name for the office to know this device by.
+        #[arg(long, default_value = "xuncha 命令行")]
+        name: String,
+    },
+    /// Forget the server account; records and anything not yet uploaded stay. 退出登录
+    SignOut,
+    /// Upload everything this device holds (originals too with --originals), then download
+    /// the office's decisions; safe to run again at any time. 同步
+    Sync {
+        /// Also upload the original photos (at the office, or on an unmetered network).
+        #[arg(long)]
+        originals: bool,
+    },
+    /// What is still only on this device. 同步状态
+    Status,
+    /// Delete blobs no record refers to (originals the server lacks are always kept). 清理
+    CollectBlobs {
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u32,
+    },
+}
+
+#[derive(Args)]
+pub struct PhotoArgs {
+    /// The photo file (JPEG; HEIC where built with it).
+    pub file: std::path::PathBuf,
+    #[arg(long, group = "target")]
+    pub finding: Option<String>,
+    #[arg(long, group = "target")]
+    pub patrol: Option<String>,
+    #[arg(long, group = "target")]
+    pub inspection: Option<String>,
+    /// An after-rectification photo.
+    #[arg(long)]
+    pub after: bool,
+    #[arg(long, default_value = "")]
+    pub caption: String,
+    /// The device's position when the photo was taken (used if the photo has no GPS).
+    #[command(flatten)]
+    pub pos: PosArgs,
 }
 
 #[derive(Subcommand)]

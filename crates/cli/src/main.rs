@@ -6,6 +6,7 @@
 mod args;
 mod demo;
 mod output;
+mod sync_cmd;
 mod when;
 
 use anyhow::{Context, Result, anyhow};
@@ -111,6 +112,19 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Api = cli.command {
         return api_loop(&device);
     }
+    match &cli.command {
+        Command::Enrol {
+            server,
+            login,
+            password,
+            name,
+        } => {
+            return sync_cmd::enrol(&device, server, login, password.clone(), name, cli.json);
+        }
+        Command::Sync { originals } => return sync_cmd::sync(&device, *originals, cli.json),
+        Command::Photo(p) => return photo(&device, p, cli.json),
+        _ => {}
+    }
     if let Command::Records(RecordsCmd::Gpx { patrol }) = &cli.command {
         let patrol: PatrolId = id(patrol, "巡查")?;
         let xuncha_core::Response::Track(points) = device.handle(Request::GetTrack { patrol })? else {
@@ -121,6 +135,19 @@ fn run(cli: Cli) -> Result<()> {
             xuncha_core::gpx::write_gpx(&format!("巡查 {patrol}"), &points, &[])?
         );
         return Ok(());
+    }
+    match &cli.command {
+        Command::Enrol {
+            server,
+            login,
+            password,
+            name,
+        } => {
+            return sync_cmd::enrol(&device, server, login, password.clone(), name, cli.json);
+        }
+        Command::Sync { originals } => return sync_cmd::sync(&device, *originals, cli.json),
+        Command::Photo(p) => return photo(&device, p, cli.json),
+        _ => {}
     }
     if let Command::Records(RecordsCmd::Gpx { patrol }) = &cli.command {
         let patrol: PatrolId = id(patrol, "巡查")?;
@@ -139,8 +166,67 @@ fn run(cli: Cli) -> Result<()> {
     };
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
+    } else if let xuncha_core::Response::SyncStatus(_) = &response {
+        sync_cmd::status_text(&response);
     } else {
         output::human(&response);
+    }
+    Ok(())
+}
+
+/// Imports a photo, then attaches it: the blobs are durable before the event refers to them.
+fn photo(device: &Device, p: &PhotoArgs, json: bool) -> Result<()> {
+    let target = match (&p.finding, &p.patrol, &p.inspection) {
+        (Some(f), _, _) => PhotoTarget::Finding(id(f, "问题")?),
+        (_, Some(x), _) => PhotoTarget::Patrol(id(x, "巡查")?),
+        (_, _, Some(i)) => PhotoTarget::Inspection(id(i, "检查")?),
+        _ => {
+            return Err(bad(
+                "请用 --finding、--patrol 或 --inspection 指明照片属于哪条记录",
+            ));
+        }
+    };
+    let device_fix = pos(&p.pos).map(|at| TrackPoint::at(device.now(), at.lon, at.lat));
+    let xuncha_core::Response::PhotoImported(ph) = device.handle(Request::ImportPhotoFile {
+        path: p.file.to_string_lossy().into_owned(),
+        device_fix,
+        utc_offset_min: Some(8 * 60),
+    })?
+    else {
+        return Err(anyhow!("意外的应答"));
+    };
+    let attached = device.handle(Request::AttachPhoto {
+        target,
+        role: if p.after {
+            PhotoRole::AfterRectification
+        } else {
+            PhotoRole::Evidence
+        },
+        original: ph.original,
+        upload: Some(ph.upload),
+        thumbnail: Some(ph.thumbnail),
+        taken_at: ph.taken_at,
+        position: ph.position,
+        position_source: ph.position_source,
+        caption: p.caption.clone(),
+    })?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "photo": ph, "attached": attached }))?
+        );
+    } else {
+        println!(
+            "已添加照片 {}（{}×{}，原图 {:.1} MB{}）",
+            &ph.original.to_hex()[..12],
+            ph.width,
+            ph.height,
+            ph.original_bytes as f64 / 1e6,
+            ph.partial_decode
+                .as_ref()
+                .map(|w| format!("；⚠ 照片有损坏：{w}"))
+                .unwrap_or_default()
+        );
     }
     Ok(())
 }
@@ -492,7 +578,17 @@ fn request(command: Command) -> Result<Request> {
         },
         Command::Outbox { limit } => R::Outbox { limit: Some(limit) },
         Command::Rebuild => R::Rebuild,
-        Command::Categories | Command::Api | Command::Demo => unreachable_command()?,
+        Command::SignOut => R::SignOut,
+        Command::Status => R::SyncStatus,
+        Command::CollectBlobs { grace_hours } => R::CollectBlobs {
+            grace_hours: Some(grace_hours),
+        },
+        Command::Categories
+        | Command::Api
+        | Command::Demo
+        | Command::Enrol { .. }
+        | Command::Sync { .. }
+        | Command::Photo(_) => unreachable_command()?,
     })
 }
 

@@ -267,6 +267,25 @@ pub fn human(resp: &Response) {
                 );
             }
         }
+        Response::PhotoImported(p) => println!("照片 {}（{}×{}）", p.original, p.width, p.height),
+        Response::Blob { hash } => println!("{hash}"),
+        Response::BlobBytes { hash, bytes_base64 } => {
+            println!("{hash}: {} 字节（base64）", bytes_base64.len())
+        }
+        Response::BlobsCollected {
+            deleted,
+            deleted_bytes,
+            kept_pinned,
+        } => println!(
+            "删除 {deleted} 个无用文件（{:.1} MB）；{kept_pinned} 个服务器尚未确认的文件保留",
+            *deleted_bytes as f64 / 1e6
+        ),
+        Response::Account(a) => println!("已登录 {}：{}", a.server_url, a.user.name),
+        Response::SyncStatus(_) => {}
+        Response::Synced(r) => println!(
+            "已上传 {} 个事件、{} 个照片；下载 {} 个更新",
+            r.accepted, r.blobs_uploaded, r.pulled
+        ),
         Response::LogChecked(c) => {
             println!("事件链完好：设备 {}，{} 个事件", c.device, c.events);
         }

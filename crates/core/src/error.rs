@@ -44,6 +44,9 @@ pub enum CoreError {
     SyncBusy,
     #[error("同步已取消，下次同步会从中断处继续")]
     Cancelled,
+    /// A photo could not be taken in; the message says why (damaged, not a photo, too large…).
+    #[error("照片无法导入：{0}")]
+    Photo(String),
     #[error("GPX 文件有误：{0}")]
     Gpx(#[from] crate::gpx::GpxError),
     #[error("{0}")]
@@ -67,6 +70,7 @@ impl CoreError {
             CoreError::SyncBusy => "sync_busy",
             CoreError::Cancelled => "cancelled",
             CoreError::Gpx(_) => "bad_gpx",
+            CoreError::Photo(_) => "bad_photo",
             CoreError::Other(_) => "other",
         }
     }

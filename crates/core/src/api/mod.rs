@@ -4,6 +4,7 @@
 //! the device signed in?) happen here; rules within a record are the domain's.
 
 pub mod describe;
+pub mod media;
 mod patrol_report;
 mod requests;
 
@@ -44,6 +45,9 @@ pub struct Device {
     sync_running: Mutex<()>,
     /// Locked while a sync runs in any process (next to the database file).
     sync_lock_path: Option<std::path::PathBuf>,
+    /// Photos and signature images, beside the database.
+    blobs: Option<crate::blobs::BlobStore>,
+    photo_options: crate::photo::IngestOptions,
 }
 
 /// Proof that this is the only sync of this device store; released on drop.
@@ -58,6 +62,8 @@ impl Device {
     pub fn open(path: &Path) -> Result<Device> {
         let mut device = Self::with_store(Store::open(path)?, system_clock());
         device.sync_lock_path = Some(path.with_extension("sync.lock"));
+        let dir = path.parent().unwrap_or(Path::new("."));
+        device.blobs = Some(crate::blobs::BlobStore::open(dir.join("blobs"))?);
         Ok(device)
     }
 
@@ -67,7 +73,19 @@ impl Device {
             clock,
             sync_running: Mutex::new(()),
             sync_lock_path: None,
+            blobs: None,
+            photo_options: crate::photo::IngestOptions::default(),
         }
+    }
+
+    /// Gives the device a blob store (tests and tools that build a device from parts).
+    pub fn with_blobs(mut self, blobs: crate::blobs::BlobStore) -> Device {
+        self.blobs = Some(blobs);
+        self
+    }
+
+    pub fn blobs(&self) -> Option<&crate::blobs::BlobStore> {
+        self.blobs.as_ref()
     }
 
     /// Starts a sync, or says another one is running (in this process or another).
@@ -115,6 +133,57 @@ impl Device {
 
     pub fn handle(&self, request: Request) -> Result<Response> {
         use Request as R;
+        // Work that is slow (network, image decoding) runs without holding the store's lock.
+        let request = match request {
+            R::ImportPhoto {
+                bytes_base64,
+                device_fix,
+                utc_offset_min,
+            } => {
+                let blobs = media::blob_store(self.blobs.as_ref())?;
+                let source = media::PhotoSource::Bytes(bytes_base64);
+                let p = media::import_photo(blobs, source, device_fix, utc_offset_min, &self.photo_options)?;
+                return Ok(Response::PhotoImported(Box::new(p)));
+            }
+            R::ImportPhotoFile {
+                path,
+                device_fix,
+                utc_offset_min,
+            } => {
+                let blobs = media::blob_store(self.blobs.as_ref())?;
+                let source = media::PhotoSource::Path(path);
+                let p = media::import_photo(blobs, source, device_fix, utc_offset_min, &self.photo_options)?;
+                return Ok(Response::PhotoImported(Box::new(p)));
+            }
+            R::PutSignature { png_base64 } => {
+                let hash = media::put_signature(media::blob_store(self.blobs.as_ref())?, &png_base64)?;
+                return Ok(Response::Blob { hash });
+            }
+            R::GetBlob { hash } => {
+                let bytes_base64 = media::get_blob(media::blob_store(self.blobs.as_ref())?, &hash)?;
+                return Ok(Response::BlobBytes { hash, bytes_base64 });
+            }
+            R::Enrol {
+                server_url,
+                login,
+                password,
+                device_name,
+            } => {
+                let account = crate::sync::enrol(self, &server_url, &login, &password, &device_name)?;
+                return Ok(Response::Account(Box::new(account)));
+            }
+            R::Sync { allow_originals } => {
+                let blobs = media::blob_store(self.blobs.as_ref())?;
+                let opts = crate::sync::SyncOptions {
+                    allow_originals: allow_originals.unwrap_or(false),
+                    ..Default::default()
+                };
+                let cancel = std::sync::atomic::AtomicBool::new(false);
+                let report = crate::sync::sync(self, blobs, &opts, &mut |_| {}, &cancel)?;
+                return Ok(Response::Synced(Box::new(report)));
+            }
+            other => other,
+        };
         let now = self.now();
         let mut store = self.store();
         let s = &mut *store;
@@ -520,6 +589,64 @@ impl Device {
                     now,
                 )?;
                 recorded(finding.to_string(), e)
+            }
+            R::ImportPhoto { .. }
+            | R::ImportPhotoFile { .. }
+            | R::PutSignature { .. }
+            | R::GetBlob { .. }
+            | R::Enrol { .. }
+            | R::Sync { .. } => Err(CoreError::Other("内部错误：请求未被分派".to_owned())),
+            R::CollectBlobs { grace_hours } => {
+                let blobs = media::blob_store(self.blobs.as_ref())?;
+                let referenced = media::referenced(&s.all_events()?);
+                // Originals stay until the server has them: everything not confirmed is pinned.
+                let on_server = s.blobs_on_server()?;
+                let pinned = referenced
+                    .iter()
+                    .chain(blobs.list()?.iter())
+                    .filter(|h| !on_server.contains(h))
+                    .copied()
+                    .collect();
+                let grace = std::time::Duration::from_secs(u64::from(grace_hours.unwrap_or(24)) * 3600);
+                let r = blobs.collect_garbage(&referenced, &pinned, grace, std::time::SystemTime::now())?;
+                Ok(Response::BlobsCollected {
+                    deleted: r.deleted.len() as u64,
+                    deleted_bytes: r.deleted_bytes,
+                    kept_pinned: r.kept_pinned as u64,
+                })
+            }
+            R::SignOut => {
+                s.sign_out()?;
+                Ok(Response::Done)
+            }
+            R::SyncStatus => {
+                let refs = s.referenced_blobs()?;
+                let on_server = s.blobs_on_server()?;
+                let mut seen = std::collections::HashSet::new();
+                let (mut pending, mut bytes, mut originals) = (0u64, 0u64, 0u64);
+                for (h, usage) in &refs {
+                    if on_server.contains(h) || !seen.insert(*h) {
+                        continue;
+                    }
+                    if *usage == crate::store::BlobUse::Original {
+                        originals += 1;
+                    } else {
+                        pending += 1;
+                        bytes += self
+                            .blobs
+                            .as_ref()
+                            .and_then(|b| crate::sync::BlobSource::size(b, h))
+                            .unwrap_or(0);
+                    }
+                }
+                Ok(Response::SyncStatus(Box::new(SyncStatus {
+                    account: s.account()?,
+                    outbox_events: s.outbox_len()?,
+                    blobs_pending: pending,
+                    blobs_pending_bytes: bytes,
+                    originals_pending: originals,
+                    rejections: s.push_rejections()?.into_values().collect(),
+                })))
             }
             R::SetUser { user, unit } => {
                 s.set_user(user, unit)?;

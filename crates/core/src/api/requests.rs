@@ -132,6 +132,45 @@ pub enum Request {
         finding: FindingId,
         reason: String,
     },
+    // -- photos and signatures
+    /// A photo as bytes (base64), with the device's fix and UTC offset at the shutter.
+    ImportPhoto {
+        bytes_base64: String,
+        device_fix: Option<TrackPoint>,
+        utc_offset_min: Option<i32>,
+    },
+    /// A photo file on this device.
+    ImportPhotoFile {
+        path: String,
+        device_fix: Option<TrackPoint>,
+        utc_offset_min: Option<i32>,
+    },
+    /// A signature drawn on the screen, as PNG (base64).
+    PutSignature {
+        png_base64: String,
+    },
+    GetBlob {
+        hash: BlobHash,
+    },
+    /// Deletes blobs no event refers to (older than the grace period); originals the server
+    /// has not confirmed are always kept.
+    CollectBlobs {
+        grace_hours: Option<u32>,
+    },
+    // -- the server
+    Enrol {
+        server_url: String,
+        login: String,
+        password: String,
+        device_name: String,
+    },
+    /// Forgets the server account; records and the outbox stay.
+    SignOut,
+    SyncStatus,
+    /// Push, upload, pull. Originals go too when `allow_originals`.
+    Sync {
+        allow_originals: Option<bool>,
+    },
     // -- device
     SetUser {
         user: UserId,
@@ -243,5 +282,33 @@ pub enum Response {
     Sites(Vec<Site>),
     Checklists(Vec<ChecklistTemplate>),
     Events(Vec<Event>),
+    PhotoImported(Box<super::media::PhotoImported>),
+    Blob {
+        hash: BlobHash,
+    },
+    BlobBytes {
+        hash: BlobHash,
+        bytes_base64: String,
+    },
+    BlobsCollected {
+        deleted: u64,
+        deleted_bytes: u64,
+        kept_pinned: u64,
+    },
+    Account(Box<crate::store::Account>),
+    SyncStatus(Box<SyncStatus>),
+    Synced(Box<crate::sync::SyncReport>),
     LogChecked(LogCheck),
+}
+
+/// What waits to go to the server, and what the server said.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub account: Option<crate::store::Account>,
+    pub outbox_events: u64,
+    pub blobs_pending: u64,
+    pub blobs_pending_bytes: u64,
+    /// Originals waiting for an unmetered network or the office.
+    pub originals_pending: u64,
+    pub rejections: Vec<crate::store::PushRejection>,
 }

@@ -1,0 +1,155 @@
+//! Photos, signature images and other blobs through the API: a photo is ingested (hashed,
+//! EXIF read, upright derivatives made) and its three files stored durably before anything
+//! refers to them; the answer carries what an `AttachPhoto` needs. Bytes cross the API as
+//! base64, since the API speaks JSON.
+
+use crate::blobs::{BlobError, BlobStore};
+use crate::error::{CoreError, Result};
+use crate::photo::{CaptureContext, IngestOptions, IngestedPhoto, ingest_bytes, ingest_path};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use xuncha_domain::payload::PositionSource;
+use xuncha_domain::{BlobHash, Position, TrackPoint, UnixMs};
+
+/// The largest signature image accepted (a signature pad's PNG is tens of KB).
+const MAX_SIGNATURE_BYTES: usize = 2 << 20;
+/// The largest blob handed out through the API in one answer.
+const MAX_BLOB_ANSWER_BYTES: u64 = 32 << 20;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhotoImported {
+    pub original: BlobHash,
+    pub upload: BlobHash,
+    pub thumbnail: BlobHash,
+    pub width: u32,
+    pub height: u32,
+    pub original_bytes: u64,
+    pub upload_bytes: u64,
+    pub taken_at: Option<UnixMs>,
+    pub position: Option<Position>,
+    pub position_source: PositionSource,
+    pub accuracy_m: Option<f64>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    /// The photo was damaged; the derivatives may show grey areas.
+    pub partial_decode: Option<String>,
+    pub exif_problem: Option<String>,
+}
+
+impl From<&IngestedPhoto> for PhotoImported {
+    fn from(p: &IngestedPhoto) -> Self {
+        PhotoImported {
+            original: p.original,
+            upload: p.upload.hash,
+            thumbnail: p.thumbnail.hash,
+            width: p.width,
+            height: p.height,
+            original_bytes: p.original_bytes.len() as u64,
+            upload_bytes: p.upload.bytes.len() as u64,
+            taken_at: p.taken_at,
+            position: p.position,
+            position_source: p.position_source,
+            accuracy_m: p.accuracy_m,
+            make: p.make.clone(),
+            model: p.model.clone(),
+            partial_decode: p.partial_decode.clone(),
+            exif_problem: p.exif_problem.clone(),
+        }
+    }
+}
+
+pub(crate) fn blob_store(blobs: Option<&BlobStore>) -> Result<&BlobStore> {
+    blobs.ok_or_else(|| CoreError::Other("本设备没有照片存储（blob store 未打开）".to_owned()))
+}
+
+fn decode(b64: &str, what: &str) -> Result<Vec<u8>> {
+    STANDARD
+        .decode(b64.trim())
+        .map_err(|e| CoreError::Other(format!("{what}不是有效的 base64：{e}")))
+}
+
+pub(crate) fn import_photo(
+    blobs: &BlobStore,
+    source: PhotoSource,
+    device_fix: Option<TrackPoint>,
+    utc_offset_min: Option<i32>,
+    options: &IngestOptions,
+) -> Result<PhotoImported> {
+    let capture = CaptureContext {
+        device_fix,
+        device_utc_offset_min: utc_offset_min,
+    };
+    let photo = match source {
+        PhotoSource::Bytes(b64) => ingest_bytes(decode(&b64, "照片")?, &capture, options)?,
+        PhotoSource::Path(path) => ingest_path(std::path::Path::new(&path), &capture, options)?,
+    };
+    photo.store_blobs(blobs)?;
+    Ok(PhotoImported::from(&photo))
+}
+
+pub(crate) enum PhotoSource {
+    Bytes(String),
+    Path(String),
+}
+
+/// Stores a signature image drawn on the screen (PNG) and answers its hash.
+pub(crate) fn put_signature(blobs: &BlobStore, png_b64: &str) -> Result<BlobHash> {
+    let bytes = decode(png_b64, "签名图片")?;
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err(CoreError::Other("签名图片必须是 PNG".to_owned()));
+    }
+    if bytes.len() > MAX_SIGNATURE_BYTES {
+        return Err(CoreError::Other(format!(
+            "签名图片太大（{} 字节，最多 {MAX_SIGNATURE_BYTES}）",
+            bytes.len()
+        )));
+    }
+    Ok(blobs.put(&bytes)?)
+}
+
+pub(crate) fn get_blob(blobs: &BlobStore, hash: &BlobHash) -> Result<String> {
+    let len = std::fs::metadata(blobs.path_of(hash))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    if len > MAX_BLOB_ANSWER_BYTES {
+        return Err(CoreError::Other(format!(
+            "文件太大（{len} 字节），不能经由接口读取"
+        )));
+    }
+    Ok(STANDARD.encode(blobs.get(hash)?))
+}
+
+/// Every blob any event on this device refers to.
+pub(crate) fn referenced(events: &[xuncha_domain::Event]) -> HashSet<BlobHash> {
+    events.iter().flat_map(|e| e.payload.blobs()).collect()
+}
+
+impl super::super::sync::BlobSource for BlobStore {
+    fn size(&self, hash: &BlobHash) -> Option<u64> {
+        std::fs::metadata(self.path_of(hash)).ok().map(|m| m.len())
+    }
+
+    fn read(&self, hash: &BlobHash) -> Result<Vec<u8>> {
+        Ok(self.get(hash)?)
+    }
+}
+
+impl From<BlobError> for CoreError {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::Missing(h) => CoreError::NotFound {
+                what: "文件",
+                id: h.to_hex(),
+            },
+            other => CoreError::Other(format!("照片存储：{other}")),
+        }
+    }
+}
+
+impl From<crate::photo::PhotoError> for CoreError {
+    fn from(e: crate::photo::PhotoError) -> Self {
+        CoreError::Photo(e.to_string())
+    }
+}
