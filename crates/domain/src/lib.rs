@@ -15,6 +15,7 @@ pub mod reference;
 pub mod state;
 pub mod time;
 pub mod validate;
+pub mod wire;
 
 pub use ed25519_dalek::SigningKey;
 pub use event::{ChainError, ChainHead, DevicePublicKey, Event, EventDraft, verify_chain};
