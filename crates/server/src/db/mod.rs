@@ -80,6 +80,9 @@ pub enum Visibility {
     },
 }
 
+/// Where a record is filed: its unit and the user who made it.
+pub type Placement = (Option<UnitId>, Option<UserId>);
+
 /// A user with their secrets, as read for a sign-in.
 #[derive(Clone, Debug)]
 pub struct UserRow {
@@ -168,7 +171,7 @@ pub trait Storage {
         owner: Option<UserId>,
     ) -> Result<(), Error>;
     /// The (unit, owner) of every record that uses the blob.
-    fn blob_refs(&mut self, hash: &str) -> Result<Vec<(Option<UnitId>, Option<UserId>)>, Error>;
+    fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error>;
 }
 
 /// Which backend a URL names.

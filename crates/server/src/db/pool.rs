@@ -141,12 +141,29 @@ impl Database {
         })
         .await
         .map_err(|e| Error::Internal(format!("database task: {e}")))?;
-        if let Some(c) = conn
-            && !c.is_broken()
-            && let Ok(mut idle) = self.idle.lock()
-        {
-            idle.push(c);
+        if let Some(c) = conn {
+            if c.is_broken() {
+                drop_off_runtime(vec![c]);
+            } else if let Ok(mut idle) = self.idle.lock() {
+                idle.push(c);
+            }
         }
         result
+    }
+}
+
+/// Closes connections on a plain thread: the `postgres` client blocks on its own runtime when
+/// it closes, which must not happen on one of tokio's threads.
+fn drop_off_runtime(conns: Vec<Box<dyn Connection>>) {
+    if !conns.is_empty() {
+        std::thread::spawn(move || drop(conns));
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            drop_off_runtime(std::mem::take(&mut *idle));
+        }
     }
 }

@@ -620,7 +620,7 @@ impl Storage for PgTx<'_> {
         Ok(())
     }
 
-    fn blob_refs(&mut self, hash: &str) -> Result<Vec<(Option<UnitId>, Option<UserId>)>, Error> {
+    fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error> {
         self.query("SELECT unit, owner FROM blob_refs WHERE hash = $1", &[&hash])?
             .iter()
             .map(|r| {

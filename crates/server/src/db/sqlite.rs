@@ -753,7 +753,7 @@ impl Storage for SqliteTx<'_> {
         Ok(())
     }
 
-    fn blob_refs(&mut self, hash: &str) -> Result<Vec<(Option<UnitId>, Option<UserId>)>, Error> {
+    fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error> {
         let mut s = self
             .0
             .prepare_cached("SELECT unit, owner FROM blob_refs WHERE hash = ?1")
