@@ -193,17 +193,24 @@ pub async fn upload(
                     format!("此文件的上传已按总长 {announced} 字节开始"),
                 ));
             }
-            let received = contiguous(&parts);
-            if offset != received {
-                return Err(Error::conflict(
-                    "wrong_offset",
-                    format!("服务器已收到 {received} 字节，请从偏移 {received} 继续"),
-                ));
+            let mut received = contiguous(&parts);
+            // A chunk the server already holds (a retry after a lost answer, or the same upload
+            // through another server process) is acknowledged, not refused.
+            let held = parts
+                .iter()
+                .any(|(start, _, len)| *start == offset && *len == body.len() as i64);
+            if !held {
+                if offset != received {
+                    return Err(Error::conflict(
+                        "wrong_offset",
+                        format!("服务器已收到 {received} 字节，请从偏移 {received} 继续"),
+                    ));
+                }
+                if !body.is_empty() {
+                    s.blob_part_insert(&hex, offset, total, &body)?;
+                }
+                received += body.len() as i64;
             }
-            if !body.is_empty() {
-                s.blob_part_insert(&hex, offset, total, &body)?;
-            }
-            let received = received + body.len() as i64;
             if received < total {
                 return Ok(Step::Partial(received));
             }
