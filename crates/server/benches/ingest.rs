@@ -112,7 +112,10 @@ async fn measure(b: &Backend) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         println!(
             "ingest: {DEVICES} devices x {BATCHES_PER_DEVICE} batches x {BATCH} events (track events of 20 fixes)"

@@ -13,7 +13,7 @@ use crate::{office, sync};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,6 +71,8 @@ pub enum Access {
     Device,
     /// A device token or a user's session token.
     DeviceOrUser,
+    /// Any user's session token.
+    User,
     /// A session token of office staff or an admin.
     Office,
     /// A session token of an admin.
@@ -136,6 +138,14 @@ pub const ROUTES: &[Route] = &[
         "Sign a user in for the office API",
         Some("SessionRequest"),
         "SessionResponse",
+    ),
+    route(
+        "DELETE",
+        "/api/v1/session",
+        User,
+        "Sign out: end this session",
+        None,
+        "text",
     ),
     route(
         "POST",
@@ -317,6 +327,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/openapi.json") => get(openapi_json),
         ("POST", "/api/v1/enrol") => post(sync::enrol),
         ("POST", "/api/v1/session") => post(sync::session),
+        ("DELETE", "/api/v1/session") => delete(sync::sign_out),
         ("POST", "/api/v1/sync/push") => post(sync::push),
         ("GET", "/api/v1/sync/pull") => get(sync::pull),
         ("POST", "/api/v1/blobs/missing") => post(blobs::missing),
@@ -354,7 +365,26 @@ pub fn router(state: AppState) -> Result<Router, Error> {
         };
         app = app.route(r.path, h.layer(DefaultBodyLimit::max(limit)));
     }
-    Ok(app.fallback(not_found).with_state(state))
+    Ok(app
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state))
+}
+
+/// One log line per request: method, path (never the query: it may carry offsets, not
+/// secrets, but tokens travel in headers and are never logged), status, time taken.
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if resp.status().is_server_error() {
+        tracing::warn!(%method, %path, status, ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, ms, "request");
+    }
+    resp
 }
 
 async fn not_found() -> Error {

@@ -67,6 +67,8 @@ pub struct AuthDevice {
 #[derive(Clone, Debug)]
 pub struct AuthUser {
     pub user: User,
+    /// The SHA-256 of the session token, to end the session.
+    pub session: [u8; 32],
 }
 
 /// Either kind of caller, for routes both may use (blob download).
@@ -136,7 +138,10 @@ async fn user_of(state: &AppState, token: String) -> Result<AuthUser, Error> {
     if user.disabled {
         return Err(Error::Revoked("此用户已停用".into()));
     }
-    Ok(AuthUser { user: user.user })
+    Ok(AuthUser {
+        user: user.user,
+        session: h,
+    })
 }
 
 impl FromRequestParts<AppState> for AuthDevice {
@@ -172,7 +177,7 @@ pub struct AuthOffice(pub User);
 impl FromRequestParts<AppState> for AuthOffice {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let AuthUser { user } = AuthUser::from_request_parts(parts, state).await?;
+        let AuthUser { user, .. } = AuthUser::from_request_parts(parts, state).await?;
         if !crate::scope::is_office(&user) {
             return Err(Error::Forbidden("只有办公室人员可以使用此功能".into()));
         }
@@ -187,7 +192,7 @@ pub struct AuthAdmin(pub User);
 impl FromRequestParts<AppState> for AuthAdmin {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let AuthUser { user } = AuthUser::from_request_parts(parts, state).await?;
+        let AuthUser { user, .. } = AuthUser::from_request_parts(parts, state).await?;
         if !crate::scope::is_admin(&user) {
             return Err(Error::Forbidden("只有管理员可以使用此功能".into()));
         }

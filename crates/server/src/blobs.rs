@@ -244,6 +244,9 @@ pub async fn upload(
             let hex = hash.to_hex();
             st.db
                 .write(move |s| {
+                    // Under the same lock as the chunks, so another process never sees the
+                    // parts vanish between reading their list and their bytes.
+                    s.blob_lock(&hex)?;
                     s.blob_insert(&hex, size, crate::now_ms())?;
                     s.blob_parts_delete(&hex)
                 })

@@ -36,16 +36,17 @@ pub fn check(s: &mut dyn Storage, event: &Event) -> Result<Result<(), Rejection>
     Ok(apply(state.as_ref(), event).map(|_| ()))
 }
 
-/// Folds a stored event into its aggregate. `unit` and `owner` are used when the event creates
-/// the aggregate. Returns the event's rejection, if the state machine refused it.
+/// Folds a stored event into its aggregate, whose current row the caller has just read (`row`).
+/// `unit` and `owner` are used when the event creates the aggregate. Returns the event's
+/// rejection, if the state machine refused it.
 pub fn fold_event(
     s: &mut dyn Storage,
     event: &Event,
+    row: Option<AggregateRow>,
     unit: Option<UnitId>,
     owner: Option<UserId>,
 ) -> Result<Option<Rejection>, Error> {
     let aggregate = event.payload.aggregate();
-    let row = s.aggregate_get(aggregate)?;
     let key = order_key(event);
     if let Some(r) = &row
         && key < r.last

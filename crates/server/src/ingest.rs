@@ -15,6 +15,7 @@
 use crate::db::{NewEvent, Storage};
 use crate::error::Error;
 use crate::fold;
+use serde::Deserialize;
 use xuncha_domain::event::ChainError;
 use xuncha_domain::people::User;
 use xuncha_domain::state::Rejection;
@@ -66,7 +67,7 @@ pub fn push(
     let mut results: Vec<Option<EventAck>> = vec![None; raw.len()];
     let mut parsed: Vec<(usize, Event)> = Vec::with_capacity(raw.len());
     for (i, value) in raw.iter().enumerate() {
-        match serde_json::from_value::<Event>(value.clone()) {
+        match Event::deserialize(value) {
             Ok(e) => parsed.push((i, e)),
             Err(err) => {
                 let id = value
@@ -107,19 +108,25 @@ pub fn push(
             )));
             continue;
         }
-        if let Some(stored) = s.event_by_id(event.id)? {
-            results[*i] = Some(ack(if stored.hash == event.hash && stored.device == device {
-                already_held(stored.flag)
-            } else {
-                refused("id_conflict", "服务器已有同一 id 但内容不同的事件")
+        // Every stored event of this device lies at or below its head (the chain has no gaps),
+        // so only those places need a look-up; a new place costs no query before the insert.
+        if head.is_some_and(|h| event.seq <= h.seq) {
+            let stored = s.event_by_device_seq(device, event.seq)?;
+            results[*i] = Some(ack(match stored {
+                Some(stored) if stored.id == event.id && stored.hash == event.hash => {
+                    already_held(stored.flag)
+                }
+                Some(_) => refused(
+                    "seq_taken",
+                    format!("序号 {} 在服务器上已被另一个事件占用：链被分叉或伪造", event.seq),
+                ),
+                None => {
+                    return Err(Error::Internal(format!(
+                        "device {device} has a hole at seq {}",
+                        event.seq
+                    )));
+                }
             }));
-            continue;
-        }
-        if s.event_by_device_seq(device, event.seq)?.is_some() {
-            results[*i] = Some(ack(refused(
-                "seq_taken",
-                format!("序号 {} 在服务器上已被另一个事件占用：链被分叉或伪造", event.seq),
-            )));
             continue;
         }
         let new_head = match verify_chain(device, &row.public_key, head, std::slice::from_ref(event)) {
@@ -129,7 +136,6 @@ pub fn push(
                 continue;
             }
         };
-        head = new_head;
 
         let mut flag = xuncha_domain::validate::validate(&event.payload, now)
             .err()
@@ -162,11 +168,12 @@ pub fn push(
             received_at: now.0,
         })?;
         if !inserted {
-            // Cannot happen while the device row is locked; answer from what is stored.
-            let stored = s.event_by_id(event.id)?;
-            results[*i] = Some(ack(already_held(stored.and_then(|s| s.flag))));
+            // The place was free, so the id is taken: by this very event only if another
+            // device sent it, which the chain check has ruled out.
+            results[*i] = Some(ack(refused("id_conflict", "服务器已有同一 id 但内容不同的事件")));
             continue;
         }
+        head = new_head;
         next_cursor += 1;
         for h in event.payload.blobs() {
             s.blob_ref_insert(&h.to_hex(), event.id, unit, owner)?;
@@ -177,7 +184,7 @@ pub fn push(
                 message: r.message,
                 kept: true,
             },
-            None => match fold::fold_event(s, event, unit, owner)? {
+            None => match fold::fold_event(s, event, existing, unit, owner)? {
                 None => EventOutcome::Accepted,
                 Some(r) => {
                     s.event_set_flag(event.id, Some(&r))?;

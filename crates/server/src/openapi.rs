@@ -106,7 +106,7 @@ pub fn document() -> serde_json::Value {
             Access::DeviceOrUser => op
                 .security(SecurityRequirement::new("device_token", Vec::<String>::new()))
                 .security(SecurityRequirement::new("session_token", Vec::<String>::new())),
-            Access::Office | Access::Admin => {
+            Access::User | Access::Office | Access::Admin => {
                 op.security(SecurityRequirement::new("session_token", Vec::<String>::new()))
             }
         };

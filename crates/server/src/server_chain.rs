@@ -142,7 +142,8 @@ impl ServerChain {
                 hash: event.hash,
             },
         )?;
-        if let Some(r) = fold::fold_event(s, &event, unit, owner)? {
+        let row = s.aggregate_get(event.payload.aggregate())?;
+        if let Some(r) = fold::fold_event(s, &event, row, unit, owner)? {
             return Err(Error::conflict("rejected", r.message));
         }
         Ok(event)

@@ -16,8 +16,15 @@ use xuncha_domain::wire::{
 };
 use xuncha_domain::{DeviceId, UnixMs};
 
+/// At most this many argon2 checks run at once, so a flood of sign-ins cannot take every core.
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// Checks a login and password; the argon2 work runs off the async threads.
 pub async fn sign_in(st: &AppState, login: String, password: String) -> Result<User, Error> {
+    let _permit = PASSWORD_CHECKS
+        .acquire()
+        .await
+        .map_err(|_| Error::Internal("password check semaphore closed".into()))?;
     let row = st.db.read(move |s| s.user_by_login(&login)).await?;
     let Some(row) = row else {
         return Err(Error::BadCredentials);
@@ -95,6 +102,18 @@ pub async fn session(
         .write(move |s| s.session_insert(&hash, id, crate::now_ms()))
         .await?;
     Ok(Json(SessionResponse { token, user }))
+}
+
+/// Ends the caller's session: its token stops working at once.
+pub async fn sign_out(
+    State(st): State<AppState>,
+    auth: crate::auth::AuthUser,
+) -> Result<axum::http::StatusCode, Error> {
+    let h = auth.session;
+    st.db
+        .write(move |s| s.session_revoke(&h, crate::now_ms()))
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// A push as read off the wire: each event is read on its own later, so one unreadable event

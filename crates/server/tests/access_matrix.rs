@@ -53,6 +53,8 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("POST", "/api/v1/office/findings/{id}/assign",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/verify",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/reopen",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    // Last: it ends the sessions the rows above use.
+    ("DELETE", "/api/v1/session",                         [N,   N,    N,    Y,     Y,    Y,    Y,   Y]),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

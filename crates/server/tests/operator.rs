@@ -32,7 +32,10 @@ async fn the_demo_loads_once_and_a_second_run_changes_nothing() {
     assert!(first.contains("chief-street") && first.contains("volunteer-09") && first.contains("office1"));
     let second = run(&args);
     assert!(second.contains("demo loaded: 0 new events"), "{second}");
-    assert!(!second.contains("volunteer-09"), "passwords are never shown twice: {second}");
+    assert!(
+        !second.contains("volunteer-09"),
+        "passwords are never shown twice: {second}"
+    );
 
     let srv = TestServer::start(&b).await;
     let (units, users, sites, reaches) = srv
@@ -52,7 +55,12 @@ async fn the_demo_loads_once_and_a_second_run_changes_nothing() {
         .unwrap();
     assert_eq!(units.len(), 9);
     let roles: Vec<Role> = users.iter().flat_map(|u| u.roles.clone()).collect();
-    for role in [Role::Admin, Role::Office, Role::SafetyInspector, Role::FishingBanPatroller] {
+    for role in [
+        Role::Admin,
+        Role::Office,
+        Role::SafetyInspector,
+        Role::FishingBanPatroller,
+    ] {
         assert!(roles.contains(&role), "no {role:?}");
     }
     assert_eq!(sites.len(), 121);
@@ -76,15 +84,75 @@ async fn the_first_admin_is_created_from_the_command_line_with_a_password_shown_
     let b = sqlite();
     let blobs = b.blob_url();
     let out = run(&[
-        "admin", "create", "--login", "root", "--name", "管理员", "--unit-code", "HQ", "--database-url",
-        &b.database_url, "--blob-url", &blobs,
+        "admin",
+        "create",
+        "--login",
+        "root",
+        "--name",
+        "管理员",
+        "--unit-code",
+        "HQ",
+        "--database-url",
+        &b.database_url,
+        "--blob-url",
+        &blobs,
     ]);
-    let password = out.lines().find_map(|l| l.strip_prefix("password (shown once): ")).unwrap().to_owned();
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap()
+        .to_owned();
     let srv = TestServer::start(&b).await;
     let (status, body) = srv
-        .call("POST", "/api/v1/session", None, Some(&serde_json::json!({"login": "root", "password": password})))
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(&serde_json::json!({"login": "root", "password": password})),
+        )
         .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
-    let (status, _) = srv.call("GET", "/api/v1/office/units", Some(body["token"].as_str().unwrap()), None).await;
+    let (status, _) = srv
+        .call(
+            "GET",
+            "/api/v1/office/units",
+            Some(body["token"].as_str().unwrap()),
+            None,
+        )
+        .await;
     assert_eq!(status, reqwest::StatusCode::OK);
+}
+
+#[tokio::test]
+async fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let b = sqlite();
+    let blobs = b.blob_url();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &b.database_url,
+            "--blob-url",
+            &blobs,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next_line().await.unwrap().unwrap();
+    let base = format!("http://{}", line.strip_prefix("listening on ").unwrap());
+    for path in ["/healthz", "/readyz"] {
+        let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{path}");
+    }
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }

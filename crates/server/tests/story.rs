@@ -210,6 +210,22 @@ async fn forged_reordered_and_badly_signed_chains_are_refused(b: &Backend) {
     assert_eq!(code_of(&r, 0), "seq_taken");
     assert_eq!(r.head.map(|h| h.seq), Some(2));
 
+    // A properly chained event that reuses a stored event's id is refused, and the chain
+    // head stays put.
+    let reused = xuncha_domain::EventDraft {
+        id: events[0].id,
+        device: phone.device,
+        seq: 3,
+        hlc: phone.clock.tick(UnixMs(now())),
+        author: Some(phone.user.id),
+        prev_hash: phone.prev,
+        payload: track(_p, 2),
+    }
+    .sign(&phone.key);
+    let r = srv.push_ok(&phone, &[reused]).await;
+    assert_eq!(code_of(&r, 0), "id_conflict");
+    assert_eq!(r.head.map(|h| h.seq), Some(2));
+
     // An unreadable event is answered on its own; the rest of the batch is unaffected.
     let next = phone.next(track(_p, 3));
     let (status, body) = srv
@@ -580,6 +596,13 @@ async fn a_revoked_token_is_refused(b: &Backend) {
     assert_eq!(body["code"], "token_revoked");
     let (s, _) = srv
         .call("GET", "/api/v1/sync/pull?after=0", Some(&phone.token), None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A session ended by its user is refused the same way.
+    let (s, _) = srv.call("DELETE", "/api/v1/session", Some(&office), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = srv
+        .call("GET", "/api/v1/office/devices", Some(&office), None)
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }

@@ -103,6 +103,8 @@ pub trait Storage {
     fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>, Error>;
     fn users(&mut self) -> Result<Vec<User>, Error>;
     fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error>;
+    /// Ends a session; `false` when there was no live one.
+    fn session_revoke(&mut self, token_hash: &[u8; 32], at: i64) -> Result<bool, Error>;
     /// The user of a live (not revoked) session.
     fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error>;
 

@@ -279,6 +279,14 @@ impl Storage for PgTx<'_> {
         Ok(())
     }
 
+    fn session_revoke(&mut self, token_hash: &[u8; 32], at: i64) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+            &[&at, &token_hash.as_slice()],
+        )?;
+        Ok(n == 1)
+    }
+
     fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error> {
         self.query_opt(
             "SELECT user_id FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL",

@@ -369,6 +369,17 @@ impl Storage for SqliteTx<'_> {
         Ok(())
     }
 
+    fn session_revoke(&mut self, token_hash: &[u8; 32], at: i64) -> Result<bool, Error> {
+        let n = self
+            .0
+            .execute(
+                "UPDATE sessions SET revoked_at = ?1 WHERE token_hash = ?2 AND revoked_at IS NULL",
+                params![at, token_hash.as_slice()],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
     fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error> {
         let id: Option<String> = self
             .0
