@@ -307,7 +307,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(st): State<AppState>) -> (StatusCode, &'static str) {
-    match st.db.read(|s| s.event_count()).await {
+    match st.db.read(|s| s.ping()).await {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");

@@ -143,6 +143,8 @@ pub trait Storage {
         limit: u32,
     ) -> Result<Vec<(i64, String)>, Error>;
     fn event_count(&mut self) -> Result<i64, Error>;
+    /// A trivial query: the database answers.
+    fn ping(&mut self) -> Result<(), Error>;
 
     // ---- the read model
     fn aggregate_get(&mut self, aggregate: AggregateRef) -> Result<Option<AggregateRow>, Error>;

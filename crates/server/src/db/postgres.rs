@@ -505,6 +505,10 @@ impl Storage for PgTx<'_> {
             .unwrap_or(0))
     }
 
+    fn ping(&mut self) -> Result<(), Error> {
+        self.query("SELECT 1", &[]).map(|_| ())
+    }
+
     fn aggregate_get(&mut self, a: AggregateRef) -> Result<Option<AggregateRow>, Error> {
         self.query_opt(
             "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event

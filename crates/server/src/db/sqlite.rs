@@ -627,6 +627,10 @@ impl Storage for SqliteTx<'_> {
             .map_err(db)
     }
 
+    fn ping(&mut self) -> Result<(), Error> {
+        self.0.query_row("SELECT 1", [], |_| Ok(())).map_err(db)
+    }
+
     fn aggregate_get(&mut self, a: AggregateRef) -> Result<Option<AggregateRow>, Error> {
         let sql = format!("SELECT {AGG_COLS} FROM aggregates WHERE kind = ?1 AND id = ?2");
         let t = self
