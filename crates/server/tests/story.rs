@@ -736,3 +736,81 @@ async fn the_openapi_document_lists_every_route() {
         (StatusCode::NOT_FOUND, Some("not_found"))
     );
 }
+
+async fn a_late_event_refolds_its_record_in_clock_order(b: &Backend) {
+    let srv = TestServer::start(b).await;
+    seed(&srv.state).await;
+    // Two phones of one chief: one reports and later rectifies, the other (used on site in
+    // between) assigns the rectification but reaches the server last.
+    let mut first = srv.enrol("chief1").await;
+    let mut second = srv.enrol("chief1").await;
+    let t0 = now() - 60_000;
+    let patrol = xuncha_domain::PatrolId::new();
+    let finding = xuncha_domain::FindingId::new();
+    let mut events = vec![first.next_at(
+        Payload::PatrolStarted(xuncha_domain::payload::PatrolStarted {
+            patrol,
+            kind: xuncha_domain::payload::PatrolKind::River,
+            unit: first.user.unit,
+            patroller: first.user.id,
+            reach: None,
+            area: Some("幸福渠".into()),
+            started_at: UnixMs(t0),
+        }),
+        t0,
+    )];
+    events.push(first.next_at(finding_reported(finding, patrol, UnixMs(t0)), t0 + 1));
+    events.push(first.next_at(
+        Payload::FindingRectified(FindingRectified {
+            finding,
+            note: "已清运".into(),
+            after_photos: vec![],
+            position: None,
+            rectified_at: UnixMs(t0 + 2_000),
+        }),
+        t0 + 2_000,
+    ));
+    let r = srv.push_ok(&first, &events).await;
+    assert_eq!(outcome_status(&r), vec!["accepted", "accepted", "rejected-kept"]);
+    assert_eq!(code_of(&r, 2), "not_assigned");
+
+    let assigned = second.next_at(
+        Payload::RectificationAssigned(xuncha_domain::payload::RectificationAssigned {
+            finding,
+            assignee: "村委会".into(),
+            follow_up_by: None,
+            deadline: UnixMs(t0 + 86_400_000),
+            note: "现场交办".into(),
+        }),
+        t0 + 1_000,
+    );
+    let r = srv.push_ok(&second, &[assigned]).await;
+    assert_eq!(outcome_status(&r), vec!["accepted"]);
+
+    let office = srv.login("office").await;
+    let (_, detail) = srv
+        .call(
+            "GET",
+            &format!("/api/v1/office/records/finding/{finding}"),
+            Some(&office),
+            None,
+        )
+        .await;
+    assert_eq!(
+        detail["record"]["state"]["state"]["status"], "rectified",
+        "{detail}"
+    );
+    let flags: Vec<&Value> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["flag"])
+        .collect();
+    assert!(
+        flags.iter().all(|f| f.is_null()),
+        "the refold cleared the flag: {detail}"
+    );
+    let replay = srv.push_ok(&first, &events).await;
+    assert_eq!(outcome_status(&replay), vec!["duplicate"; 3]);
+}
+story!(a_late_event_refolds_its_record_in_clock_order);

@@ -386,12 +386,17 @@ impl Phone {
 
     /// The next event of this phone's chain.
     pub fn next(&mut self, payload: Payload) -> Event {
+        self.next_at(payload, now())
+    }
+
+    /// The next event, stamped as if the phone's clock read `wall_ms`.
+    pub fn next_at(&mut self, payload: Payload, wall_ms: i64) -> Event {
         self.seq += 1;
         let e = EventDraft {
             id: EventId::new(),
             device: self.device,
             seq: self.seq,
-            hlc: self.clock.tick(UnixMs(now())),
+            hlc: self.clock.tick(UnixMs(wall_ms)),
             author: Some(self.user.id),
             prev_hash: self.prev,
             payload,
