@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use xuncha_domain::catalogue::FindingKind;
 use xuncha_domain::payload::*;
 use xuncha_domain::people::{ChiefLevel, Role, Unit, UnitKind, User};
-use xuncha_domain::wire::{EnrolRequest, EnrolResponse, PushResponse};
+use xuncha_domain::wire::{EnrolRequest, EnrolResponse, EventOutcome, PushResponse};
 use xuncha_domain::*;
 use xuncha_server::app::{AppState, Config};
 use xuncha_server::limits::Limits;
@@ -495,4 +495,24 @@ macro_rules! story {
             }
         }
     };
+}
+
+/// Each result of a push in a word: accepted, duplicate, rejected-kept or rejected.
+pub fn outcome_status(r: &PushResponse) -> Vec<&'static str> {
+    r.results
+        .iter()
+        .map(|a| match &a.outcome {
+            EventOutcome::Accepted => "accepted",
+            EventOutcome::Duplicate => "duplicate",
+            EventOutcome::Rejected { kept: true, .. } => "rejected-kept",
+            EventOutcome::Rejected { kept: false, .. } => "rejected",
+        })
+        .collect()
+}
+
+pub fn code_of(r: &PushResponse, i: usize) -> String {
+    match &r.results[i].outcome {
+        EventOutcome::Rejected { code, .. } => code.clone(),
+        other => format!("{other:?}"),
+    }
 }
