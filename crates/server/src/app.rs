@@ -9,7 +9,7 @@ use crate::db::Database;
 use crate::error::Error;
 use crate::limits::{Limits, RateLimiter};
 use crate::server_chain::ServerChain;
-use crate::{office, sync};
+use crate::{office, records, sync};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -230,6 +230,14 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "POST",
+        "/api/v1/office/users/{id}/disable",
+        Admin,
+        "Disable a user: their sessions and devices stop working",
+        None,
+        "User",
+    ),
+    route(
+        "POST",
         "/api/v1/office/devices/{id}/revoke",
         Office,
         "Revoke a device's token",
@@ -339,15 +347,16 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/office/users") => get(office::list_users),
         ("POST", "/api/v1/office/users") => post(office::create_user),
         ("GET", "/api/v1/office/devices") => get(office::list_devices),
+        ("POST", "/api/v1/office/users/{id}/disable") => post(office::disable_user),
         ("POST", "/api/v1/office/devices/{id}/revoke") => post(office::revoke_device),
         ("POST", "/api/v1/office/reaches") => post(office::define_reach),
         ("POST", "/api/v1/office/sites") => post(office::define_site),
         ("POST", "/api/v1/office/checklists") => post(office::publish_checklist),
-        ("GET", "/api/v1/office/records") => get(office::list_records),
-        ("GET", "/api/v1/office/records/{kind}/{id}") => get(office::record_detail),
-        ("POST", "/api/v1/office/findings/{id}/assign") => post(office::assign),
-        ("POST", "/api/v1/office/findings/{id}/verify") => post(office::verify),
-        ("POST", "/api/v1/office/findings/{id}/reopen") => post(office::reopen),
+        ("GET", "/api/v1/office/records") => get(records::list_records),
+        ("GET", "/api/v1/office/records/{kind}/{id}") => get(records::record_detail),
+        ("POST", "/api/v1/office/findings/{id}/assign") => post(records::assign),
+        ("POST", "/api/v1/office/findings/{id}/verify") => post(records::verify),
+        ("POST", "/api/v1/office/findings/{id}/reopen") => post(records::reopen),
         _ => return None,
     })
 }

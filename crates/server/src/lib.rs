@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod limits;
 pub mod office;
 pub mod openapi;
+pub mod records;
 pub mod scope;
 pub mod server_chain;
 pub mod sync;

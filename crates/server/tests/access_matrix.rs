@@ -44,6 +44,7 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("GET",  "/api/v1/office/users",                      [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/users",                      [N,   N,    N,    N,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/devices",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("POST", "/api/v1/office/users/{id}/disable",         [N,   N,    N,    N,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/devices/{id}/revoke",        [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/reaches",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/sites",                      [N,   N,    N,    Y,     Y,    N,    N,   N]),
@@ -78,6 +79,20 @@ async fn every_endpoint_allows_exactly_the_callers_in_the_matrix() {
     let mut chief1 = srv.enrol("chief1").await;
     let chief2 = srv.enrol("chief2").await;
     let throwaway = srv.enrol("patroller").await;
+    let leaver = xuncha_server::office::create_user_with_password(
+        &srv.state,
+        xuncha_domain::people::User {
+            id: xuncha_domain::UserId::new(),
+            name: "离职人员".into(),
+            login: "leaver".into(),
+            unit: seed.b1.id,
+            roles: vec![xuncha_domain::people::Role::FishingBanPatroller],
+        },
+        password_of("leaver"),
+        None,
+    )
+    .await
+    .unwrap();
     let photo = random_bytes(2_000);
     let hash = BlobHash::of(&photo);
     let (_p, finding, mut events) = chief1.patrol_with_finding();
@@ -116,6 +131,7 @@ async fn every_endpoint_allows_exactly_the_callers_in_the_matrix() {
                 .replace("{hash}", &hash.to_hex())
                 .replace("{kind}", "finding")
                 .replace("/devices/{id}", &format!("/devices/{}", throwaway.device))
+                .replace("/users/{id}", &format!("/users/{}", leaver.id))
                 .replace("{id}", &finding.to_string());
             let body: Option<Value> = match (*method, *template) {
                 ("POST", "/api/v1/enrol") => {

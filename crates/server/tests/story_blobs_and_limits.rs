@@ -279,6 +279,40 @@ async fn a_revoked_token_is_refused(b: &Backend) {
         .call("GET", "/api/v1/sync/pull?after=0", Some(&phone.token), None)
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A disabled user's other devices and sessions are refused too.
+    let second = srv.enrol("chief1").await;
+    let chief_session = srv.login("chief1").await;
+    let admin = srv.login("admin").await;
+    let (s, body) = srv
+        .call(
+            "POST",
+            &format!("/api/v1/office/users/{}/disable", phone.user.id),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = srv
+        .call("GET", "/api/v1/sync/pull?after=0", Some(&second.token), None)
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("token_revoked"))
+    );
+    let (s, _) = srv
+        .call("DELETE", "/api/v1/session", Some(&chief_session), None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = srv
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(&json!({"login": "chief1", "password": password_of("chief1")})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a disabled user cannot sign in");
+
     // A session ended by its user is refused the same way.
     let (s, _) = srv.call("DELETE", "/api/v1/session", Some(&office), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);

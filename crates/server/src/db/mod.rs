@@ -102,6 +102,8 @@ pub trait Storage {
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRow>, Error>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>, Error>;
     fn users(&mut self) -> Result<Vec<User>, Error>;
+    /// `false` when there is no such user.
+    fn user_set_disabled(&mut self, id: UserId, disabled: bool) -> Result<bool, Error>;
     fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error>;
     /// Ends a session; `false` when there was no live one.
     fn session_revoke(&mut self, token_hash: &[u8; 32], at: i64) -> Result<bool, Error>;

@@ -271,6 +271,14 @@ impl Storage for PgTx<'_> {
         .collect()
     }
 
+    fn user_set_disabled(&mut self, id: UserId, disabled: bool) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE users SET disabled = $1 WHERE id = $2",
+            &[&disabled, &id.to_string()],
+        )?;
+        Ok(n == 1)
+    }
+
     fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error> {
         self.execute(
             "INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, $3)",

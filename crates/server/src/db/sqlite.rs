@@ -359,6 +359,17 @@ impl Storage for SqliteTx<'_> {
             .collect()
     }
 
+    fn user_set_disabled(&mut self, id: UserId, disabled: bool) -> Result<bool, Error> {
+        let n = self
+            .0
+            .execute(
+                "UPDATE users SET disabled = ?1 WHERE id = ?2",
+                params![disabled, id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
     fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error> {
         self.0
             .execute(
