@@ -10,7 +10,8 @@
 //!
 //! Exactly once: the device's row is locked for the whole batch, event id and (device, seq) are
 //! unique, and the answer for an event already held is computed from what is stored, so a
-//! replayed batch is answered alike (`duplicate` where it said `accepted`).
+//! replayed batch gets exactly the same answer. `duplicate` marks an event repeated within one
+//! batch.
 
 use crate::db::{NewEvent, Storage};
 use crate::error::Error;
@@ -46,7 +47,7 @@ fn chain_code(e: &ChainError) -> &'static str {
 /// Where a stored event's answer comes from on a replay.
 fn already_held(flag: Option<Rejection>) -> EventOutcome {
     match flag {
-        None => EventOutcome::Duplicate,
+        None => EventOutcome::Accepted,
         Some(r) => EventOutcome::Rejected {
             code: r.code,
             message: r.message,
@@ -95,12 +96,17 @@ pub fn push(
     let mut next_cursor = s.log_lock()?;
     let first_cursor = next_cursor;
 
+    let mut seen = std::collections::HashSet::new();
     for (i, event) in &parsed {
         let ack = |outcome| EventAck {
             id: Some(event.id),
             seq: Some(event.seq),
             outcome,
         };
+        if !seen.insert(event.id) {
+            results[*i] = Some(ack(EventOutcome::Duplicate));
+            continue;
+        }
         if event.device != device {
             results[*i] = Some(ack(refused(
                 "wrong_device",
