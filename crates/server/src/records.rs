@@ -26,6 +26,45 @@ pub struct RecordSummary {
     pub unit: Option<UnitId>,
     pub owner: Option<UserId>,
     pub state: AggregateState,
+    /// How many of the photos and signature images the record names the server still lacks;
+    /// a record is shown complete only at 0.
+    pub missing_blobs: usize,
+}
+
+/// Every blob a record's state names: photos (all copies), signatures, after-rectification
+/// photos.
+fn blobs_of(state: &AggregateState) -> Vec<BlobHash> {
+    let photos = |p: &[xuncha_domain::state::PhotoInfo]| {
+        p.iter()
+            .flat_map(|ph| std::iter::once(ph.original).chain(ph.upload).chain(ph.thumbnail))
+            .collect::<Vec<_>>()
+    };
+    let mut out = match state {
+        AggregateState::Patrol(p) => {
+            let mut v = photos(&p.photos);
+            v.extend(p.letters.iter().map(|l| l.signature));
+            v
+        }
+        AggregateState::Inspection(i) => {
+            let mut v = photos(&i.photos);
+            if let Some(r) = &i.record {
+                v.extend(r.signatures.values().map(|s| s.signature));
+                v.extend(r.refusal.as_ref().map(|r| r.witness_signature));
+            }
+            v
+        }
+        AggregateState::Finding(f) => {
+            let mut v = photos(&f.photos);
+            if let Some(r) = &f.rectification {
+                v.extend(r.after_photos.iter().copied());
+            }
+            v
+        }
+        _ => Vec::new(),
+    };
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -58,22 +97,34 @@ pub async fn list_records(
     let Query(q) = query?;
     let kind = kind_of(q.kind.as_deref().unwrap_or("finding"))?;
     let limit = q.limit.unwrap_or(200).clamp(1, 2_000);
+    let status = q.status.clone();
     let rows = st
         .db
         .read(move |s| {
             let units = units_of(s, &me)?;
-            s.aggregates_of_units(kind, &units, limit)
+            let mut out = Vec::new();
+            for r in s.aggregates_of_units(kind, &units, limit)? {
+                let state = crate::fold::parse_state(&r.state)?;
+                if let (Some(status), AggregateState::Finding(f)) = (&status, &state)
+                    && f.status.as_str() != status
+                {
+                    continue;
+                }
+                let mut missing = 0;
+                for h in blobs_of(&state) {
+                    if s.blob_size(&h.to_hex())?.is_none() {
+                        missing += 1;
+                    }
+                }
+                out.push((r, state, missing));
+            }
+            Ok(out)
         })
         .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let state = crate::fold::parse_state(&r.state)?;
-        if let (Some(status), AggregateState::Finding(f)) = (&q.status, &state)
-            && f.status.as_str() != status
-        {
-            continue;
-        }
+    for (r, state, missing_blobs) in rows {
         out.push(RecordSummary {
+            missing_blobs,
             aggregate: r.aggregate,
             unit: r.unit,
             owner: r.owner,
@@ -151,6 +202,7 @@ pub async fn record_detail(
                 .collect();
             Ok(RecordDetail {
                 record: RecordSummary {
+                    missing_blobs: missing.len(),
                     aggregate,
                     unit: row.unit,
                     owner: row.owner,

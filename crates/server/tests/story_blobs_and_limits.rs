@@ -85,6 +85,13 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
         detail["complete"], false,
         "a record whose photo is missing is never complete"
     );
+    let (_, list) = srv
+        .call("GET", "/api/v1/office/records?kind=finding", Some(&office), None)
+        .await;
+    assert_eq!(
+        list[0]["missing_blobs"], 1,
+        "the list says photos are missing too"
+    );
 
     let half = photo.len() / 2;
     let (s, body) = upload(&srv, &phone.token, &hex, 0, photo.len(), photo[..half].to_vec()).await;
@@ -158,6 +165,10 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
         )
         .await;
     assert_eq!(detail["complete"], true);
+    let (_, list) = srv
+        .call("GET", "/api/v1/office/records?kind=finding", Some(&office), None)
+        .await;
+    assert_eq!(list[0]["missing_blobs"], 0);
 
     // A blob whose bytes do not match its name is refused and nothing of it stays.
     let fake = random_bytes(1_000);
