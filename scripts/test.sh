@@ -11,6 +11,10 @@ echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== PostgreSQL for the server's tests"
+eval "$(bash scripts/pg.sh start)"
+trap 'bash scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
+
 echo "== tests"
 cargo nextest run --workspace --locked --no-fail-fast
 

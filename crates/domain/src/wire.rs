@@ -68,9 +68,11 @@ pub struct PushRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum EventOutcome {
-    /// Stored by this request.
+    /// The server holds this exact event (stored now or by an earlier push) and applied it.
+    /// The answer depends only on what the server holds, so a replayed batch — resent after a
+    /// lost answer, or sent to two server processes at once — is answered exactly alike.
     Accepted,
-    /// The server already held this exact event (same id, same hash): nothing changed.
+    /// The same event appeared earlier in this very batch; it was answered there.
     Duplicate,
     /// Not applied. `kept` says whether the event is in the server's log anyway:
     /// - `kept: true` — the event is authentic (signed, chained) but breaks a domain rule

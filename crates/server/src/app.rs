@@ -1,0 +1,451 @@
+//! The server as a whole: its state, its routes (one table, `ROUTES`, that the router, the
+//! OpenAPI document and the access tests all follow), start-up (open and migrate the database,
+//! load the server's chain) and serving with graceful shutdown. `launch_with_tcp_listener`
+//! serves on a listener the caller already bound, so a test binds 127.0.0.1:0 and knows the
+//! address before the first request, with nothing to wait for.
+
+use crate::blobs::{self, BlobStore};
+use crate::db::Database;
+use crate::error::Error;
+use crate::limits::{Limits, RateLimiter};
+use crate::server_chain::ServerChain;
+use crate::{office, records, sync};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, delete, get, post, put};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub blob_url: String,
+    pub pool_size: usize,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/xuncha.db".into(),
+            blob_url: "data/blobs".into(),
+            pool_size: 8,
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<Database>,
+    pub blobs: Arc<BlobStore>,
+    pub chain: Arc<ServerChain>,
+    pub limits: Arc<Limits>,
+    pub rate: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// Opens and migrates the database, opens the blob store, loads the server's chain.
+    pub async fn open(config: &Config) -> Result<AppState, Error> {
+        let db = Database::open(&config.database_url, config.pool_size).await?;
+        let blobs = BlobStore::open(&config.blob_url)?;
+        let chain = db.write(|s| ServerChain::load_or_create(s)).await?;
+        Ok(AppState {
+            db,
+            blobs: Arc::new(blobs),
+            chain: Arc::new(chain),
+            limits: Arc::new(config.limits.clone()),
+            rate: Arc::new(RateLimiter::new(&config.limits)),
+        })
+    }
+}
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// A device token.
+    Device,
+    /// A device token or a user's session token.
+    DeviceOrUser,
+    /// Any user's session token.
+    User,
+    /// A session token of office staff or an admin.
+    Office,
+    /// A session token of an admin.
+    Admin,
+}
+
+/// One route of the API, as documented.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    /// The JSON body, named by its type (`None`: no body or raw bytes).
+    pub request: Option<&'static str>,
+    pub response: &'static str,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+    request: Option<&'static str>,
+    response: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        summary,
+        request,
+        response,
+    }
+}
+
+use Access::*;
+
+/// Every route of the API.
+pub const ROUTES: &[Route] = &[
+    route("GET", "/healthz", Public, "The process is up", None, "text"),
+    route("GET", "/readyz", Public, "The database answers", None, "text"),
+    route(
+        "GET",
+        "/api/v1/openapi.json",
+        Public,
+        "This document",
+        None,
+        "OpenAPI",
+    ),
+    route(
+        "POST",
+        "/api/v1/enrol",
+        Public,
+        "Enrol a device with a user's credentials",
+        Some("EnrolRequest"),
+        "EnrolResponse",
+    ),
+    route(
+        "POST",
+        "/api/v1/session",
+        Public,
+        "Sign a user in for the office API",
+        Some("SessionRequest"),
+        "SessionResponse",
+    ),
+    route(
+        "DELETE",
+        "/api/v1/session",
+        User,
+        "Sign out: end this session",
+        None,
+        "text",
+    ),
+    route(
+        "POST",
+        "/api/v1/sync/push",
+        Device,
+        "Push a batch of the device's events",
+        Some("PushRequest"),
+        "PushResponse",
+    ),
+    route(
+        "GET",
+        "/api/v1/sync/pull",
+        Device,
+        "Pull visible events after a cursor",
+        None,
+        "PullResponse",
+    ),
+    route(
+        "POST",
+        "/api/v1/blobs/missing",
+        Device,
+        "Which of these blobs the server lacks",
+        Some("MissingBlobsRequest"),
+        "MissingBlobsResponse",
+    ),
+    route(
+        "GET",
+        "/api/v1/blobs/{hash}/upload",
+        Device,
+        "How much of a blob the server has",
+        None,
+        "UploadStatus",
+    ),
+    route(
+        "PUT",
+        "/api/v1/blobs/{hash}/upload",
+        Device,
+        "Upload a chunk of a blob at ?offset=&total=",
+        None,
+        "UploadStatus",
+    ),
+    route(
+        "GET",
+        "/api/v1/blobs/{hash}",
+        DeviceOrUser,
+        "Download a blob a visible record uses",
+        None,
+        "bytes",
+    ),
+    route("GET", "/api/v1/office/units", Office, "Units", None, "Unit[]"),
+    route(
+        "POST",
+        "/api/v1/office/units",
+        Admin,
+        "Define a unit",
+        Some("Unit"),
+        "Event",
+    ),
+    route(
+        "GET",
+        "/api/v1/office/users",
+        Office,
+        "Users of the caller's units",
+        None,
+        "User[]",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/users",
+        Admin,
+        "Create a user",
+        Some("NewUser"),
+        "User",
+    ),
+    route(
+        "GET",
+        "/api/v1/office/devices",
+        Office,
+        "Devices of the caller's units",
+        None,
+        "DeviceInfo[]",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/users/{id}/disable",
+        Admin,
+        "Disable a user: their sessions and devices stop working",
+        None,
+        "User",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/devices/{id}/revoke",
+        Office,
+        "Revoke a device's token",
+        None,
+        "DeviceInfo",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/reaches",
+        Office,
+        "Define a river reach",
+        Some("Reach"),
+        "Event",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/sites",
+        Office,
+        "Define a site",
+        Some("Site"),
+        "Event",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/checklists",
+        Office,
+        "Publish a checklist",
+        Some("ChecklistTemplate"),
+        "Event",
+    ),
+    route(
+        "GET",
+        "/api/v1/office/records",
+        Office,
+        "List records or findings (?kind=&status=&limit=)",
+        None,
+        "RecordSummary[]",
+    ),
+    route(
+        "GET",
+        "/api/v1/office/records/{kind}/{id}",
+        Office,
+        "A record with its timeline and missing photos",
+        None,
+        "RecordDetail",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/findings/{id}/assign",
+        Office,
+        "Assign a finding for rectification",
+        Some("AssignRequest"),
+        "Event",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/findings/{id}/verify",
+        Office,
+        "Verify a rectified finding",
+        Some("VerifyRequest"),
+        "Event",
+    ),
+    route(
+        "POST",
+        "/api/v1/office/findings/{id}/reopen",
+        Office,
+        "Reopen a finding",
+        Some("ReopenRequest"),
+        "Event",
+    ),
+];
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(st): State<AppState>) -> (StatusCode, &'static str) {
+    match st.db.read(|s| s.ping()).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn openapi_json() -> axum::Json<serde_json::Value> {
+    axum::Json(crate::openapi::document())
+}
+
+fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("GET", "/healthz") => get(healthz),
+        ("GET", "/readyz") => get(readyz),
+        ("GET", "/api/v1/openapi.json") => get(openapi_json),
+        ("POST", "/api/v1/enrol") => post(sync::enrol),
+        ("POST", "/api/v1/session") => post(sync::session),
+        ("DELETE", "/api/v1/session") => delete(sync::sign_out),
+        ("POST", "/api/v1/sync/push") => post(sync::push),
+        ("GET", "/api/v1/sync/pull") => get(sync::pull),
+        ("POST", "/api/v1/blobs/missing") => post(blobs::missing),
+        ("GET", "/api/v1/blobs/{hash}/upload") => get(blobs::upload_status),
+        ("PUT", "/api/v1/blobs/{hash}/upload") => put(blobs::upload),
+        ("GET", "/api/v1/blobs/{hash}") => get(blobs::download),
+        ("GET", "/api/v1/office/units") => get(office::list_units),
+        ("POST", "/api/v1/office/units") => post(office::define_unit),
+        ("GET", "/api/v1/office/users") => get(office::list_users),
+        ("POST", "/api/v1/office/users") => post(office::create_user),
+        ("GET", "/api/v1/office/devices") => get(office::list_devices),
+        ("POST", "/api/v1/office/users/{id}/disable") => post(office::disable_user),
+        ("POST", "/api/v1/office/devices/{id}/revoke") => post(office::revoke_device),
+        ("POST", "/api/v1/office/reaches") => post(office::define_reach),
+        ("POST", "/api/v1/office/sites") => post(office::define_site),
+        ("POST", "/api/v1/office/checklists") => post(office::publish_checklist),
+        ("GET", "/api/v1/office/records") => get(records::list_records),
+        ("GET", "/api/v1/office/records/{kind}/{id}") => get(records::record_detail),
+        ("POST", "/api/v1/office/findings/{id}/assign") => post(records::assign),
+        ("POST", "/api/v1/office/findings/{id}/verify") => post(records::verify),
+        ("POST", "/api/v1/office/findings/{id}/reopen") => post(records::reopen),
+        _ => return None,
+    })
+}
+
+/// The router: every route of `ROUTES`, each with its body limit.
+pub fn router(state: AppState) -> Result<Router, Error> {
+    let mut app = Router::new();
+    for r in ROUTES {
+        let h = handler(r.method, r.path)
+            .ok_or_else(|| Error::Internal(format!("no handler for {} {}", r.method, r.path)))?;
+        let limit = match r.path {
+            "/api/v1/sync/push" => state.limits.max_push_bytes,
+            "/api/v1/blobs/{hash}/upload" => state.limits.max_chunk_bytes,
+            _ => state.limits.max_json_bytes,
+        };
+        app = app.route(r.path, h.layer(DefaultBodyLimit::max(limit)));
+    }
+    Ok(app
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state))
+}
+
+/// One log line per request: method, path (never the query: it may carry offsets, not
+/// secrets, but tokens travel in headers and are never logged), status, time taken.
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if resp.status().is_server_error() {
+        tracing::warn!(%method, %path, status, ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, ms, "request");
+    }
+    resp
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("没有这个接口".into())
+}
+
+/// Serves on `listener` until `shutdown` resolves, then finishes the requests in flight.
+pub async fn launch_with_tcp_listener(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let state = AppState::open(&config).await?;
+    serve_state(state, listener, shutdown).await
+}
+
+/// Serves an already opened state (tests and benchmarks reuse one state's database).
+pub async fn serve_state(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(?addr, backend = state.db.backend_name(), "serving");
+    let app = router(state)?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::Internal(format!("serve: {e}")))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,278 @@
+//! Storage: the one `Storage` trait of primitive operations inside a transaction, the
+//! `Database` that opens a backend from its URL and runs transactions on a small pool of
+//! blocking connections, and the rows the backends read and write. The rules (what a push
+//! means, who may see what) live above this module and are written once for both backends;
+//! a backend only knows its SQL. Nothing here may decide about validity or visibility.
+
+mod pool;
+pub mod postgres;
+pub mod sqlite;
+
+use crate::error::Error;
+use std::sync::Arc;
+use xuncha_domain::payload::{AggregateKind, AggregateRef};
+use xuncha_domain::people::User;
+use xuncha_domain::state::Rejection;
+use xuncha_domain::{ChainHead, DeviceId, DevicePublicKey, Event, EventHash, EventId, UnitId, UserId};
+
+pub use pool::Database;
+
+/// A device as the server knows it; the server's own chain is a device without a user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub user: Option<UserId>,
+    pub name: String,
+    pub public_key: DevicePublicKey,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+    pub head: Option<ChainHead>,
+}
+
+/// What the log says about one stored event, enough to answer a replay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    pub cursor: i64,
+    pub id: EventId,
+    pub device: DeviceId,
+    pub seq: u64,
+    pub hash: EventHash,
+    pub flag: Option<Rejection>,
+}
+
+/// A new row of the log.
+#[derive(Clone, Debug)]
+pub struct NewEvent<'a> {
+    pub cursor: i64,
+    pub event: &'a Event,
+    pub body: String,
+    pub aggregate: AggregateRef,
+    pub unit: Option<UnitId>,
+    pub owner: Option<UserId>,
+    pub is_reference: bool,
+    pub flag: Option<Rejection>,
+    pub received_at: i64,
+}
+
+/// An aggregate of the read model with the last event folded into it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggregateRow {
+    pub aggregate: AggregateRef,
+    pub unit: Option<UnitId>,
+    pub owner: Option<UserId>,
+    /// `xuncha_domain::state::AggregateState` as JSON.
+    pub state: String,
+    /// Order key of the last event folded in: (wall ms, counter, device, event).
+    pub last: (i64, u32, DeviceId, EventId),
+}
+
+/// Which events of the log a reader may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Office staff: every event of these units, and reference data without a unit.
+    Units(Vec<UnitId>),
+    /// A field worker: reference data of these units (their own and the ones above) or without
+    /// a unit, and the server chain's decisions on records `owner` made.
+    Field {
+        units: Vec<UnitId>,
+        owner: UserId,
+        server_device: DeviceId,
+    },
+}
+
+/// Where a record is filed: its unit and the user who made it.
+pub type Placement = (Option<UnitId>, Option<UserId>);
+
+/// A user with their secrets, as read for a sign-in.
+#[derive(Clone, Debug)]
+pub struct UserRow {
+    pub user: User,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// The primitive operations of one transaction. Implemented once per backend; every method
+/// runs inside the transaction `Database::write`/`read` opened.
+pub trait Storage {
+    // ---- people
+    fn unit_upsert(&mut self, unit: &xuncha_domain::people::Unit) -> Result<(), Error>;
+    fn units(&mut self) -> Result<Vec<xuncha_domain::people::Unit>, Error>;
+    /// `false` when the login is taken.
+    fn user_insert(&mut self, user: &User, password_hash: &str) -> Result<bool, Error>;
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRow>, Error>;
+    fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>, Error>;
+    fn users(&mut self) -> Result<Vec<User>, Error>;
+    /// `false` when there is no such user.
+    fn user_set_disabled(&mut self, id: UserId, disabled: bool) -> Result<bool, Error>;
+    fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error>;
+    /// Ends a session; `false` when there was no live one.
+    fn session_revoke(&mut self, token_hash: &[u8; 32], at: i64) -> Result<bool, Error>;
+    /// The user of a live (not revoked) session.
+    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error>;
+
+    // ---- devices
+    fn device_insert(&mut self, device: &DeviceRow, token_hash: Option<&[u8; 32]>) -> Result<(), Error>;
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error>;
+    /// Reads a device and locks its row (its chain head) until the transaction ends.
+    fn device_lock(&mut self, id: DeviceId) -> Result<Option<DeviceRow>, Error>;
+    fn device_set_head(&mut self, id: DeviceId, head: ChainHead) -> Result<(), Error>;
+    /// A known, not revoked device signs in again (another user, a new token); its chain stays.
+    /// `false` when there is no such live device.
+    fn device_reenrol(&mut self, id: DeviceId, user: UserId, name: &str, token_hash: &[u8; 32]) -> Result<bool, Error>;
+    /// `false` when there is no such device.
+    fn device_revoke(&mut self, id: DeviceId, at: i64) -> Result<bool, Error>;
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, Error>;
+
+    // ---- the server's own signing identity
+    fn server_identity(&mut self) -> Result<Option<(DeviceId, [u8; 32])>, Error>;
+    /// Inserts unless one exists (several processes may start at once).
+    fn server_identity_insert(&mut self, device: DeviceId, secret: &[u8; 32]) -> Result<(), Error>;
+
+    // ---- the log
+    /// Locks the cursor allocator until the transaction ends and returns the next free cursor.
+    /// Holding it makes cursors commit in order, so a reader never skips a late commit.
+    fn log_lock(&mut self) -> Result<i64, Error>;
+    fn log_advance(&mut self, next_cursor: i64) -> Result<(), Error>;
+    fn event_by_id(&mut self, id: EventId) -> Result<Option<StoredEvent>, Error>;
+    fn event_by_device_seq(&mut self, device: DeviceId, seq: u64) -> Result<Option<StoredEvent>, Error>;
+    /// `false` when an event with this id or (device, seq) is already stored.
+    fn event_insert(&mut self, row: &NewEvent<'_>) -> Result<bool, Error>;
+    fn event_set_flag(&mut self, id: EventId, flag: Option<&Rejection>) -> Result<(), Error>;
+    /// Every event of an aggregate as stored (JSON) with its flag code, in no particular order.
+    fn aggregate_events(&mut self, aggregate: AggregateRef) -> Result<Vec<(String, Option<String>)>, Error>;
+    /// Visible events after `cursor`, oldest first, at most `limit`.
+    fn events_after(
+        &mut self,
+        cursor: i64,
+        visibility: &Visibility,
+        limit: u32,
+    ) -> Result<Vec<(i64, String)>, Error>;
+    fn event_count(&mut self) -> Result<i64, Error>;
+    /// A trivial query: the database answers.
+    fn ping(&mut self) -> Result<(), Error>;
+
+    // ---- the read model
+    fn aggregate_get(&mut self, aggregate: AggregateRef) -> Result<Option<AggregateRow>, Error>;
+    fn aggregate_put(&mut self, row: &AggregateRow) -> Result<(), Error>;
+    fn aggregates_of_units(
+        &mut self,
+        kind: AggregateKind,
+        units: &[UnitId],
+        limit: u32,
+    ) -> Result<Vec<AggregateRow>, Error>;
+
+    // ---- blobs
+    /// Serialises uploads of one blob across processes until the transaction ends.
+    fn blob_lock(&mut self, hash: &str) -> Result<(), Error>;
+    /// The size of a stored (complete, verified) blob.
+    fn blob_size(&mut self, hash: &str) -> Result<Option<i64>, Error>;
+    fn blob_insert(&mut self, hash: &str, size: i64, at: i64) -> Result<(), Error>;
+    /// Parts received so far: (start offset, total announced, length).
+    fn blob_parts(&mut self, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error>;
+    fn blob_part_insert(&mut self, hash: &str, start: i64, total: i64, bytes: &[u8]) -> Result<(), Error>;
+    fn blob_part_bytes(&mut self, hash: &str) -> Result<Vec<Vec<u8>>, Error>;
+    fn blob_parts_delete(&mut self, hash: &str) -> Result<(), Error>;
+    fn blob_ref_insert(
+        &mut self,
+        hash: &str,
+        event: EventId,
+        unit: Option<UnitId>,
+        owner: Option<UserId>,
+    ) -> Result<(), Error>;
+    /// The (unit, owner) of every record that uses the blob.
+    fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error>;
+}
+
+/// Which backend a URL names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path; created on first start.
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, Error> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(Error::Config("sqlite:// 后面需要数据库文件路径".into()));
+            }
+            Ok(Self::Sqlite(path.to_owned()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err(Error::Config(format!(
+                "不支持的数据库地址 {url:?}：请用 sqlite://路径 或 postgres://…"
+            )))
+        }
+    }
+}
+
+pub(crate) fn kind_name(kind: AggregateKind) -> &'static str {
+    match kind {
+        AggregateKind::Patrol => "patrol",
+        AggregateKind::Inspection => "inspection",
+        AggregateKind::Finding => "finding",
+        AggregateKind::Unit => "unit",
+        AggregateKind::User => "user",
+        AggregateKind::Reach => "reach",
+        AggregateKind::Site => "site",
+        AggregateKind::Checklist => "checklist",
+    }
+}
+
+pub(crate) fn kind_from_name(name: &str) -> Result<AggregateKind, Error> {
+    Ok(match name {
+        "patrol" => AggregateKind::Patrol,
+        "inspection" => AggregateKind::Inspection,
+        "finding" => AggregateKind::Finding,
+        "unit" => AggregateKind::Unit,
+        "user" => AggregateKind::User,
+        "reach" => AggregateKind::Reach,
+        "site" => AggregateKind::Site,
+        "checklist" => AggregateKind::Checklist,
+        other => {
+            return Err(Error::Internal(format!(
+                "unknown aggregate kind {other:?} in the database"
+            )));
+        }
+    })
+}
+
+pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
+    s.parse()
+        .map_err(|_| Error::Internal(format!("malformed id {s:?} in the database")))
+}
+
+pub(crate) fn parse_head(seq: Option<i64>, hash: Option<String>) -> Result<Option<ChainHead>, Error> {
+    match (seq, hash) {
+        (Some(seq), Some(hash)) => Ok(Some(ChainHead {
+            seq: u64::try_from(seq).map_err(|_| Error::Internal("negative head seq".into()))?,
+            hash: parse_id(&hash)?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+pub(crate) fn flag_of(code: Option<String>, message: Option<String>) -> Option<Rejection> {
+    code.map(|code| Rejection {
+        code,
+        message: message.unwrap_or_default(),
+    })
+}
+
+pub(crate) fn roles_json(user: &User) -> Result<String, Error> {
+    serde_json::to_string(&user.roles).map_err(|e| Error::Internal(format!("roles: {e}")))
+}
+
+pub(crate) fn roles_from_json(s: &str) -> Result<Vec<xuncha_domain::people::Role>, Error> {
+    serde_json::from_str(s).map_err(|e| Error::Internal(format!("roles in the database: {e}")))
+}
+
+pub(crate) fn public_key(s: &str) -> Result<DevicePublicKey, Error> {
+    s.parse()
+        .map_err(|_| Error::Internal("malformed public key in the database".into()))
+}
+
+/// Shared handle to the open database.
+pub type SharedDatabase = Arc<Database>;

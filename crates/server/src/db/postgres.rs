@@ -1,0 +1,664 @@
+//! The PostgreSQL backend, for many stateless server processes on one database. Serialisation
+//! points are row locks: a device's row (its chain head) for its pushes, and the single
+//! `log_head` row for cursor allocation, always taken in that order so they cannot deadlock.
+//! Migrations run under an advisory lock so processes starting together apply each once.
+//! SQL only: no rules here.
+
+use super::pool::Connection;
+use super::*;
+use ::postgres::types::ToSql;
+use ::postgres::{Client, NoTls, Row, Statement};
+use std::collections::HashMap;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_initial.sql"))];
+
+/// Any number: identifies the migration lock among this database's advisory locks.
+const MIGRATION_LOCK: i64 = 0x7875_6e63_6861;
+
+pub struct PostgresConnection {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+fn db(e: ::postgres::Error) -> Error {
+    Error::Internal(format!("postgres: {e}"))
+}
+
+pub fn connect(url: &str) -> Result<PostgresConnection, Error> {
+    let client =
+        Client::connect(url, NoTls).map_err(|e| Error::Config(format!("无法连接 PostgreSQL: {e}")))?;
+    Ok(PostgresConnection {
+        client,
+        statements: HashMap::new(),
+    })
+}
+
+pub fn migrate(c: &mut PostgresConnection) -> Result<(), Error> {
+    let client = &mut c.client;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(db)?;
+    let result = (|| -> Result<(), Error> {
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .map_err(db)?;
+        for (version, sql) in MIGRATIONS {
+            let mut tx = client.transaction().map_err(db)?;
+            let done: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+                    &[version],
+                )
+                .map_err(db)?
+                .get(0);
+            if !done {
+                tx.batch_execute(sql).map_err(db)?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                    &[version, &crate::now_ms()],
+                )
+                .map_err(db)?;
+                tracing::info!(version, "postgres migration applied");
+            }
+            tx.commit().map_err(db)?;
+        }
+        Ok(())
+    })();
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .map_err(db)?;
+    result
+}
+
+impl Connection for PostgresConnection {
+    fn transaction(
+        &mut self,
+        _write: bool,
+        f: &mut dyn FnMut(&mut dyn Storage) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let tx = self.client.transaction().map_err(db)?;
+        let mut pg = PgTx {
+            tx,
+            statements: &mut self.statements,
+        };
+        f(&mut pg)?;
+        pg.tx.commit().map_err(db)
+    }
+
+    fn is_broken(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+struct PgTx<'a> {
+    tx: ::postgres::Transaction<'a>,
+    statements: &'a mut HashMap<&'static str, Statement>,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl PgTx<'_> {
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql).map_err(db)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+    fn query(&mut self, sql: &'static str, p: Params<'_>) -> Result<Vec<Row>, Error> {
+        let s = self.statement(sql)?;
+        self.tx.query(&s, p).map_err(db)
+    }
+    fn query_opt(&mut self, sql: &'static str, p: Params<'_>) -> Result<Option<Row>, Error> {
+        let s = self.statement(sql)?;
+        self.tx.query_opt(&s, p).map_err(db)
+    }
+    fn execute(&mut self, sql: &'static str, p: Params<'_>) -> Result<u64, Error> {
+        let s = self.statement(sql)?;
+        self.tx.execute(&s, p).map_err(db)
+    }
+}
+
+fn to_unit(r: &Row) -> Result<xuncha_domain::people::Unit, Error> {
+    let kind: String = r.get(2);
+    let parent: Option<String> = r.get(3);
+    Ok(xuncha_domain::people::Unit {
+        id: parse_id(r.get::<_, &str>(0))?,
+        name: r.get(1),
+        kind: serde_json::from_value(serde_json::Value::String(kind))
+            .map_err(|e| Error::Internal(format!("unit kind: {e}")))?,
+        parent: parent.as_deref().map(parse_id).transpose()?,
+        code: r.get(4),
+    })
+}
+
+fn to_user_row(r: &Row) -> Result<UserRow, Error> {
+    Ok(UserRow {
+        user: User {
+            id: parse_id(r.get::<_, &str>(0))?,
+            login: r.get(1),
+            name: r.get(2),
+            unit: parse_id(r.get::<_, &str>(3))?,
+            roles: roles_from_json(r.get::<_, &str>(4))?,
+        },
+        password_hash: r.get(5),
+        disabled: r.get(6),
+    })
+}
+
+fn to_device(r: &Row) -> Result<DeviceRow, Error> {
+    let user: Option<String> = r.get(1);
+    Ok(DeviceRow {
+        id: parse_id(r.get::<_, &str>(0))?,
+        user: user.as_deref().map(parse_id).transpose()?,
+        name: r.get(2),
+        public_key: public_key(r.get::<_, &str>(3))?,
+        enrolled_at: r.get(4),
+        revoked_at: r.get(5),
+        head: parse_head(r.get(6), r.get(7))?,
+    })
+}
+
+fn to_stored(r: &Row) -> Result<StoredEvent, Error> {
+    Ok(StoredEvent {
+        cursor: r.get(0),
+        id: parse_id(r.get::<_, &str>(1))?,
+        device: parse_id(r.get::<_, &str>(2))?,
+        seq: u64::try_from(r.get::<_, i64>(3)).map_err(|_| Error::Internal("negative seq".into()))?,
+        hash: parse_id(r.get::<_, &str>(4))?,
+        flag: flag_of(r.get(5), r.get(6)),
+    })
+}
+
+fn to_agg(r: &Row) -> Result<AggregateRow, Error> {
+    let unit: Option<String> = r.get(2);
+    let owner: Option<String> = r.get(3);
+    Ok(AggregateRow {
+        aggregate: AggregateRef {
+            kind: kind_from_name(r.get::<_, &str>(0))?,
+            id: parse_id(r.get::<_, &str>(1))?,
+        },
+        unit: unit.as_deref().map(parse_id).transpose()?,
+        owner: owner.as_deref().map(parse_id).transpose()?,
+        state: r.get(4),
+        last: (
+            r.get(5),
+            u32::try_from(r.get::<_, i64>(6)).map_err(|_| Error::Internal("hlc counter".into()))?,
+            parse_id(r.get::<_, &str>(7))?,
+            parse_id(r.get::<_, &str>(8))?,
+        ),
+    })
+}
+
+fn strings<T: ToString>(v: &[T]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+impl Storage for PgTx<'_> {
+    fn unit_upsert(&mut self, u: &xuncha_domain::people::Unit) -> Result<(), Error> {
+        let kind = serde_json::to_value(u.kind).map_err(|e| Error::Internal(e.to_string()))?;
+        self.execute(
+            "INSERT INTO units (id, name, kind, parent, code) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+             parent = excluded.parent, code = excluded.code",
+            &[
+                &u.id.to_string(),
+                &u.name,
+                &kind.as_str().unwrap_or_default(),
+                &u.parent.map(|p| p.to_string()),
+                &u.code,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn units(&mut self) -> Result<Vec<xuncha_domain::people::Unit>, Error> {
+        self.query(
+            "SELECT id, name, kind, parent, code FROM units ORDER BY code",
+            &[],
+        )?
+        .iter()
+        .map(to_unit)
+        .collect()
+    }
+
+    fn user_insert(&mut self, user: &User, password_hash: &str) -> Result<bool, Error> {
+        let n = self.execute(
+            "INSERT INTO users (id, login, name, unit, roles, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT DO NOTHING",
+            &[
+                &user.id.to_string(),
+                &user.login,
+                &user.name,
+                &user.unit.to_string(),
+                &roles_json(user)?,
+                &password_hash,
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRow>, Error> {
+        self.query_opt(
+            "SELECT id, login, name, unit, roles, password_hash, disabled FROM users WHERE login = $1",
+            &[&login],
+        )?
+        .as_ref()
+        .map(to_user_row)
+        .transpose()
+    }
+
+    fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>, Error> {
+        self.query_opt(
+            "SELECT id, login, name, unit, roles, password_hash, disabled FROM users WHERE id = $1",
+            &[&id.to_string()],
+        )?
+        .as_ref()
+        .map(to_user_row)
+        .transpose()
+    }
+
+    fn users(&mut self) -> Result<Vec<User>, Error> {
+        self.query(
+            "SELECT id, login, name, unit, roles, password_hash, disabled FROM users ORDER BY login",
+            &[],
+        )?
+        .iter()
+        .map(|r| to_user_row(r).map(|u| u.user))
+        .collect()
+    }
+
+    fn user_set_disabled(&mut self, id: UserId, disabled: bool) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE users SET disabled = $1 WHERE id = $2",
+            &[&disabled, &id.to_string()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
+            &[&token_hash.as_slice(), &user.to_string(), &at],
+        )?;
+        Ok(())
+    }
+
+    fn session_revoke(&mut self, token_hash: &[u8; 32], at: i64) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+            &[&at, &token_hash.as_slice()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error> {
+        self.query_opt(
+            "SELECT user_id FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL",
+            &[&token_hash.as_slice()],
+        )?
+        .map(|r| parse_id(r.get::<_, &str>(0)))
+        .transpose()
+    }
+
+    fn device_insert(&mut self, d: &DeviceRow, token_hash: Option<&[u8; 32]>) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO devices (id, user_id, name, public_key, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &d.id.to_string(),
+                &d.user.map(|u| u.to_string()),
+                &d.name,
+                &d.public_key.to_hex(),
+                &token_hash.map(|h| h.to_vec()),
+                &d.enrolled_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
+        self.query_opt(
+            "SELECT id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash
+             FROM devices WHERE token_hash = $1",
+            &[&token_hash.as_slice()],
+        )?
+        .as_ref()
+        .map(to_device)
+        .transpose()
+    }
+
+    fn device_lock(&mut self, id: DeviceId) -> Result<Option<DeviceRow>, Error> {
+        self.query_opt(
+            "SELECT id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash
+             FROM devices WHERE id = $1 FOR UPDATE",
+            &[&id.to_string()],
+        )?
+        .as_ref()
+        .map(to_device)
+        .transpose()
+    }
+
+    fn device_set_head(&mut self, id: DeviceId, head: ChainHead) -> Result<(), Error> {
+        self.execute(
+            "UPDATE devices SET head_seq = $1, head_hash = $2 WHERE id = $3",
+            &[&(head.seq as i64), &head.hash.to_hex(), &id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn device_reenrol(&mut self, id: DeviceId, user: UserId, name: &str, token_hash: &[u8; 32]) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE devices SET user_id = $1, name = $2, token_hash = $3 WHERE id = $4 AND revoked_at IS NULL",
+            &[&user.to_string(), &name, &token_hash.as_slice(), &id.to_string()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn device_revoke(&mut self, id: DeviceId, at: i64) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
+            &[&at, &id.to_string()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn devices(&mut self) -> Result<Vec<DeviceRow>, Error> {
+        self.query(
+            "SELECT id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash
+             FROM devices ORDER BY enrolled_at",
+            &[],
+        )?
+        .iter()
+        .map(to_device)
+        .collect()
+    }
+
+    fn server_identity(&mut self) -> Result<Option<(DeviceId, [u8; 32])>, Error> {
+        let Some(r) = self.query_opt(
+            "SELECT device_id, secret_key FROM server_identity WHERE one = 1",
+            &[],
+        )?
+        else {
+            return Ok(None);
+        };
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(r.get::<_, &str>(1), &mut key)
+            .map_err(|_| Error::Internal("server key".into()))?;
+        Ok(Some((parse_id(r.get::<_, &str>(0))?, key)))
+    }
+
+    fn server_identity_insert(&mut self, device: DeviceId, secret: &[u8; 32]) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO server_identity (one, device_id, secret_key) VALUES (1, $1, $2) ON CONFLICT DO NOTHING",
+            &[&device.to_string(), &hex::encode(secret)],
+        )?;
+        Ok(())
+    }
+
+    fn log_lock(&mut self) -> Result<i64, Error> {
+        let r = self.query_opt("SELECT next_cursor FROM log_head WHERE one = 1 FOR UPDATE", &[])?;
+        r.map(|r| r.get(0))
+            .ok_or_else(|| Error::Internal("log_head row missing".into()))
+    }
+
+    fn log_advance(&mut self, next_cursor: i64) -> Result<(), Error> {
+        self.execute(
+            "UPDATE log_head SET next_cursor = $1 WHERE one = 1",
+            &[&next_cursor],
+        )?;
+        Ok(())
+    }
+
+    fn event_by_id(&mut self, id: EventId) -> Result<Option<StoredEvent>, Error> {
+        self.query_opt(
+            "SELECT cursor, id, device, seq, hash, flag_code, flag_message FROM events WHERE id = $1",
+            &[&id.to_string()],
+        )?
+        .as_ref()
+        .map(to_stored)
+        .transpose()
+    }
+
+    fn event_by_device_seq(&mut self, device: DeviceId, seq: u64) -> Result<Option<StoredEvent>, Error> {
+        self.query_opt(
+            "SELECT cursor, id, device, seq, hash, flag_code, flag_message FROM events WHERE device = $1 AND seq = $2",
+            &[&device.to_string(), &(seq as i64)],
+        )?
+        .as_ref()
+        .map(to_stored)
+        .transpose()
+    }
+
+    fn event_insert(&mut self, row: &NewEvent<'_>) -> Result<bool, Error> {
+        let e = row.event;
+        let n = self.execute(
+            "INSERT INTO events (cursor, id, device, seq, hash, hlc_wall, hlc_counter, agg_kind, agg_id,
+               unit, owner, is_reference, body, flag_code, flag_message, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             ON CONFLICT DO NOTHING",
+            &[
+                &row.cursor,
+                &e.id.to_string(),
+                &e.device.to_string(),
+                &(e.seq as i64),
+                &e.hash.to_hex(),
+                &e.hlc.wall_ms,
+                &i64::from(e.hlc.counter),
+                &kind_name(row.aggregate.kind),
+                &row.aggregate.id.to_string(),
+                &row.unit.map(|u| u.to_string()),
+                &row.owner.map(|u| u.to_string()),
+                &row.is_reference,
+                &row.body,
+                &row.flag.as_ref().map(|f| f.code.clone()),
+                &row.flag.as_ref().map(|f| f.message.clone()),
+                &row.received_at,
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn event_set_flag(&mut self, id: EventId, flag: Option<&Rejection>) -> Result<(), Error> {
+        self.execute(
+            "UPDATE events SET flag_code = $1, flag_message = $2 WHERE id = $3",
+            &[
+                &flag.map(|f| f.code.clone()),
+                &flag.map(|f| f.message.clone()),
+                &id.to_string(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn aggregate_events(&mut self, a: AggregateRef) -> Result<Vec<(String, Option<String>)>, Error> {
+        Ok(self
+            .query(
+                "SELECT body, flag_code FROM events WHERE agg_kind = $1 AND agg_id = $2",
+                &[&kind_name(a.kind), &a.id.to_string()],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn events_after(&mut self, cursor: i64, v: &Visibility, limit: u32) -> Result<Vec<(i64, String)>, Error> {
+        let limit = i64::from(limit);
+        let rows = match v {
+            Visibility::Units(units) => self.query(
+                "SELECT cursor, body FROM events WHERE cursor > $1 AND (unit IS NULL OR unit = ANY($3))
+                 ORDER BY cursor LIMIT $2",
+                &[&cursor, &limit, &strings(units)],
+            )?,
+            Visibility::Field {
+                units,
+                owner,
+                server_device,
+            } => self.query(
+                "SELECT cursor, body FROM events WHERE cursor > $1 AND (
+                   (is_reference AND (unit IS NULL OR unit = ANY($5)))
+                   OR (device = $3 AND owner = $4 AND NOT is_reference))
+                 ORDER BY cursor LIMIT $2",
+                &[
+                    &cursor,
+                    &limit,
+                    &server_device.to_string(),
+                    &owner.to_string(),
+                    &strings(units),
+                ],
+            )?,
+        };
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn event_count(&mut self) -> Result<i64, Error> {
+        Ok(self
+            .query("SELECT COUNT(*) FROM events", &[])?
+            .first()
+            .map(|r| r.get(0))
+            .unwrap_or(0))
+    }
+
+    fn ping(&mut self) -> Result<(), Error> {
+        self.query("SELECT 1", &[]).map(|_| ())
+    }
+
+    fn aggregate_get(&mut self, a: AggregateRef) -> Result<Option<AggregateRow>, Error> {
+        self.query_opt(
+            "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event
+             FROM aggregates WHERE kind = $1 AND id = $2",
+            &[&kind_name(a.kind), &a.id.to_string()],
+        )?
+        .as_ref()
+        .map(to_agg)
+        .transpose()
+    }
+
+    fn aggregate_put(&mut self, row: &AggregateRow) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO aggregates (kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, owner = excluded.owner,
+               state = excluded.state, last_hlc_wall = excluded.last_hlc_wall,
+               last_hlc_counter = excluded.last_hlc_counter, last_hlc_device = excluded.last_hlc_device,
+               last_event = excluded.last_event",
+            &[
+                &kind_name(row.aggregate.kind),
+                &row.aggregate.id.to_string(),
+                &row.unit.map(|u| u.to_string()),
+                &row.owner.map(|u| u.to_string()),
+                &row.state,
+                &row.last.0,
+                &i64::from(row.last.1),
+                &row.last.2.to_string(),
+                &row.last.3.to_string(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn aggregates_of_units(
+        &mut self,
+        kind: AggregateKind,
+        units: &[UnitId],
+        limit: u32,
+    ) -> Result<Vec<AggregateRow>, Error> {
+        self.query(
+            "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event
+             FROM aggregates WHERE kind = $1 AND unit = ANY($3) ORDER BY last_hlc_wall DESC LIMIT $2",
+            &[&kind_name(kind), &i64::from(limit), &strings(units)],
+        )?
+        .iter()
+        .map(to_agg)
+        .collect()
+    }
+
+    fn blob_lock(&mut self, hash: &str) -> Result<(), Error> {
+        self.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&hash])?;
+        Ok(())
+    }
+
+    fn blob_size(&mut self, hash: &str) -> Result<Option<i64>, Error> {
+        Ok(self
+            .query_opt("SELECT size FROM blobs WHERE hash = $1", &[&hash])?
+            .map(|r| r.get(0)))
+    }
+
+    fn blob_insert(&mut self, hash: &str, size: i64, at: i64) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO blobs (hash, size, stored_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&hash, &size, &at],
+        )?;
+        Ok(())
+    }
+
+    fn blob_parts(&mut self, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error> {
+        Ok(self
+            .query(
+                "SELECT start_offset, total, octet_length(bytes)::BIGINT FROM blob_parts WHERE hash = $1 ORDER BY start_offset",
+                &[&hash],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    fn blob_part_insert(&mut self, hash: &str, start: i64, total: i64, bytes: &[u8]) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO blob_parts (hash, start_offset, total, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[&hash, &start, &total, &bytes],
+        )?;
+        Ok(())
+    }
+
+    fn blob_part_bytes(&mut self, hash: &str) -> Result<Vec<Vec<u8>>, Error> {
+        Ok(self
+            .query(
+                "SELECT bytes FROM blob_parts WHERE hash = $1 ORDER BY start_offset",
+                &[&hash],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn blob_parts_delete(&mut self, hash: &str) -> Result<(), Error> {
+        self.execute("DELETE FROM blob_parts WHERE hash = $1", &[&hash])?;
+        Ok(())
+    }
+
+    fn blob_ref_insert(
+        &mut self,
+        hash: &str,
+        event: EventId,
+        unit: Option<UnitId>,
+        owner: Option<UserId>,
+    ) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO blob_refs (hash, event, unit, owner) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[
+                &hash,
+                &event.to_string(),
+                &unit.map(|u| u.to_string()),
+                &owner.map(|u| u.to_string()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error> {
+        self.query("SELECT unit, owner FROM blob_refs WHERE hash = $1", &[&hash])?
+            .iter()
+            .map(|r| {
+                let u: Option<String> = r.get(0);
+                let o: Option<String> = r.get(1);
+                Ok((
+                    u.as_deref().map(parse_id).transpose()?,
+                    o.as_deref().map(parse_id).transpose()?,
+                ))
+            })
+            .collect()
+    }
+}

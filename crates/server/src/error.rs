@@ -1,0 +1,154 @@
+//! The one error type of the server and how it becomes an HTTP answer: always JSON
+//! `{code, message}` (`xuncha_domain::wire::ErrorBody`). A client's fault is a 4xx whose message
+//! says what to fix; an internal fault is logged with its detail and answered with a bare 500,
+//! never with the detail.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use xuncha_domain::wire::ErrorBody;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request is malformed (unreadable JSON, a bad hash in the path).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// The request is well-formed but breaks a rule.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("需要登录或设备令牌")]
+    Unauthenticated,
+    #[error("登录名或密码错误")]
+    BadCredentials,
+    #[error("{0}")]
+    Revoked(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("请求太频繁，请稍后再试")]
+    RateLimited,
+    /// A start-up problem: a bad URL, a database that cannot be opened.
+    #[error("配置错误: {0}")]
+    Config(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unauthenticated | Error::BadCredentials | Error::Revoked(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::Config(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest { code, .. }
+            | Error::Unprocessable { code, .. }
+            | Error::Conflict { code, .. } => code,
+            Error::Unauthenticated => "unauthenticated",
+            Error::BadCredentials => "bad_credentials",
+            Error::Revoked(_) => "token_revoked",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not_found",
+            Error::TooLarge(_) => "too_large",
+            Error::RateLimited => "rate_limited",
+            Error::Config(_) | Error::Internal(_) => "internal",
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Error::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Unprocessable {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            Error::Config(_) | Error::Internal(_) => {
+                tracing::error!(error = %self, "internal error");
+                "服务器内部错误，已记录".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            code: self.code().to_owned(),
+            message,
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for Error {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Error::TooLarge("请求体太大".into());
+        }
+        Error::bad_request("bad_json", r.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for Error {
+    fn from(r: axum::extract::rejection::BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Error::TooLarge("请求体太大".into());
+        }
+        Error::bad_request("bad_body", r.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for Error {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        Error::bad_request("bad_query", r.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for Error {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        Error::bad_request("bad_path", r.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_answers_without_its_detail() {
+        let e = Error::Internal("password=hunter2 at db.rs:12".into());
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.code(), "internal");
+        let r = e.into_response();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

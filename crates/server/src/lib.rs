@@ -1,0 +1,30 @@
+//! xuncha-server: the place every record ends up. Devices enrol and push their signed event
+//! chains, which are checked and stored exactly once; devices pull the reference data and the
+//! office's decisions they may see; photos arrive as resumable, hash-verified blobs; the office
+//! lists records and decides on findings. Storage is SQLite or PostgreSQL behind one trait,
+//! chosen by URL at start.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod auth;
+pub mod blobs;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod fold;
+pub mod ingest;
+pub mod limits;
+pub mod office;
+pub mod openapi;
+pub mod records;
+pub mod scope;
+pub mod server_chain;
+pub mod sync;
+
+pub use app::{AppState, Config, launch_with_tcp_listener};
+pub use error::Error;
+
+/// Milliseconds since the Unix epoch, from the system clock.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

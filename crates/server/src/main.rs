@@ -1,0 +1,158 @@
+//! `xuncha-server`: serve the API, create the first admin, load the demo unit.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use xuncha_server::app::{self, AppState, Config};
+use xuncha_server::limits::Limits;
+
+#[derive(Parser)]
+#[command(name = "xuncha-server", version, about = "巡查 central server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Storage {
+    /// `sqlite://path/to/file.db` (created on first start) or `postgres://user@host:port/db`.
+    #[arg(long, env = "XUNCHA_DATABASE_URL", default_value = "sqlite://data/xuncha.db")]
+    database_url: String,
+    /// A folder (`data/blobs`, `file:///abs/dir`) or `memory://`.
+    #[arg(long, env = "XUNCHA_BLOB_URL", default_value = "data/blobs")]
+    blob_url: String,
+    /// Most database connections this process opens.
+    #[arg(long, env = "XUNCHA_POOL_SIZE", default_value_t = 8)]
+    pool_size: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until Ctrl-C or SIGTERM; prints `listening on ADDR` once bound.
+    Serve {
+        #[arg(long, env = "XUNCHA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[command(flatten)]
+        storage: Storage,
+        /// Sustained requests per minute allowed to one device.
+        #[arg(long, env = "XUNCHA_DEVICE_RATE_PER_MINUTE", default_value_t = 1_200)]
+        device_rate_per_minute: u32,
+        /// Requests one device may make in a burst above that rate.
+        #[arg(long, env = "XUNCHA_DEVICE_BURST", default_value_t = 300)]
+        device_burst: u32,
+    },
+    /// Operator commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Load the demo subdistrict (idempotent); prints new users' passwords once.
+    Demo {
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin; the unit (by code) is created as a subdistrict if missing. The password
+    /// comes from XUNCHA_ADMIN_PASSWORD or is generated and printed once.
+    Create {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        unit_code: String,
+        #[arg(long, default_value = "街道")]
+        unit_name: String,
+        #[arg(long, env = "XUNCHA_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+fn config(storage: &Storage, limits: Limits) -> Config {
+    Config {
+        database_url: storage.database_url.clone(),
+        blob_url: storage.blob_url.clone(),
+        pool_size: storage.pool_size,
+        limits,
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            storage,
+            device_rate_per_minute,
+            device_burst,
+        } => {
+            let limits = Limits {
+                device_requests_per_minute: device_rate_per_minute,
+                device_burst,
+                ..Limits::default()
+            };
+            let state = AppState::open(&config(&storage, limits)).await?;
+            let listener = tokio::net::TcpListener::bind(&listen).await?;
+            let addr = listener.local_addr()?;
+            // Scripts and tests read this line to learn the port when they pass :0.
+            println!("listening on {addr}");
+            std::io::stdout().flush()?;
+            app::serve_state(state, listener, app::shutdown_signal()).await?;
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    login,
+                    name,
+                    unit_code,
+                    unit_name,
+                    password,
+                    storage,
+                },
+        } => {
+            let state = AppState::open(&config(&storage, Limits::default())).await?;
+            let (user, generated) =
+                xuncha_server::demo::create_admin(&state, login, name, unit_code, unit_name, password)
+                    .await?;
+            println!("created admin {} ({})", user.login, user.id);
+            if let Some(p) = generated {
+                println!("password (shown once): {p}");
+            }
+        }
+        Command::Demo { storage } => {
+            let state = AppState::open(&config(&storage, Limits::default())).await?;
+            let report = xuncha_server::demo::load(&state).await?;
+            println!("demo loaded: {} new events", report.events_added);
+            if report.created_users.is_empty() {
+                println!("no new users (passwords were shown when they were created)");
+            } else {
+                println!("new users — passwords are shown only this once:");
+                for (login, name, role, password) in &report.created_users {
+                    println!("  {login:<14} {password}  {role}  {name}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xuncha-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

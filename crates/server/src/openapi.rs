@@ -1,0 +1,127 @@
+//! The OpenAPI document of the whole API, built with utoipa from `app::ROUTES` — the same table
+//! the router is built from, so a route cannot exist undocumented. Bodies are named by their
+//! Rust types (`xuncha_domain::wire` for the sync contract); every error is `ErrorBody`.
+
+use crate::app::{Access, ROUTES};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, Ref, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{InfoBuilder, OpenApiBuilder};
+
+fn method(m: &str) -> HttpMethod {
+    match m {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "DELETE" => HttpMethod::Delete,
+        "PATCH" => HttpMethod::Patch,
+        _ => HttpMethod::Get,
+    }
+}
+
+fn schema_name(body: &str) -> &str {
+    body.trim_end_matches("[]")
+}
+
+fn described(name: &str) -> utoipa::openapi::schema::Object {
+    let from = match name {
+        "EnrolRequest"
+        | "EnrolResponse"
+        | "PushRequest"
+        | "PushResponse"
+        | "PullResponse"
+        | "MissingBlobsRequest"
+        | "MissingBlobsResponse"
+        | "UploadStatus"
+        | "ErrorBody" => "xuncha_domain::wire",
+        "Event" => "xuncha_domain::event",
+        "Unit" | "User" => "xuncha_domain::people",
+        "Reach" | "Site" | "ChecklistTemplate" => "xuncha_domain::reference",
+        "SessionRequest" | "SessionResponse" => "xuncha_server::sync",
+        _ => "xuncha_server::office",
+    };
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(format!("`{from}::{name}` serialised with serde_json")))
+        .build()
+}
+
+/// The document served at `/api/v1/openapi.json`.
+pub fn document() -> serde_json::Value {
+    let mut paths = PathsBuilder::new();
+    let mut components = ComponentsBuilder::new()
+        .schema("ErrorBody", described("ErrorBody"))
+        .security_scheme(
+            "device_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        )
+        .security_scheme(
+            "session_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    for r in ROUTES {
+        let json = |name: &str| {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(schema_name(name))))
+                .build()
+        };
+        let mut op = OperationBuilder::new()
+            .summary(Some(r.summary))
+            .operation_id(Some(format!("{} {}", r.method, r.path)))
+            .tag(r.path.split('/').nth(3).unwrap_or("service"))
+            .response(
+                "200",
+                if matches!(r.response, "text" | "bytes" | "OpenAPI") {
+                    ResponseBuilder::new().description(r.response).build()
+                } else {
+                    ResponseBuilder::new()
+                        .description(r.response)
+                        .content("application/json", json(r.response))
+                        .build()
+                },
+            )
+            .response(
+                "4XX",
+                ResponseBuilder::new()
+                    .description("The client's fault; the message says what to fix")
+                    .content("application/json", json("ErrorBody"))
+                    .build(),
+            );
+        if !matches!(r.response, "text" | "bytes" | "OpenAPI") {
+            components = components.schema(schema_name(r.response), described(schema_name(r.response)));
+        }
+        if let Some(req) = r.request {
+            components = components.schema(schema_name(req), described(schema_name(req)));
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json(req))
+                    .build(),
+            ));
+        }
+        op = match r.access {
+            Access::Public => op,
+            Access::Device => op.security(SecurityRequirement::new("device_token", Vec::<String>::new())),
+            Access::DeviceOrUser => op
+                .security(SecurityRequirement::new("device_token", Vec::<String>::new()))
+                .security(SecurityRequirement::new("session_token", Vec::<String>::new())),
+            Access::User | Access::Office | Access::Admin => {
+                op.security(SecurityRequirement::new("session_token", Vec::<String>::new()))
+            }
+        };
+        paths = paths.path(r.path, PathItem::new(method(r.method), op.build()));
+    }
+    let doc = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("xuncha-server")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some("巡查: sync contract (/api/v1) and office API"))
+                .build(),
+        )
+        .paths(paths.build())
+        .components(Some(components.build()))
+        .build();
+    serde_json::to_value(&doc).unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}))
+}

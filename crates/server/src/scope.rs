@@ -1,0 +1,102 @@
+//! Who may see what, from the unit tree and a user's roles. Office staff and admins see every
+//! record of their unit and the units below it; a field worker (river chief, inspector,
+//! patroller) sees the reference data of their unit and the units above it, and the office's
+//! decisions on their own records — nothing of a sibling unit. Pure: reads no database.
+
+use crate::db::Visibility;
+use xuncha_domain::people::{Role, Unit, User};
+use xuncha_domain::{DeviceId, UnitId, UserId};
+
+pub fn is_office(user: &User) -> bool {
+    user.roles.iter().any(|r| matches!(r, Role::Office | Role::Admin))
+}
+
+pub fn is_admin(user: &User) -> bool {
+    user.roles.contains(&Role::Admin)
+}
+
+/// `root` and every unit below it.
+pub fn below(units: &[Unit], root: UnitId) -> Vec<UnitId> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        for u in units {
+            if u.parent == Some(parent) && !out.contains(&u.id) {
+                out.push(u.id);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `unit` and every unit above it.
+pub fn above(units: &[Unit], unit: UnitId) -> Vec<UnitId> {
+    let mut out = vec![unit];
+    let mut at = unit;
+    while let Some(parent) = units.iter().find(|u| u.id == at).and_then(|u| u.parent) {
+        if out.contains(&parent) {
+            break; // a cycle in the tree: stop rather than loop
+        }
+        out.push(parent);
+        at = parent;
+    }
+    out
+}
+
+/// What `user` may pull from the log.
+pub fn visibility(units: &[Unit], user: &User, server_device: DeviceId) -> Visibility {
+    if is_office(user) {
+        Visibility::Units(below(units, user.unit))
+    } else {
+        Visibility::Field {
+            units: above(units, user.unit),
+            owner: user.id,
+            server_device,
+        }
+    }
+}
+
+/// Whether `user` may see a record of `unit` made by `owner`.
+pub fn may_see_record(units: &[Unit], user: &User, unit: Option<UnitId>, owner: Option<UserId>) -> bool {
+    if owner == Some(user.id) {
+        return true;
+    }
+    is_office(user) && unit.is_some_and(|u| below(units, user.unit).contains(&u))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xuncha_domain::people::UnitKind;
+
+    fn unit(name: &str, parent: Option<UnitId>) -> Unit {
+        Unit {
+            id: UnitId::new(),
+            name: name.into(),
+            kind: if parent.is_some() {
+                UnitKind::Brigade
+            } else {
+                UnitKind::Subdistrict
+            },
+            parent,
+            code: name.into(),
+        }
+    }
+
+    #[test]
+    fn a_subdistrict_office_reaches_its_brigades_and_a_brigade_reaches_only_upwards() {
+        let street = unit("street", None);
+        let b1 = unit("b1", Some(street.id));
+        let b2 = unit("b2", Some(street.id));
+        let units = vec![street.clone(), b1.clone(), b2.clone()];
+        let mut below_street = below(&units, street.id);
+        below_street.sort();
+        let mut all = vec![street.id, b1.id, b2.id];
+        all.sort();
+        assert_eq!(below_street, all);
+        assert_eq!(above(&units, b1.id), vec![b1.id, street.id]);
+        assert!(!above(&units, b1.id).contains(&b2.id));
+    }
+}

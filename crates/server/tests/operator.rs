@@ -1,0 +1,158 @@
+//! The operator's commands, run as the real binary: `demo` loads the demo subdistrict once and
+//! changes nothing the second time; `admin create` makes the first admin and shows the password
+//! once; `serve` answers /healthz and stops cleanly on SIGTERM.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::process::Command;
+use support::*;
+use xuncha_domain::payload::AggregateKind;
+use xuncha_domain::people::Role;
+use xuncha_domain::reference::SiteKind;
+use xuncha_domain::state::AggregateState;
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_loads_once_and_a_second_run_changes_nothing() {
+    let b = sqlite();
+    let blobs = b.blob_url();
+    let args = ["demo", "--database-url", &b.database_url, "--blob-url", &blobs];
+    let first = run(&args);
+    assert!(first.contains("passwords are shown only this once"), "{first}");
+    assert!(first.contains("chief-street") && first.contains("volunteer-09") && first.contains("office1"));
+    let second = run(&args);
+    assert!(second.contains("demo loaded: 0 new events"), "{second}");
+    assert!(
+        !second.contains("volunteer-09"),
+        "passwords are never shown twice: {second}"
+    );
+
+    let srv = TestServer::start(&b).await;
+    let (units, users, sites, reaches) = srv
+        .state
+        .db
+        .read(|s| {
+            let units = s.units()?;
+            let ids: Vec<_> = units.iter().map(|u| u.id).collect();
+            Ok((
+                units,
+                s.users()?,
+                s.aggregates_of_units(AggregateKind::Site, &ids, 1_000)?,
+                s.aggregates_of_units(AggregateKind::Reach, &ids, 1_000)?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(units.len(), 9);
+    let roles: Vec<Role> = users.iter().flat_map(|u| u.roles.clone()).collect();
+    for role in [
+        Role::Admin,
+        Role::Office,
+        Role::SafetyInspector,
+        Role::FishingBanPatroller,
+    ] {
+        assert!(roles.contains(&role), "no {role:?}");
+    }
+    assert_eq!(sites.len(), 121);
+    let restaurants = sites
+        .iter()
+        .filter(|r| matches!(xuncha_server::fold::parse_state(&r.state), Ok(AggregateState::Site(s)) if s.kind == SiteKind::Restaurant))
+        .count();
+    assert_eq!(restaurants, 75);
+    let channels_m: f64 = reaches
+        .iter()
+        .filter_map(|r| match xuncha_server::fold::parse_state(&r.state) {
+            Ok(AggregateState::Reach(reach)) if !reach.name.contains("堤") => Some(reach.length_m),
+            _ => None,
+        })
+        .sum();
+    assert!((channels_m - 22_663.0).abs() < 1e-6, "{channels_m}");
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_from_the_command_line_with_a_password_shown_once() {
+    let b = sqlite();
+    let blobs = b.blob_url();
+    let out = run(&[
+        "admin",
+        "create",
+        "--login",
+        "root",
+        "--name",
+        "管理员",
+        "--unit-code",
+        "HQ",
+        "--database-url",
+        &b.database_url,
+        "--blob-url",
+        &blobs,
+    ]);
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap()
+        .to_owned();
+    let srv = TestServer::start(&b).await;
+    let (status, body) = srv
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(&serde_json::json!({"login": "root", "password": password})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let (status, _) = srv
+        .call(
+            "GET",
+            "/api/v1/office/units",
+            Some(body["token"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+}
+
+#[tokio::test]
+async fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let b = sqlite();
+    let blobs = b.blob_url();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &b.database_url,
+            "--blob-url",
+            &blobs,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next_line().await.unwrap().unwrap();
+    let base = format!("http://{}", line.strip_prefix("listening on ").unwrap());
+    for path in ["/healthz", "/readyz"] {
+        let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{path}");
+    }
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
