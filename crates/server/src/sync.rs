@@ -9,12 +9,12 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
+use xuncha_domain::UnixMs;
 use xuncha_domain::people::User;
 use xuncha_domain::wire::{
     EnrolRequest, EnrolResponse, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, PullRequest, PullResponse, PulledEvent,
     PushResponse,
 };
-use xuncha_domain::UnixMs;
 
 /// At most this many argon2 checks run at once, so a flood of sign-ins cannot take every core.
 static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);

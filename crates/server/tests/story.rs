@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use support::*;
 use xuncha_domain::payload::{FindingRectified, Payload};
 use xuncha_domain::wire::PushResponse;
-use xuncha_domain::{EventHash, UnixMs};
+use xuncha_domain::{DeviceId, EventHash, UnixMs};
 
 async fn a_device_enrols_with_its_users_credentials(b: &Backend) {
     let srv = TestServer::start(b).await;
@@ -34,7 +34,7 @@ async fn a_device_enrols_with_its_users_credentials(b: &Backend) {
             "/api/v1/enrol",
             None,
             Some(
-                &json!({"login": "chief1", "password": "wrong", "device_name": "x",
+                &json!({"device": DeviceId::new(), "login": "chief1", "password": "wrong", "device_name": "x",
                 "public_key": hex::encode(key.verifying_key().to_bytes())}),
             ),
         )
@@ -47,6 +47,52 @@ async fn a_device_enrols_with_its_users_credentials(b: &Backend) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 story!(a_device_enrols_with_its_users_credentials);
+
+async fn a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it(b: &Backend) {
+    let srv = TestServer::start(b).await;
+    seed(&srv.state).await;
+    let key = random_key();
+    let device = DeviceId::new();
+    let enrol = |login: &str, key: &ed25519_dalek::SigningKey| {
+        json!({"device": device, "login": login, "password": password_of(login), "device_name": "手机",
+               "public_key": hex::encode(key.verifying_key().to_bytes())})
+    };
+    let (status, first) = srv
+        .call("POST", "/api/v1/enrol", None, Some(&enrol("chief1", &key)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["device"], json!(device));
+    // The same phone signs in again (a new token; the old one stops working).
+    let (status, second) = srv
+        .call("POST", "/api/v1/enrol", None, Some(&enrol("chief1", &key)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["device"], json!(device));
+    let old = first["token"].as_str().unwrap();
+    let new = second["token"].as_str().unwrap();
+    let (status, _) = srv
+        .call("GET", "/api/v1/sync/pull?after=0", Some(old), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = srv
+        .call("GET", "/api/v1/sync/pull?after=0", Some(new), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Another key cannot claim the id.
+    let (status, body) = srv
+        .call(
+            "POST",
+            "/api/v1/enrol",
+            None,
+            Some(&enrol("chief1", &random_key())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "device_id_taken");
+    let devices = srv.state.db.read(|s| s.devices()).await.unwrap();
+    assert_eq!(devices.iter().filter(|d| d.id == device).count(), 1);
+}
+story!(a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it);
 
 async fn a_replayed_push_is_stored_once_and_answered_alike(b: &Backend) {
     let srv = TestServer::start(b).await;

@@ -118,7 +118,13 @@ pub trait Storage {
     fn device_set_head(&mut self, id: DeviceId, head: ChainHead) -> Result<(), Error>;
     /// A known, not revoked device signs in again (another user, a new token); its chain stays.
     /// `false` when there is no such live device.
-    fn device_reenrol(&mut self, id: DeviceId, user: UserId, name: &str, token_hash: &[u8; 32]) -> Result<bool, Error>;
+    fn device_reenrol(
+        &mut self,
+        id: DeviceId,
+        user: UserId,
+        name: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<bool, Error>;
     /// `false` when there is no such device.
     fn device_revoke(&mut self, id: DeviceId, at: i64) -> Result<bool, Error>;
     fn devices(&mut self) -> Result<Vec<DeviceRow>, Error>;

@@ -349,7 +349,13 @@ impl Storage for PgTx<'_> {
         Ok(())
     }
 
-    fn device_reenrol(&mut self, id: DeviceId, user: UserId, name: &str, token_hash: &[u8; 32]) -> Result<bool, Error> {
+    fn device_reenrol(
+        &mut self,
+        id: DeviceId,
+        user: UserId,
+        name: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<bool, Error> {
         let n = self.execute(
             "UPDATE devices SET user_id = $1, name = $2, token_hash = $3 WHERE id = $4 AND revoked_at IS NULL",
             &[&user.to_string(), &name, &token_hash.as_slice(), &id.to_string()],

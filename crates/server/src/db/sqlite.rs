@@ -446,7 +446,13 @@ impl Storage for SqliteTx<'_> {
         Ok(())
     }
 
-    fn device_reenrol(&mut self, id: DeviceId, user: UserId, name: &str, token_hash: &[u8; 32]) -> Result<bool, Error> {
+    fn device_reenrol(
+        &mut self,
+        id: DeviceId,
+        user: UserId,
+        name: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<bool, Error> {
         let n = self
             .0
             .execute(
