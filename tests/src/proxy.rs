@@ -59,7 +59,11 @@ pub struct FaultRates {
 
 impl Default for FaultRates {
     fn default() -> Self {
-        FaultRates { faulty_percent: 35, max_cut: 300_000, max_stall: Duration::from_millis(30) }
+        FaultRates {
+            faulty_percent: 35,
+            max_cut: 300_000,
+            max_stall: Duration::from_millis(30),
+        }
     }
 }
 
@@ -70,7 +74,9 @@ fn choose(rng: &mut Rng, rates: &FaultRates) -> Fault {
     match rng.below(5) {
         0 => Fault::CutUpstream(rng.below(rates.max_cut)),
         1 => Fault::CutDownstream(rng.below(rates.max_cut / 4 + 1)),
-        2 => Fault::Stall(Duration::from_millis(rng.below(rates.max_stall.as_millis() as u64 + 1))),
+        2 => Fault::Stall(Duration::from_millis(
+            rng.below(rates.max_stall.as_millis() as u64 + 1),
+        )),
         3 => Fault::Status(502),
         _ => Fault::Status(503),
     }
@@ -97,7 +103,8 @@ impl FaultyProxy {
         let enabled = Arc::new(AtomicBool::new(true));
         let rng = Arc::new(Mutex::new(Rng::new(seed)));
         {
-            let (stop, faults, connections, enabled) = (stop.clone(), faults.clone(), connections.clone(), enabled.clone());
+            let (stop, faults, connections, enabled) =
+                (stop.clone(), faults.clone(), connections.clone(), enabled.clone());
             thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     match listener.accept() {
@@ -122,7 +129,13 @@ impl FaultyProxy {
                 }
             });
         }
-        Ok(FaultyProxy { addr, stop, faults, connections, enabled })
+        Ok(FaultyProxy {
+            addr,
+            stop,
+            faults,
+            connections,
+            enabled,
+        })
     }
 
     pub fn url(&self) -> String {
@@ -145,7 +158,11 @@ fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault) {
             let mut buf = [0u8; 1024];
             let _ = c.set_read_timeout(Some(Duration::from_millis(50)));
             let _ = c.read(&mut buf);
-            let reason = if code == 502 { "Bad Gateway" } else { "Service Unavailable" };
+            let reason = if code == 502 {
+                "Bad Gateway"
+            } else {
+                "Service Unavailable"
+            };
             let body = format!("{{\"code\":\"proxy\",\"message\":\"injected {code}\"}}");
             let _ = write!(
                 c,
@@ -167,7 +184,9 @@ fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault) {
         Fault::CutDownstream(n) => (None, Some(n)),
         _ => (None, None),
     };
-    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else { return };
+    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
     let up = thread::spawn(move || pump(client, server, up_limit));
     pump(s2, c2, down_limit);
     let _ = up.join();

@@ -1,0 +1,160 @@
+//! Two river chiefs of two brigades record offline, sync with a real server, and each sees the
+//! office's decisions on their own findings after a pull — and nothing of the other brigade.
+
+use xuncha_core::api::{Request, Response};
+use xuncha_domain::state::{AggregateState, FindingStatus};
+use xuncha_domain::*;
+use xuncha_e2e::*;
+
+fn office_token(server: &Server) -> String {
+    let resp: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/session", server.url()))
+        .json(&serde_json::json!({"login": "office", "password": password_of("office")}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    resp["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session token: {resp}"))
+        .to_owned()
+}
+
+fn office_decides(server: &Server, token: &str, finding: FindingId, action: &str, body: serde_json::Value) {
+    let resp = reqwest::blocking::Client::new()
+        .post(format!(
+            "{}/api/v1/office/findings/{finding}/{action}",
+            server.url()
+        ))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .unwrap();
+    assert!(
+        resp.status().is_success(),
+        "{action}: {} {}",
+        resp.status(),
+        resp.text().unwrap_or_default()
+    );
+}
+
+fn status_of(device: &xuncha_core::Device, finding: FindingId) -> FindingStatus {
+    match device.handle(Request::GetFinding { id: finding }).unwrap() {
+        Response::Finding(f) => match f.state {
+            AggregateState::Finding(s) => s.status,
+            other => panic!("not a finding: {other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+fn sync(device: &xuncha_core::Device) -> xuncha_core::sync::SyncReport {
+    match device
+        .handle(Request::Sync {
+            allow_originals: Some(true),
+        })
+        .unwrap()
+    {
+        Response::Synced(r) => *r,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn two_devices(backend: Backend) {
+    let server = Server::start(backend);
+    let seed = seed(&server);
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let devices = [open_device(dirs[0].path()), open_device(dirs[1].path())];
+    for (d, chief) in devices.iter().zip(&seed.chiefs) {
+        enrol(d, &server.url(), &chief.login);
+    }
+    // Reference data first (the reaches of each brigade), as a phone does before going out.
+    for d in &devices {
+        sync(d);
+    }
+    // Offline: each records a patrol on their own reach with a finding and a real photo.
+    let photo = [
+        fixture("photos/gps/DSCN0010.jpg"),
+        fixture("photos/gps/DSCN0021.jpg"),
+    ];
+    let (_, f1) = record_patrol(&devices[0], seed.reaches[0].id, 300, &photo[..1]);
+    let (_, f2) = record_patrol(&devices[1], seed.reaches[1].id, 200, &photo[1..]);
+
+    for d in &devices {
+        let r = sync(d);
+        assert!(
+            r.accepted > 0 && r.rejected.is_empty() && r.blocked_at.is_none(),
+            "{r:?}"
+        );
+        assert_server_holds_exactly(&server, d, true);
+    }
+
+    // The office decides on both findings.
+    let token = office_token(&server);
+    let deadline = UnixMs(xuncha_server::now_ms() + 7 * UnixMs::DAY);
+    for f in [f1, f2] {
+        office_decides(
+            &server,
+            &token,
+            f,
+            "assign",
+            serde_json::json!({"assignee": "保洁公司", "follow_up_by": null, "deadline": deadline, "note": "三日内清理"}),
+        );
+    }
+    assert_eq!(
+        status_of(&devices[0], f1),
+        FindingStatus::Reported,
+        "not before a pull"
+    );
+    for d in &devices {
+        let r = sync(d);
+        assert!(r.pulled > 0, "{r:?}");
+    }
+    assert_eq!(status_of(&devices[0], f1), FindingStatus::Assigned);
+    assert_eq!(status_of(&devices[1], f2), FindingStatus::Assigned);
+
+    // Nothing of one brigade reaches the other.
+    let ids: Vec<DeviceId> = devices
+        .iter()
+        .map(|d| d.with_store_mut(|s| s.device_id()))
+        .collect();
+    for (i, d) in devices.iter().enumerate() {
+        let other = ids[1 - i];
+        let (their_finding, their_reach) = if i == 0 {
+            (f2, seed.reaches[1].id)
+        } else {
+            (f1, seed.reaches[0].id)
+        };
+        let events = d.with_store_mut(|s| s.all_events().unwrap());
+        assert!(
+            events.iter().all(|e| e.device != other),
+            "device {i} holds the other brigade's events"
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.payload.aggregate().id != their_finding.0
+                    && e.payload.aggregate().id != their_reach.0),
+            "device {i} holds the other brigade's finding or reach"
+        );
+        assert!(d.handle(Request::GetFinding { id: their_finding }).is_err());
+    }
+    // Syncing again changes nothing on the server.
+    let before = server.event_count();
+    for d in &devices {
+        sync(d);
+    }
+    assert_eq!(server.event_count(), before);
+}
+
+#[test]
+fn two_devices_sync_and_see_only_their_own_brigade_on_sqlite() {
+    two_devices(sqlite());
+}
+
+#[test]
+fn two_devices_sync_and_see_only_their_own_brigade_on_postgres() {
+    if let Some(b) = postgres() {
+        two_devices(b);
+    }
+}
