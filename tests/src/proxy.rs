@@ -175,9 +175,34 @@ fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault) {
         Fault::Stall(d) => thread::sleep(d),
         _ => {}
     }
-    let Ok(server) = TcpStream::connect(upstream) else {
+    let Ok(mut server) = TcpStream::connect(upstream) else {
         let _ = client.shutdown(Shutdown::Both);
         return;
+    };
+    // One request per connection: the server is told to close after answering, so every request
+    // opens a new connection and gets its own roll of the dice.
+    let mut client = client;
+    let Some(head) = read_head(&mut client) else {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    };
+    let head = close_after(&head);
+    let cut_in_head = matches!(fault, Fault::CutUpstream(n) if (n as usize) < head.len());
+    if cut_in_head {
+        if let Fault::CutUpstream(n) = fault {
+            let _ = server.write_all(&head[..n as usize]);
+        }
+        let _ = server.shutdown(Shutdown::Both);
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
+    if server.write_all(&head).is_err() {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
+    let fault = match fault {
+        Fault::CutUpstream(n) => Fault::CutUpstream(n - head.len() as u64),
+        other => other,
     };
     let (up_limit, down_limit) = match fault {
         Fault::CutUpstream(n) => (Some(n), None),
@@ -190,6 +215,40 @@ fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault) {
     let up = thread::spawn(move || pump(client, server, up_limit));
     pump(s2, c2, down_limit);
     let _ = up.join();
+}
+
+/// Reads a request's head (through the blank line), or `None` if the client gave up first.
+fn read_head(client: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match client.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+        if head.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    Some(head)
+}
+
+/// The same head with `connection: close` in place of any connection header.
+fn close_after(head: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(head);
+    let mut out = String::new();
+    for line in text.split("\r\n") {
+        if line.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        if line.is_empty() {
+            break;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("connection: close\r\n\r\n");
+    out.into_bytes()
 }
 
 /// Copies `from` → `to` until EOF or `limit` bytes, then shuts both down (a cut).
