@@ -399,6 +399,11 @@ async fn the_openapi_document_lists_every_route() {
             r.path
         );
     }
+    let example = &doc["components"]["schemas"]["PushResponse"]["examples"][0];
+    assert_eq!(
+        example["results"][1]["status"], "rejected",
+        "examples show the real wire shape: {example}"
+    );
     let (s, _) = srv.call("GET", "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = srv.call("GET", "/readyz", None, None).await;
