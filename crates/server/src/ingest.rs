@@ -96,17 +96,20 @@ pub fn push(
     let mut next_cursor = s.log_lock()?;
     let first_cursor = next_cursor;
 
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashMap::new();
     for (i, event) in &parsed {
         let ack = |outcome| EventAck {
             id: Some(event.id),
             seq: Some(event.seq),
             outcome,
         };
-        if !seen.insert(event.id) {
+        // The very same event again in this batch; a different body under a seen id goes on to
+        // be refused below like any other reuse of an id.
+        if seen.get(&event.id) == Some(&event.hash) {
             results[*i] = Some(ack(EventOutcome::Duplicate));
             continue;
         }
+        seen.insert(event.id, event.hash);
         if event.device != device {
             results[*i] = Some(ack(refused(
                 "wrong_device",
@@ -169,7 +172,9 @@ pub fn push(
             aggregate: event.payload.aggregate(),
             unit,
             owner,
-            is_reference: event.payload.is_reference_data(),
+            // Reference data flows down to devices only from the server's own chain; a device's
+            // (flagged) attempt at it is kept as evidence but never handed out.
+            is_reference: false,
             flag: flag.clone(),
             received_at: now.0,
         })?;

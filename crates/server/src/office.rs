@@ -93,6 +93,12 @@ pub async fn create_user(
     if req.password.chars().count() < 8 {
         return Err(Error::unprocessable("weak_password", "密码至少 8 位"));
     }
+    let unit = req.unit;
+    let me = admin.clone();
+    let mine = st.db.read(move |s| Ok(units_of(s, &me)?.contains(&unit))).await?;
+    if !mine {
+        return Err(Error::Forbidden("只能在本单位及下级单位创建用户".into()));
+    }
     let user = User {
         id: UserId::new(),
         name: req.name,

@@ -25,6 +25,73 @@ fn schema_name(body: &str) -> &str {
     body.trim_end_matches("[]")
 }
 
+/// A real value of the sync contract's types, serialised by the same code that serves them, so
+/// the document shows the exact JSON shape.
+fn example(name: &str) -> Option<serde_json::Value> {
+    use xuncha_domain::wire::*;
+    use xuncha_domain::{BlobHash, ChainHead, DeviceId, DevicePublicKey, EventHash, EventId};
+    let key = DevicePublicKey(
+        ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+            .verifying_key()
+            .to_bytes(),
+    );
+    let hash = BlobHash::of(b"photo");
+    let head = Some(ChainHead {
+        seq: 42,
+        hash: EventHash::of(b"head"),
+    });
+    let value = match name {
+        "EnrolRequest" => serde_json::to_value(EnrolRequest {
+            login: "chief-01".into(),
+            password: "••••••••".into(),
+            public_key: key,
+            device_name: "张三的手机".into(),
+        }),
+        "PushResponse" => serde_json::to_value(PushResponse {
+            results: vec![
+                EventAck {
+                    id: Some(EventId::new()),
+                    seq: Some(41),
+                    outcome: EventOutcome::Accepted,
+                },
+                EventAck {
+                    id: Some(EventId::new()),
+                    seq: Some(42),
+                    outcome: EventOutcome::Rejected {
+                        code: "finding_not_rectified".into(),
+                        message: "问题处于“已交办”状态，整改完成后才能验收".into(),
+                        kept: true,
+                    },
+                },
+            ],
+            head,
+        }),
+        "PullResponse" => serde_json::to_value(PullResponse {
+            events: vec![],
+            cursor: 1234,
+            more: false,
+        }),
+        "MissingBlobsRequest" => serde_json::to_value(MissingBlobsRequest { hashes: vec![hash] }),
+        "MissingBlobsResponse" => serde_json::to_value(MissingBlobsResponse { missing: vec![hash] }),
+        "UploadStatus" => serde_json::to_value(UploadStatus {
+            hash,
+            received: 524_288,
+            complete: false,
+        }),
+        "ErrorBody" => serde_json::to_value(ErrorBody {
+            code: "wrong_offset".into(),
+            message: "服务器已收到 524288 字节，请从偏移 524288 继续".into(),
+        }),
+        "EnrolResponse" => serde_json::to_value(serde_json::json!({
+            "device": DeviceId::new(), "token": "xd_…", "server_device": DeviceId::new(),
+            "server_public_key": key, "user": {"id": EventId::new(), "name": "新河大队河湖长",
+            "login": "chief-01", "unit": EventId::new(), "roles": [{"role": "river_chief", "level": "brigade"}]}
+        })),
+        _ => return None,
+    };
+    value.ok()
+}
+
 fn described(name: &str) -> utoipa::openapi::schema::Object {
     let from = match name {
         "EnrolRequest"
@@ -45,6 +112,7 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(format!("`{from}::{name}` serialised with serde_json")))
+        .examples(example(name))
         .build()
 }
 

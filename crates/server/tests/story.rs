@@ -445,6 +445,11 @@ async fn the_openapi_document_lists_every_route() {
             r.path
         );
     }
+    let example = &doc["components"]["schemas"]["PushResponse"]["examples"][0];
+    assert_eq!(
+        example["results"][1]["status"], "rejected",
+        "examples show the real wire shape: {example}"
+    );
     let (s, _) = srv.call("GET", "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = srv.call("GET", "/readyz", None, None).await;
@@ -537,3 +542,30 @@ async fn a_late_event_refolds_its_record_in_clock_order(b: &Backend) {
     );
 }
 story!(a_late_event_refolds_its_record_in_clock_order);
+
+async fn reference_data_from_a_device_is_kept_flagged_and_never_handed_out(b: &Backend) {
+    let srv = TestServer::start(b).await;
+    let seed = seed(&srv.state).await;
+    let mut phone = srv.enrol("chief1").await;
+    let neighbour = srv.enrol("chief1").await;
+    let reach = phone.next(Payload::ReachDefined(xuncha_domain::reference::Reach {
+        id: xuncha_domain::ReachId::new(),
+        name: "私自定义的河段".into(),
+        unit: seed.b1.id,
+        line: vec![
+            xuncha_domain::Position::new(114.1, 30.65),
+            xuncha_domain::Position::new(114.2, 30.66),
+        ],
+        length_m: 900.0,
+        chiefs: vec![],
+    }));
+    let r = srv.push_ok(&phone, std::slice::from_ref(&reach)).await;
+    assert_eq!(outcome_status(&r), vec!["rejected-kept"]);
+    assert_eq!(code_of(&r, 0), "not_authorised");
+    let pulled = srv.pull_all(&neighbour).await;
+    assert!(
+        pulled.iter().all(|e| e.id != reach.id),
+        "a device's reference data never flows down"
+    );
+}
+story!(reference_data_from_a_device_is_kept_flagged_and_never_handed_out);
