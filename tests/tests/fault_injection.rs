@@ -12,7 +12,10 @@ use xuncha_e2e::proxy::{FaultRates, FaultyProxy, Rng};
 use xuncha_e2e::*;
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[test]
@@ -31,7 +34,11 @@ fn sync_through_a_faulty_network_ends_with_exactly_the_devices_events_and_blobs(
         allow_originals: true,
         batch_events: 8,
         chunk_bytes: 48 * 1024,
-        retry: RetryPolicy { attempts: 3, base: Duration::from_millis(2), max: Duration::from_millis(20) },
+        retry: RetryPolicy {
+            attempts: 3,
+            base: Duration::from_millis(2),
+            max: Duration::from_millis(20),
+        },
     };
     let cancel = AtomicBool::new(false);
     let (mut syncs, mut network_failures) = (0u64, 0u64);
@@ -71,7 +78,10 @@ fn sync_through_a_faulty_network_ends_with_exactly_the_devices_events_and_blobs(
             let blobs = device.blobs().expect("blob store");
             match xuncha_core::sync::sync(&device, blobs, &opts, &mut |_| {}, &cancel) {
                 Ok(report) => {
-                    assert!(report.rejected.is_empty() && report.blob_errors.is_empty(), "trial {trial}: {report:?}");
+                    assert!(
+                        report.rejected.is_empty() && report.blob_errors.is_empty(),
+                        "trial {trial}: {report:?}"
+                    );
                     done = true;
                     break;
                 }
@@ -79,7 +89,10 @@ fn sync_through_a_faulty_network_ends_with_exactly_the_devices_events_and_blobs(
                 Err(e) => panic!("trial {trial} (seed {seed_value:#x}): sync failed for good: {e}"),
             }
         }
-        assert!(done, "trial {trial} (seed {seed_value:#x}): sync never got through");
+        assert!(
+            done,
+            "trial {trial} (seed {seed_value:#x}): sync never got through"
+        );
         assert_server_holds_exactly(&server, &device, true);
     }
     let faults = proxy.faults.load(Ordering::Relaxed);

@@ -42,6 +42,7 @@ fn example(name: &str) -> Option<serde_json::Value> {
     });
     let value = match name {
         "EnrolRequest" => serde_json::to_value(EnrolRequest {
+            device: xuncha_domain::DeviceId(uuid::Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0001)),
             login: "chief-01".into(),
             password: "••••••••".into(),
             public_key: key,
