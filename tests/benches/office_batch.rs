@@ -1,1 +1,151 @@
-fn main() {}
+//! The office's batch upload over loopback: a device store holding 1,000 records and 3,000
+//! photos of ≈400 KB is synced to a fresh server (events, then blobs, originals included), and
+//! the same photo bytes are uploaded with `curl` (one process, one connection, one PUT per
+//! blob) to another fresh server's same upload endpoint. Prints MB/s and events/s for both and
+//! the ratio (target ≥ 0.8).
+//!
+//! Run: `cargo bench -p xuncha-e2e --bench office_batch`. XUNCHA_BENCH_RECORDS and
+//! XUNCHA_BENCH_PHOTOS scale it down for a quick look.
+
+use std::io::Write;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+use xuncha_core::Request;
+use xuncha_core::sync::SyncOptions;
+use xuncha_domain::payload::*;
+use xuncha_e2e::proxy::Rng;
+use xuncha_e2e::*;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let records = env("XUNCHA_BENCH_RECORDS", 1_000);
+    let photos = env("XUNCHA_BENCH_PHOTOS", 3_000);
+    let photo_bytes = 400 * 1024;
+
+    // -- a device that comes back from the field with a day's records
+    let server = Server::start(sqlite());
+    let s = seed(&server);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = open_device(dir.path());
+    enrol(&device, &server.url(), &s.chiefs[0].login);
+    device
+        .handle(Request::Sync {
+            allow_originals: Some(true),
+        })
+        .expect("reference data");
+    let blobs = device.blobs().expect("blobs");
+    let mut rng = Rng::new(2026);
+    let mut blob_paths = Vec::new();
+    let t_setup = Instant::now();
+    for r in 0..records {
+        let (patrol, finding) = record_patrol(&device, s.reaches[0].id, 60, &[]);
+        let _ = patrol;
+        for _ in 0..photos / records + usize::from(r < photos % records) {
+            // Incompressible bytes of a photo's size: the sync neither decodes nor compresses.
+            let mut bytes = vec![0u8; photo_bytes];
+            for chunk in bytes.chunks_mut(8) {
+                let v = rng.next_u64().to_le_bytes();
+                chunk.copy_from_slice(&v[..chunk.len()]);
+            }
+            let hash = blobs.put(&bytes).expect("put");
+            blob_paths.push((hash, blobs.path_of(&hash), bytes.len()));
+            device
+                .handle(Request::AttachPhoto {
+                    target: PhotoTarget::Finding(finding),
+                    role: PhotoRole::Evidence,
+                    original: hash,
+                    upload: None,
+                    thumbnail: None,
+                    taken_at: None,
+                    position: None,
+                    position_source: PositionSource::None,
+                    caption: String::new(),
+                })
+                .expect("attach");
+        }
+    }
+    let events = device.with_store_mut(|st| st.outbox_len().expect("outbox"));
+    let total_bytes: usize = blob_paths.iter().map(|b| b.2).sum();
+    eprintln!(
+        "set up {records} records, {} photos, {events} events in {:.1} s",
+        blob_paths.len(),
+        t_setup.elapsed().as_secs_f64()
+    );
+
+    // -- xuncha sync: events first, then every blob
+    let opts = SyncOptions {
+        allow_originals: true,
+        ..Default::default()
+    };
+    let cancel = AtomicBool::new(false);
+    let t = Instant::now();
+    let report = xuncha_core::sync::sync(&device, blobs, &opts, &mut |_| {}, &cancel).expect("sync");
+    let sync_s = t.elapsed().as_secs_f64();
+    assert_eq!(report.blobs_uploaded as usize, blob_paths.len(), "{report:?}");
+    assert!(report.rejected.is_empty());
+
+    // -- curl: the same bytes, one PUT each, to a fresh server
+    let server2 = Server::start(sqlite());
+    seed(&server2);
+    let token = {
+        let d2dir = tempfile::tempdir().expect("tempdir");
+        let d2 = open_device(d2dir.path());
+        enrol(&d2, &server2.url(), "chief1");
+        d2.with_store_mut(|st| st.account().expect("account").expect("enrolled").token)
+    };
+    let config = dir.path().join("curl.cfg");
+    {
+        let mut f = std::fs::File::create(&config).expect("config");
+        writeln!(f, "header = \"Authorization: Bearer {token}\"").expect("write");
+        writeln!(f, "header = \"Content-Type: application/octet-stream\"").expect("write");
+        writeln!(f, "silent\nshow-error\nfail").expect("write");
+        for (hash, path, len) in &blob_paths {
+            writeln!(
+                f,
+                "url = \"{}/api/v1/blobs/{hash}/upload?offset=0&total={len}\"",
+                server2.url()
+            )
+            .expect("w");
+            writeln!(f, "upload-file = \"{}\"", path.display()).expect("w");
+            writeln!(f, "output = \"/dev/null\"").expect("w");
+        }
+    }
+    let t = Instant::now();
+    let status = std::process::Command::new("curl")
+        .arg("-K")
+        .arg(&config)
+        .status()
+        .expect("run curl");
+    let curl_s = t.elapsed().as_secs_f64();
+    assert!(status.success(), "curl failed");
+    let held = blob_paths
+        .iter()
+        .filter(|(h, _, _)| server2.blob(h).is_some())
+        .count();
+    assert_eq!(held, blob_paths.len(), "curl's uploads must all have been stored");
+
+    let mb = total_bytes as f64 / 1e6;
+    println!(
+        "office batch over loopback: {records} records, {events} events, {} photos, {mb:.0} MB",
+        blob_paths.len()
+    );
+    println!(
+        "  xuncha sync (events + photos, resumable, hash-verified): {sync_s:>6.1} s  {:>7.1} MB/s  {:>8.0} events/s",
+        mb / sync_s,
+        events as f64 / sync_s
+    );
+    println!(
+        "  curl, same photo bytes, one PUT each, one connection:    {curl_s:>6.1} s  {:>7.1} MB/s",
+        mb / curl_s
+    );
+    println!(
+        "  ratio (xuncha MB/s / curl MB/s): {:.2} (target >= 0.80)",
+        curl_s / sync_s
+    );
+}

@@ -132,7 +132,15 @@ impl super::super::sync::BlobSource for BlobStore {
     }
 
     fn read(&self, hash: &BlobHash) -> Result<Vec<u8>> {
-        Ok(self.get(hash)?)
+        // Not re-hashed here: the server hashes what it receives and refuses a mismatch, so a
+        // damaged file is caught there without hashing every photo twice.
+        std::fs::read(self.path_of(hash)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => CoreError::NotFound {
+                what: "文件",
+                id: hash.to_hex(),
+            },
+            _ => CoreError::Io(e),
+        })
     }
 }
 

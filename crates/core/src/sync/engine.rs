@@ -353,8 +353,16 @@ fn upload(
     let bytes = blobs.read(hash)?;
     let total = bytes.len() as u64;
     let base_done = p.bytes_done;
-    let mut status = client.upload_status(hash)?;
+    // Start optimistically at 0: the server just said it lacks the blob. If it holds part of it
+    // (an upload cut off earlier, perhaps by a killed process), it answers 409 and we ask where
+    // to go on from — one round trip saved per blob in the common case.
+    let mut status = xuncha_domain::wire::UploadStatus {
+        hash: *hash,
+        received: 0,
+        complete: false,
+    };
     let mut attempt = 0;
+    let mut conflicts = 0;
     while !status.complete {
         check(cancel)?;
         let offset = status.received.min(total);
@@ -370,12 +378,18 @@ fn upload(
                 client.back_off(attempt, &message)?;
                 status = client.upload_status(hash)?;
             }
-            // The server's offset moved (another try of ours got through): ask where it is.
+            // The server holds a different amount than we assumed: ask, and go on from there.
             Err(CoreError::Server {
                 status: 409, message, ..
             }) => {
-                attempt += 1;
-                client.back_off(attempt, &message)?;
+                conflicts += 1;
+                if conflicts > 8 {
+                    return Err(CoreError::Server {
+                        status: 409,
+                        code: "wrong_offset".into(),
+                        message,
+                    });
+                }
                 status = client.upload_status(hash)?;
             }
             Err(e) => return Err(e),

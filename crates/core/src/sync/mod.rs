@@ -18,6 +18,6 @@ use xuncha_domain::BlobHash;
 pub trait BlobSource {
     /// The blob's size, or `None` if this device does not hold it.
     fn size(&self, hash: &BlobHash) -> Option<u64>;
-    /// The blob's bytes, checked against its hash.
+    /// The blob's bytes as stored (the server checks them against the hash).
     fn read(&self, hash: &BlobHash) -> Result<Vec<u8>>;
 }
