@@ -66,6 +66,8 @@ pub enum Command {
     Api,
     /// Set up a demo unit on this device and record a sample patrol. 演示
     Demo,
+    /// Development bridge: serve the built UI and `POST /api` over HTTP on loopback. 开发桥
+    Bridge(crate::bridge::BridgeArgs),
 }
 
 #[derive(Subcommand)]

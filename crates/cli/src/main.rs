@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod bridge;
 mod demo;
 mod output;
 mod when;
@@ -109,6 +110,9 @@ fn run(cli: Cli) -> Result<()> {
         .with_context(|| format!("无法打开设备存储 {}", dir.display()))?;
     if let Command::Api = cli.command {
         return api_loop(&device);
+    }
+    if let Command::Bridge(b) = &cli.command {
+        return bridge::serve(&device, b);
     }
     let response = match cli.command {
         Command::Demo => demo::run(&device)?,
@@ -446,7 +450,7 @@ fn request(command: Command) -> Result<Request> {
         },
         Command::Outbox { limit } => R::Outbox { limit: Some(limit) },
         Command::Rebuild => R::Rebuild,
-        Command::Categories | Command::Api | Command::Demo => unreachable_command()?,
+        Command::Categories | Command::Api | Command::Demo | Command::Bridge(_) => unreachable_command()?,
     })
 }
 
