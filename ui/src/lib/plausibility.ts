@@ -15,21 +15,22 @@ export interface Flag {
 export const FAST_KMH = 40;
 export const GAP_MIN = 5;
 export const POOR_ACCURACY_M = 50;
+export const SPEED_SPAN_S = 30;
 
 export function plausibilityFlags(points: TrackPoint[]): Flag[] {
   const flags: Flag[] = [];
   if (points.length < 10) flags.push({ code: 'few_points', value: points.length });
+  // Speed is the straight displacement over spans of at least SPEED_SPAN_S seconds, so GPS
+  // jitter between fixes a second apart cancels out instead of looking like a sprint.
   let maxKmh = 0;
   let maxGapMin = 0;
+  let j = 0;
   for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1];
-    const b = points[i];
-    const dt = (b.t - a.t) / 1000;
-    if (dt > 0) {
-      maxGapMin = Math.max(maxGapMin, dt / 60);
-      // Ignore sub-5-second hops: GPS jitter over a tiny dt gives absurd speeds.
-      if (dt >= 5) maxKmh = Math.max(maxKmh, (distanceM(a, b) / dt) * 3.6);
-    }
+    const dtGap = (points[i].t - points[i - 1].t) / 1000;
+    if (dtGap > 0) maxGapMin = Math.max(maxGapMin, dtGap / 60);
+    while (j + 1 < i && (points[i].t - points[j + 1].t) / 1000 >= SPEED_SPAN_S) j++;
+    const span = (points[i].t - points[j].t) / 1000;
+    if (span >= SPEED_SPAN_S) maxKmh = Math.max(maxKmh, (distanceM(points[j], points[i]) / span) * 3.6);
   }
   if (maxKmh > FAST_KMH) flags.push({ code: 'too_fast', value: Math.round(maxKmh) });
   if (maxGapMin > GAP_MIN) flags.push({ code: 'long_gap', value: Math.round(maxGapMin) });
