@@ -97,15 +97,19 @@ async function run(width, height) {
   });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  // Console errors too (a CSP violation shows only there); a 4xx from the API is expected.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
+  });
   let n = 0;
   // What a phone shows: the viewport, scrolled through the screen in parts (a full-page
   // capture would paint the fixed bars in the middle of the page).
   const shot = async (name) => {
     n++;
     await page.waitForTimeout(150);
-    const total = await page.evaluate(() => document.documentElement.scrollHeight);
-    const last = Math.max(0, total - height);
-    for (let part = 0, y = 0; part < 6; part++, y += height - 140) {
+    const [total, vh] = await page.evaluate(() => [document.documentElement.scrollHeight, window.innerHeight]);
+    const last = Math.max(0, total - vh);
+    for (let part = 0, y = 0; part < 6; part++, y += vh - 140) {
       const top = Math.min(y, last);
       await page.evaluate((t) => window.scrollTo(0, t), top);
       await page.waitForTimeout(80);
@@ -224,6 +228,17 @@ async function run(width, height) {
       await overflow('signatures');
     }
 
+    // -- the hazard now waits for rectification by the deadline: rectify it from Home
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('to-rectify').getByText('二楼安全出口堆放纸箱').click();
+    await page.getByTestId('record-findings').getByText('整改', { exact: true }).click();
+    await page.getByTestId('rectify-form').locator('textarea').fill('纸箱已清走，通道畅通');
+    await shot('rectify');
+    await overflow('rectify');
+    await page.getByTestId('rectify-form').getByText('提交整改').click();
+    await page.getByTestId('record-findings').getByText('已整改').waitFor();
+    await shot('record-detail-inspection');
+
     // -- fishing-ban patrol
     await page.getByTestId('nav-home').click();
     await page.getByTestId('go-fishing').click();
@@ -296,6 +311,17 @@ async function run(width, height) {
     await page.getByTestId('nav-settings').click();
     await page.getByText('中文', { exact: true }).click();
 
+    // Tablet width: the same screens must use the room without breaking.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('who').waitFor();
+    await shot('tablet-home');
+    await overflow('tablet home');
+    await page.getByTestId('nav-records').click();
+    await page.getByTestId('record-inspection').click();
+    await page.getByTestId('timeline').waitFor();
+    await shot('tablet-record');
+
     check(`${tag} nothing was fetched from outside the bridge`, external.length === 0, external.slice(0, 3).join(' '));
     check(`${tag} no script errors`, pageErrors.length === 0, pageErrors.join(' | '));
 
@@ -309,6 +335,8 @@ async function run(width, height) {
     check(`${tag} core: river patrol ended with its track and finding`, river?.status === 'ended' && river.point_count >= 120 && river.finding_count === 1, JSON.stringify(river && { s: river.status, p: river.point_count, f: river.finding_count }));
     check(`${tag} core: river photo stored or honestly reported missing`, riverPhoto ? river.photo_count === 1 : river.photo_count === 0);
     check(`${tag} core: inspection with record issued and a hazard`, insp && insp.finding_count === 1 && (signaturesStored ? insp.status === 'closed' : insp.status === 'record_issued'), JSON.stringify(insp && { s: insp.status, f: insp.finding_count }));
+    const hazard = JSON.parse(cli(data, '--json', 'records', 'show', insp.id)).data.findings[0];
+    check(`${tag} core: the hazard was assigned with the record's deadline and rectified`, hazard.status === 'rectified' && hazard.assignee === '汉阳机械厂' && hazard.deadline > Date.UTC(2030, 11, 30), JSON.stringify({ s: hazard.status, a: hazard.assignee, d: hazard.deadline }));
     const fishDetail = JSON.parse(cli(data, '--json', 'records', 'show', fish.id)).data.state.state;
     check(`${tag} core: fishing-ban patrol with check, seizure, violation, publicity`, fish.status === 'ended' && fish.finding_count === 1 && fishDetail.business_checks.length === 1 && fishDetail.business_checks[0].outcome === 'violation_found' && fishDetail.seizures[0]?.quantity === 2 && fishDetail.publicity.banners === 2 && fishDetail.publicity.leaflets === 5, JSON.stringify({ c: fishDetail.business_checks.length, s: fishDetail.seizures.length, p: fishDetail.publicity }));
     const verify = JSON.parse(cli(data, '--json', 'device', 'verify')).data;

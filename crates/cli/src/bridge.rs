@@ -29,6 +29,12 @@ pub struct BridgeArgs {
     pub allow_remote: bool,
 }
 
+/// The policy the app runs under (the Tauri shell should set the same in tauri.conf.json): only
+/// its own files and the bridge; images also from data:/blob: (previews, signatures) and https:
+/// (a basemap's tiles, when the user sets a tile URL); inline styles for Leaflet and Svelte.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; connect-src 'self'; \
+     img-src 'self' data: blob: https:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'";
+
 /// Photos arrive base64-encoded inside a request; a 12 MP JPEG is ~8 MB, so this leaves room.
 const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -167,6 +173,7 @@ fn static_file(root: &Path, url_path: &str) -> Answer {
         Ok(bytes) => Response::from_data(bytes)
             .with_status_code(200)
             .with_header(header("Content-Type", content_type(&file)))
+            .with_header(header("Content-Security-Policy", CONTENT_SECURITY_POLICY))
             .with_header(header("Cache-Control", "no-store")),
         Err(e) => error(500, "io", format!("无法读取 {}：{e}", file.display())),
     }

@@ -43,6 +43,12 @@ fn start(data: &std::path::Path, ui: &std::path::Path) -> Bridge {
 
 /// One HTTP/1.1 exchange by hand: (status, body).
 fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let (status, _, body) = exchange(addr, method, path, body);
+    (status, body)
+}
+
+/// (status, head, body).
+fn exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     write!(
         s,
@@ -53,11 +59,8 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut answer = String::new();
     s.read_to_string(&mut answer).expect("read");
     let status = answer[9..12].parse().expect("status code");
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (status, head.to_owned(), body.to_owned())
 }
 
 fn json(s: &str) -> Value {
@@ -104,8 +107,13 @@ fn the_bridge_serves_the_ui_and_the_one_api_with_the_cores_error_codes() {
             .contains("unknown variant `import_photo`")
     );
 
-    let (status, body) = http(a, "GET", "/", "");
+    let (status, head, body) = exchange(a, "GET", "/", "");
     assert_eq!((status, body.contains("巡查")), (200, true));
+    // The UI runs under a real content security policy, as it will in the shell.
+    assert!(
+        head.contains("Content-Security-Policy: default-src 'self'"),
+        "{head}"
+    );
     let (status, body) = http(a, "GET", "/assets/app.js", "");
     assert_eq!((status, body.as_str()), (200, "console.log(1)"));
     // A screen's address reloads the app; a missing file is a 404, not the app.
