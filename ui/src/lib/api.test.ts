@@ -58,8 +58,11 @@ describe('the API client', () => {
     }));
     const file = new File([new Uint8Array([0xff, 0xd8, 0xff, 0xe0])], 'x.jpg', { type: 'image/jpeg' });
     const fix = { t: 1, lon: 114.1, lat: 30.6, provider: 'gps' as const };
-    const photo = await api.importPhoto(file, fix);
-    expect(sent[0]).toEqual({ action: 'import_photo', args: { bytes_base64: '/9j/4A==', file_name: 'x.jpg', device_fix: fix } });
+    const photo = await api.importPhoto(file, fix, 1600);
+    expect(sent[0]).toEqual({
+      action: 'import_photo',
+      args: { bytes_base64: '/9j/4A==', file_name: 'x.jpg', device_fix: fix, upload_long_side_px: 1600 },
+    });
     expect(photo).toEqual({ original: 'a'.repeat(64), upload: 'b'.repeat(64), thumbnail: 'c'.repeat(64), taken_at: 5, position: null, position_source: 'exif' });
   });
 

@@ -4,12 +4,13 @@
 //
 // ASSUMED requests, not in the core yet (they answer "unknown variant" today, which becomes an
 // ApiError with code `not_available`, shown as such — never as a success):
-//   import_photo  {bytes_base64, file_name, device_fix}  -> {original, upload, thumbnail, taken_at,
+//   import_photo  {bytes_base64, file_name, device_fix,
+//                  upload_long_side_px}                  -> {original, upload, thumbnail, taken_at,
 //                                                            position, position_source, ...}
 //   get_blob      {hash}                                  -> {bytes_base64, media_type?}
 //   put_blob      {bytes_base64, media_type}              -> {hash}      (signature images)
 //   enrol         {server, code}                          -> anything    (binds device to a server)
-//   sync          {}                                      -> SyncProgress
+//   sync          {originals_on_metered}                  -> SyncProgress
 //   sync_status   {}                                      -> SyncProgress
 
 import { ApiError, pickTransport, type Transport } from './transport';
@@ -150,12 +151,17 @@ function asImported(d: unknown): ImportedPhoto {
 }
 
 /** Hands a camera file to the core's photo pipeline (assumed request `import_photo`). */
-export async function importPhoto(file: Blob & { name?: string }, deviceFix: T.TrackPoint | null): Promise<ImportedPhoto> {
+export async function importPhoto(
+  file: Blob & { name?: string },
+  deviceFix: T.TrackPoint | null,
+  uploadLongSidePx: number | null = null,
+): Promise<ImportedPhoto> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const r = await call('import_photo', {
     bytes_base64: bytesToBase64(bytes),
     file_name: file.name ?? null,
     device_fix: deviceFix,
+    upload_long_side_px: uploadLongSidePx,
   });
   return asImported(r.data);
 }
@@ -204,5 +210,6 @@ function asProgress(d: unknown): SyncProgress {
 export async function enrol(server: string, code: string): Promise<void> {
   await call('enrol', { server, code });
 }
-export const sync = async () => asProgress((await call('sync', {})).data);
+export const sync = async (originalsOnMetered: boolean) =>
+  asProgress((await call('sync', { originals_on_metered: originalsOnMetered })).data);
 export const syncStatus = async () => asProgress((await call('sync_status', {})).data);

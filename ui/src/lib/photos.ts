@@ -3,6 +3,7 @@
 
 import { attachPhoto, importPhoto } from './api';
 import { plainError, type Plain } from './errors';
+import { app } from './state.svelte';
 import type { BlobHash, PhotoRole, PhotoTarget, TrackPoint } from './types';
 
 export interface PhotoOutcome {
@@ -20,7 +21,7 @@ export async function savePhotos(
   const out: PhotoOutcome = { saved: [], failed: [] };
   for (const f of files) {
     try {
-      const photo = await importPhoto(f, fix);
+      const photo = await importPhoto(f, fix, app.settings.photoLongSidePx);
       await attachPhoto(target, role, photo, caption);
       out.saved.push(photo.original);
     } catch (e) {
@@ -35,7 +36,7 @@ export async function importOnly(files: File[], fix: TrackPoint | null): Promise
   const out: PhotoOutcome = { saved: [], failed: [] };
   for (const f of files) {
     try {
-      out.saved.push((await importPhoto(f, fix)).original);
+      out.saved.push((await importPhoto(f, fix, app.settings.photoLongSidePx)).original);
     } catch (e) {
       out.failed.push({ name: f.name, error: plainError(e) });
     }
