@@ -158,6 +158,15 @@ async function run(width, height) {
     await shot('river-finding-saved');
     if (await page.getByTestId('finding-form').isVisible().catch(() => false)) await page.getByRole('button', { name: '继续' }).click();
     await page.getByTestId('patrol-findings').waitFor();
+    // Leaving the patrol screen does not stop the track; coming back finds it and its finding.
+    const before = Number(await page.getByTestId('points').innerText());
+    await page.getByTestId('nav-records').click();
+    await page.getByTestId('records').waitFor();
+    await shot('records-during-patrol');
+    await page.getByTestId('recording').click();
+    await page.getByTestId('patrol-findings').filter({ hasText: '河岸堆放建筑垃圾' }).waitFor();
+    await page.waitForFunction((b) => Number(document.querySelector('[data-testid=points]')?.textContent) > b + 5, before, { timeout: 60_000 });
+    check(`${tag} the track went on while another screen was open`, true);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=points]')?.textContent) >= 120, null, { timeout: 60_000 });
     await page.getByTestId('end-patrol').click();
     await page.getByTestId('end-notes').fill('巡查正常');
