@@ -151,6 +151,15 @@ async function run(width, height) {
     await page.getByTestId('report-problem').click();
     await page.getByTestId('finding-category').selectOption('dumping');
     await page.getByTestId('finding-note').fill('河岸堆放建筑垃圾约 10 立方米');
+    // The app is closed mid-form (a reload): the typed finding and every track point survive.
+    const pointsBeforeClose = Number(await page.getByTestId('points').innerText());
+    await page.waitForTimeout(300); // let the draft's write land, as a real close would after typing
+    await page.reload();
+    await page.getByTestId('patrol-stats').waitFor();
+    await page.waitForFunction((b) => Number(document.querySelector('[data-testid=points]')?.textContent) >= b, pointsBeforeClose, { timeout: 30_000 });
+    check(`${tag} the reopened patrol resumed its track (${pointsBeforeClose} points before the close)`, true);
+    await page.getByTestId('report-problem').click();
+    check(`${tag} the half-filled finding came back as a draft`, (await page.getByTestId('finding-note').inputValue()) === '河岸堆放建筑垃圾约 10 立方米' && (await page.getByTestId('finding-category').inputValue()) === 'dumping');
     await page.getByTestId('finding-photos-camera').setInputFiles(PHOTO);
     await shot('river-report-problem');
     await page.getByTestId('finding-save').click();
