@@ -264,6 +264,16 @@ async function run(width, height) {
     await shot('fishing-start');
     await page.getByTestId('start-fishing').click();
     await page.getByTestId('patrol-stats').waitFor();
+    // The core stops taking track points for a while (as if the shell were busy or gone): the
+    // points wait on the device, the trouble is shown, and none is lost when it answers again.
+    await page.route('**/api', (route) =>
+      route.request().postData()?.includes('"append_track_points"') ? route.abort('connectionrefused') : route.continue(),
+    );
+    await page.locator('[data-testid=unsent]').and(page.locator('[data-n="45"], [data-n="46"], [data-n="47"], [data-n="48"], [data-n="49"], [data-n="50"]')).first().waitFor({ timeout: 60_000 }).catch(() => {});
+    const held = Number(await page.getByTestId('unsent').getAttribute('data-n').catch(() => '0'));
+    check(`${tag} track points wait on the device while the core cannot take them`, held >= 40, `${held} waiting`);
+    await shot('fishing-points-waiting');
+    await page.unroute('**/api');
     await page.getByTestId('tab-check').click();
     await page.getByText('老王水产').first().click();
     await page.getByTestId('business-check').getByText('发现问题', { exact: true }).click();
@@ -306,6 +316,7 @@ async function run(width, height) {
     await page.getByTestId('save-publicity').click();
     await page.getByText(/累计 2|total 2/).waitFor();
     await page.getByTestId('end-patrol').click();
+    const fishPointsShown = Number(await page.getByTestId('points').innerText());
     await page.getByTestId('confirm-end').click();
     await page.getByTestId('patrol-summary').getByTestId('flags').waitFor();
     await shot('fishing-summary');
@@ -355,6 +366,7 @@ async function run(width, height) {
     check(`${tag} core: inspection with record issued and a hazard`, insp && insp.finding_count === 1 && (signaturesStored ? insp.status === 'closed' : insp.status === 'record_issued'), JSON.stringify(insp && { s: insp.status, f: insp.finding_count }));
     const hazard = JSON.parse(cli(data, '--json', 'records', 'show', insp.id)).data.findings[0];
     check(`${tag} core: the hazard was assigned with the record's deadline and rectified`, hazard.status === 'rectified' && hazard.assignee === '汉阳机械厂' && hazard.deadline > Date.UTC(2030, 11, 30), JSON.stringify({ s: hazard.status, a: hazard.assignee, d: hazard.deadline }));
+    check(`${tag} core: every track point shown on the phone reached the core`, fish.point_count >= fishPointsShown, `${fish.point_count} stored, ${fishPointsShown} shown before ending`);
     const fishDetail = JSON.parse(cli(data, '--json', 'records', 'show', fish.id)).data.state.state;
     check(`${tag} core: fishing-ban patrol with check, seizure, violation, publicity`, fish.status === 'ended' && fish.finding_count === 1 && fishDetail.business_checks.length === 1 && fishDetail.business_checks[0].outcome === 'violation_found' && fishDetail.seizures[0]?.quantity === 2 && fishDetail.publicity.banners === 2 && fishDetail.publicity.leaflets === 5, JSON.stringify({ c: fishDetail.business_checks.length, s: fishDetail.seizures.length, p: fishDetail.publicity }));
     const verify = JSON.parse(cli(data, '--json', 'device', 'verify')).data;
