@@ -98,6 +98,8 @@ pub enum Command {
         #[arg(long, default_value_t = 24)]
         grace_hours: u32,
     },
+    /// Development bridge: serve the built UI and `POST /api` over HTTP on loopback. 开发桥
+    Bridge(crate::bridge::BridgeArgs),
 }
 
 #[derive(Args)]

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod bridge;
 mod demo;
 mod output;
 mod sync_cmd;
@@ -123,30 +124,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Sync { originals } => return sync_cmd::sync(&device, *originals, cli.json),
         Command::Photo(p) => return photo(&device, p, cli.json),
-        _ => {}
-    }
-    if let Command::Records(RecordsCmd::Gpx { patrol }) = &cli.command {
-        let patrol: PatrolId = id(patrol, "巡查")?;
-        let xuncha_core::Response::Track(points) = device.handle(Request::GetTrack { patrol })? else {
-            return Err(anyhow!("意外的应答"));
-        };
-        print!(
-            "{}",
-            xuncha_core::gpx::write_gpx(&format!("巡查 {patrol}"), &points, &[])?
-        );
-        return Ok(());
-    }
-    match &cli.command {
-        Command::Enrol {
-            server,
-            login,
-            password,
-            name,
-        } => {
-            return sync_cmd::enrol(&device, server, login, password.clone(), name, cli.json);
-        }
-        Command::Sync { originals } => return sync_cmd::sync(&device, *originals, cli.json),
-        Command::Photo(p) => return photo(&device, p, cli.json),
+        Command::Bridge(b) => return bridge::serve(&device, b),
         _ => {}
     }
     if let Command::Records(RecordsCmd::Gpx { patrol }) = &cli.command {
@@ -588,7 +566,8 @@ fn request(command: Command) -> Result<Request> {
         | Command::Demo
         | Command::Enrol { .. }
         | Command::Sync { .. }
-        | Command::Photo(_) => unreachable_command()?,
+        | Command::Photo(_)
+        | Command::Bridge(_) => unreachable_command()?,
     })
 }
 
