@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The test command: sets up what is missing, then runs every test of the workspace.
+# The test command: sets up what is missing, then runs every test — the Rust workspace (domain,
+# device core, CLI, server on SQLite and PostgreSQL, end-to-end sync) with nextest, and the UI
+# (type checks, Vitest, and the three workflows in headless Chromium against the real core).
 # Usage: scripts/test.sh            (also what .ci/run calls)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 bash scripts/setup.sh
 
@@ -15,7 +18,13 @@ echo "== PostgreSQL for the server's tests"
 eval "$(bash scripts/pg.sh start)"
 trap 'bash scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
 
-echo "== tests"
-cargo nextest run --workspace --locked --no-fail-fast
+echo "== Rust tests"
+rust_status=0
+cargo nextest run --workspace --locked --no-fail-fast || rust_status=$?
 
-echo "== done in $(( $(date +%s) - start )) s"
+echo "== UI tests"
+ui_status=0
+(cd ui && npm ci --no-audit --no-fund && npm run build && npm test && npm run e2e) || ui_status=$?
+
+echo "== done in $(( $(date +%s) - start )) s (rust: $rust_status, ui: $ui_status)"
+[[ $rust_status -eq 0 && $ui_status -eq 0 ]]
