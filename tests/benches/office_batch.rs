@@ -6,6 +6,7 @@
 //!
 //! Run: `cargo bench -p xuncha-e2e --bench office_batch`. XUNCHA_BENCH_RECORDS and
 //! XUNCHA_BENCH_PHOTOS scale it down for a quick look.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;

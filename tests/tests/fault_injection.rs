@@ -3,6 +3,7 @@
 //! blobs (no loss, no duplicates, hashes verified) and the device's outbox is empty.
 //!
 //! `XUNCHA_FAULT_SEED` and `XUNCHA_FAULT_TRIALS` replay or widen a run.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

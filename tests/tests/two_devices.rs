@@ -1,5 +1,6 @@
 //! Two river chiefs of two brigades record offline, sync with a real server, and each sees the
 //! office's decisions on their own findings after a pull — and nothing of the other brigade.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
 use xuncha_core::api::{Request, Response};
 use xuncha_domain::state::{AggregateState, FindingStatus};

@@ -1,6 +1,7 @@
 //! `xuncha sync` killed with SIGKILL at random moments during a batch of photos, then run again,
 //! ends with exactly the same result as an uninterrupted sync: every event once, every blob
 //! complete and hash-verified, the outbox empty.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
