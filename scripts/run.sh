@@ -1,14 +1,53 @@
 #!/usr/bin/env bash
-# The run command: sets up what is missing, builds xuncha and runs it. Until the server and the
-# app land, this records a demo patrol on a local device store with the CLI and shows it.
+# The run command: sets up what is missing, builds xuncha, starts the central server on its
+# embedded defaults (SQLite and a blob folder under data/server, with the demo subdistrict), and
+# starts the app pointed at it, signed in as a demo river chief. Ctrl-C stops everything.
+#
+#   scripts/run.sh                 # server on 127.0.0.1:8080, app on http://127.0.0.1:8081
+#   XUNCHA_HOME=/some/dir scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+DATA="${XUNCHA_HOME:-$ROOT/data}"
+SERVER_ADDR="${XUNCHA_LISTEN:-127.0.0.1:8080}"
+APP_ADDR="${XUNCHA_APP_LISTEN:-127.0.0.1:8081}"
+mkdir -p "$DATA/server" "$DATA/device"
+
 bash scripts/setup.sh
-cargo build --release --locked -p xuncha
-export XUNCHA_DATA_DIR="${XUNCHA_DATA_DIR:-$PWD/data/device}"
-X=target/release/xuncha
-$X demo
+echo "== building (release)"
+cargo build --release --locked -p xuncha-server -p xuncha
+(cd ui && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build)
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+
+export XUNCHA_DATABASE_URL="sqlite://$DATA/server/xuncha.db" XUNCHA_BLOB_URL="$DATA/server/blobs"
+# The demo is idempotent; new users' passwords are shown once, so keep them for this machine.
+"$BIN/xuncha-server" demo | tee -a "$DATA/demo-accounts.txt"
+
+"$BIN/xuncha-server" serve --listen "$SERVER_ADDR" &
+SERVER_PID=$!
+trap 'kill $SERVER_PID $APP_PID 2>/dev/null || true' EXIT INT TERM
+APP_PID=""
+for _ in $(seq 1 100); do
+  curl -fsS "http://$SERVER_ADDR/healthz" >/dev/null 2>&1 && break
+  kill -0 $SERVER_PID 2>/dev/null || { echo "the server did not start"; exit 1; }
+  sleep 0.1
+done
+
+export XUNCHA_DATA_DIR="$DATA/device"
+if ! "$BIN/xuncha" status | grep -q "服务器 http://$SERVER_ADDR"; then
+  PASS=$(awk '$1 == "chief-01" { print $2 }' "$DATA/demo-accounts.txt" | tail -1)
+  if [[ -n "$PASS" ]]; then
+    "$BIN/xuncha" enrol --server "http://$SERVER_ADDR" --login chief-01 --password "$PASS" --name "演示设备"
+    "$BIN/xuncha" sync
+  else
+    echo "没有找到 chief-01 的密码：请在应用的“设置”中登录 http://$SERVER_ADDR"
+  fi
+fi
+
+"$BIN/xuncha" bridge --listen "$APP_ADDR" --ui-dir ui/dist &
+APP_PID=$!
 echo
-$X records list
-echo
-echo "设备存储在 $XUNCHA_DATA_DIR；试试：$X --help"
+echo "服务器：http://$SERVER_ADDR   （办公室 API 见 http://$SERVER_ADDR/api/v1/openapi.json）"
+echo "应用：  http://$APP_ADDR      （在浏览器中打开；演示账号见 $DATA/demo-accounts.txt）"
+echo "按 Ctrl-C 结束。"
+wait $SERVER_PID
