@@ -97,14 +97,14 @@ fn the_bridge_serves_the_ui_and_the_one_api_with_the_cores_error_codes() {
         (404, Value::from("not_found"))
     );
 
-    let (status, body) = http(a, "POST", "/api", r#"{"action":"import_photo","args":{}}"#);
+    let (status, body) = http(a, "POST", "/api", r#"{"action":"launch_rocket","args":{}}"#);
     assert_eq!(status, 400);
     assert_eq!(json(&body)["code"], "bad_request");
     assert!(
         json(&body)["message"]
             .as_str()
             .unwrap_or("")
-            .contains("unknown variant `import_photo`")
+            .contains("unknown variant `launch_rocket`")
     );
 
     let (status, head, body) = exchange(a, "GET", "/", "");
