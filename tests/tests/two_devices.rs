@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
 use xuncha_core::api::{Request, Response};
+use xuncha_core::store::queries::SyncState;
 use xuncha_domain::state::{AggregateState, FindingStatus};
 use xuncha_domain::*;
 use xuncha_e2e::*;
@@ -49,6 +50,18 @@ fn status_of(device: &xuncha_core::Device, finding: FindingId) -> FindingStatus 
     }
 }
 
+fn sync_state(device: &xuncha_core::Device, patrol: PatrolId) -> SyncState {
+    match device
+        .handle(Request::GetRecord {
+            id: patrol.to_string(),
+        })
+        .unwrap()
+    {
+        Response::Record(r) => r.summary.sync,
+        other => panic!("{other:?}"),
+    }
+}
+
 fn sync(device: &xuncha_core::Device) -> xuncha_core::sync::SyncReport {
     match device
         .handle(Request::Sync {
@@ -78,8 +91,9 @@ fn two_devices(backend: Backend) {
         fixture("photos/gps/DSCN0010.jpg"),
         fixture("photos/gps/DSCN0021.jpg"),
     ];
-    let (_, f1) = record_patrol(&devices[0], seed.reaches[0].id, 300, &photo[..1]);
+    let (p1, f1) = record_patrol(&devices[0], seed.reaches[0].id, 300, &photo[..1]);
     let (_, f2) = record_patrol(&devices[1], seed.reaches[1].id, 200, &photo[1..]);
+    assert_eq!(sync_state(&devices[0], p1), SyncState::SavedOnDevice);
 
     for d in &devices {
         let r = sync(d);
@@ -89,6 +103,8 @@ fn two_devices(backend: Backend) {
         );
         assert_server_holds_exactly(&server, d, true);
     }
+
+    assert_eq!(sync_state(&devices[0], p1), SyncState::Uploaded);
 
     // The office decides on both findings.
     let token = office_token(&server);
@@ -112,6 +128,11 @@ fn two_devices(backend: Backend) {
         assert!(r.pulled > 0, "{r:?}");
     }
     assert_eq!(status_of(&devices[0], f1), FindingStatus::Assigned);
+    assert_eq!(
+        sync_state(&devices[0], p1),
+        SyncState::ChangedByOffice,
+        "the record says the office acted"
+    );
     assert_eq!(status_of(&devices[1], f2), FindingStatus::Assigned);
 
     // Nothing of one brigade reaches the other.

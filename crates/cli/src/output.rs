@@ -11,6 +11,8 @@ fn sync_zh(s: SyncState) -> &'static str {
         SyncState::SavedOnDevice => "仅存本机",
         SyncState::Uploaded => "已上传",
         SyncState::Rejected => "有被拒事件",
+        SyncState::PhotosPending => "照片待上传",
+        SyncState::ChangedByOffice => "办公室有新处理",
     }
 }
 

@@ -46,12 +46,16 @@ impl RecordKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
-    /// 仅保存在本机
+    /// 仅保存在本机: some of its events have not reached the server.
     SavedOnDevice,
+    /// 照片待上传: the record is on the server but some of its photos or signatures are not.
+    PhotosPending,
     /// 已上传
     Uploaded,
-    /// Some of its events broke a rule and were kept but not applied.
+    /// 被拒: an event broke a rule (kept, not applied) or the server refused it; see `rejection`.
     Rejected,
+    /// 办公室有新处理: the office decided something after this device last changed the record.
+    ChangedByOffice,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,7 +81,11 @@ pub struct RecordSummary {
     pub finding_count: u64,
     pub open_finding_count: u64,
     pub pending_events: u64,
+    /// Photos and signature images of the record not yet confirmed by the server.
+    pub photos_pending: u64,
     pub sync: SyncState,
+    /// Why, when `sync` is `rejected`: the rule's or the server's words.
+    pub rejection: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -125,15 +133,45 @@ pub struct TimelineEntry {
     pub outcome: Outcome,
 }
 
-const RECORD_COLUMNS: &str = "r.id, r.kind, r.status, r.unit_id, r.owner_id, r.reach_id,
+/// The events of record `r` and of its findings.
+macro_rules! of_record {
+    () => {
+        "(e.aggregate_id = r.id OR e.aggregate_id IN (SELECT id FROM findings f WHERE f.record_id = r.id))"
+    };
+}
+
+const RECORD_COLUMNS: &str = concat!(
+    "r.id, r.kind, r.status, r.unit_id, r.owner_id, r.reach_id,
     json_extract(reach.state, '$.state.name'), r.site_id, json_extract(site.state, '$.state.name'),
     r.title, r.started_at, r.ended_at, r.point_count, r.photo_count,
     (SELECT count(*) FROM findings f WHERE f.record_id = r.id),
     (SELECT count(*) FROM findings f WHERE f.record_id = r.id AND f.status != 'verified'),
-    (SELECT count(*) FROM events e WHERE e.is_local = 1 AND e.acked_at IS NULL
-        AND (e.aggregate_id = r.id OR e.aggregate_id IN (SELECT id FROM findings f WHERE f.record_id = r.id))),
-    (SELECT count(*) FROM rejections x JOIN events e ON e.id = x.event_id
-        WHERE e.aggregate_id = r.id OR e.aggregate_id IN (SELECT id FROM findings f WHERE f.record_id = r.id))";
+    (SELECT count(*) FROM events e WHERE e.is_local = 1 AND e.acked_at IS NULL AND ",
+    of_record!(),
+    "),
+    (SELECT count(*) FROM rejections x JOIN events e ON e.id = x.event_id WHERE ",
+    of_record!(),
+    ") + (SELECT count(*) FROM push_rejections x JOIN events e ON e.id = x.event_id WHERE ",
+    of_record!(),
+    "),
+    (SELECT count(*) FROM events e WHERE e.is_local = 1
+        AND e.type IN ('PhotoAttached', 'DocumentSigned', 'SignatureRefused', 'CommitmentLetterSigned')
+        AND coalesce(json_extract(e.body, '$.payload.data.upload'), json_extract(e.body, '$.payload.data.signature'),
+                     json_extract(e.body, '$.payload.data.witness_signature'), json_extract(e.body, '$.payload.data.original'))
+            NOT IN (SELECT hash FROM blobs_on_server) AND ",
+    of_record!(),
+    "),
+    (SELECT count(*) FROM events e WHERE e.is_local = 0 AND ",
+    of_record!(),
+    " AND e.hlc_wall > (SELECT coalesce(max(e.hlc_wall), 0) FROM events e WHERE e.is_local = 1 AND ",
+    of_record!(),
+    ")),
+    coalesce((SELECT x.message FROM push_rejections x JOIN events e ON e.id = x.event_id WHERE ",
+    of_record!(),
+    " LIMIT 1), (SELECT x.message FROM rejections x JOIN events e ON e.id = x.event_id WHERE ",
+    of_record!(),
+    " LIMIT 1))"
+);
 
 fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RecordSummary, String)> {
     let named = |id: Option<String>, name: Option<String>| {
@@ -144,6 +182,8 @@ fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RecordSummary, St
     };
     let pending: i64 = r.get(16)?;
     let rejected: i64 = r.get(17)?;
+    let photos_pending: i64 = r.get(18)?;
+    let changed_by_office: i64 = r.get(19)?;
     let kind: String = r.get(1)?;
     Ok((
         RecordSummary {
@@ -162,13 +202,19 @@ fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RecordSummary, St
             finding_count: r.get::<_, i64>(14)? as u64,
             open_finding_count: r.get::<_, i64>(15)? as u64,
             pending_events: pending as u64,
+            photos_pending: photos_pending as u64,
             sync: if rejected > 0 {
                 SyncState::Rejected
             } else if pending > 0 {
                 SyncState::SavedOnDevice
+            } else if photos_pending > 0 {
+                SyncState::PhotosPending
+            } else if changed_by_office > 0 {
+                SyncState::ChangedByOffice
             } else {
                 SyncState::Uploaded
             },
+            rejection: r.get(20)?,
         },
         kind,
     ))
