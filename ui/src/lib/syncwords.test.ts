@@ -56,5 +56,6 @@ describe('what waits on the device', () => {
   it('says all is sent only when nothing waits', () => {
     expect(pendingText(s, 'zh')).toBe('全部记录和照片都已上传。');
     expect(pendingText({ ...s, outbox_events: 5, originals_pending: 2 }, 'zh')).toBe('5 条事件待上传，2 张原图等 Wi-Fi 再传');
+    expect(pendingText({ ...s, originals_pending: 3 }, 'zh')).toBe('3 张原图等 Wi-Fi 再传');
   });
 });

@@ -54,7 +54,7 @@ export function syncErrorText(e: Plain & { status?: number }, lang: Lang): strin
 export function pendingText(s: SyncStatus, lang: Lang): string {
   const t = (k: Key, v?: Record<string, string | number>) => translate(lang, k, v);
   if (!s.outbox_events && !s.blobs_pending && !s.originals_pending) return t('syncs.all_sent');
-  const parts = [t('syncs.events', { n: s.outbox_events })];
+  const parts = s.outbox_events ? [t('syncs.events', { n: s.outbox_events })] : [];
   if (s.blobs_pending) parts.push(t('syncs.photos', { n: s.blobs_pending, size: formatBytes(s.blobs_pending_bytes) }));
   if (s.originals_pending) parts.push(t('syncs.originals', { n: s.originals_pending }));
   return parts.join(lang === 'zh' ? '，' : ', ');
