@@ -115,7 +115,13 @@ fn status_of(e: &CoreError) -> u16 {
         CoreError::Invalid(_) => 422,
         CoreError::Refused(_) => 409,
         CoreError::NotFound { .. } => 404,
-        CoreError::NotSetUp(_) => 412,
+        CoreError::NotSetUp(_) | CoreError::NotEnrolled => 412,
+        CoreError::SyncBusy => 409,
+        CoreError::Photo(_) => 422,
+        // The device is fine; the server could not be reached, or said no.
+        CoreError::Network { .. } => 502,
+        CoreError::Server { status, .. } if (400..500).contains(status) => *status,
+        CoreError::Server { .. } => 502,
         _ => 500,
     }
 }
@@ -199,5 +205,16 @@ mod tests {
         assert_eq!(status_of(&e), 404);
         assert_eq!(e.body().code, "not_found");
         assert_eq!(status_of(&CoreError::NotSetUp("x".into())), 412);
+        let refused = CoreError::Server {
+            status: 401,
+            code: "bad_credentials".into(),
+            message: "x".into(),
+        };
+        assert_eq!((status_of(&refused), refused.body().code.as_str()), (401, "bad_credentials"));
+        let offline = CoreError::Network {
+            message: "x".into(),
+            transient: true,
+        };
+        assert_eq!((status_of(&offline), offline.body().code.as_str()), (502, "network"));
     }
 }

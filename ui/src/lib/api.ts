@@ -1,17 +1,7 @@
 // The API client: one function per request of xuncha-core's API (`enum Request`, serde tag
 // "action", content "args", snake_case), each checking the answer's `type`. Screens call only
-// these functions.
-//
-// ASSUMED requests, not in the core yet (they answer "unknown variant" today, which becomes an
-// ApiError with code `not_available`, shown as such — never as a success):
-//   import_photo  {bytes_base64, file_name, device_fix,
-//                  upload_long_side_px}                  -> {original, upload, thumbnail, taken_at,
-//                                                            position, position_source, ...}
-//   get_blob      {hash}                                  -> {bytes_base64, media_type?}
-//   put_blob      {bytes_base64, media_type}              -> {hash}      (signature images)
-//   enrol         {server, code}                          -> anything    (binds device to a server)
-//   sync          {originals_on_metered}                  -> SyncProgress
-//   sync_status   {}                                      -> SyncProgress
+// these functions. An action an older core does not know answers "unknown variant", which
+// becomes an ApiError with code `not_available` (see transport.ts) — never a success.
 
 import { ApiError, pickTransport, type Transport } from './transport';
 import type * as T from './types';
@@ -103,16 +93,7 @@ export const assignRectification = (finding: string, assignee: string, deadline:
 export const rectifyFinding = (finding: string, note: string, after_photos: T.BlobHash[], position: T.Position | null) =>
   recorded('rectify_finding', { finding, note, after_photos, position });
 
-export interface ImportedPhoto {
-  original: T.BlobHash;
-  upload: T.BlobHash | null;
-  thumbnail: T.BlobHash | null;
-  taken_at: T.UnixMs | null;
-  position: T.Position | null;
-  position_source: T.PositionSource;
-}
-
-export const attachPhoto = (target: T.PhotoTarget, role: T.PhotoRole, photo: ImportedPhoto, caption: string) =>
+export const attachPhoto = (target: T.PhotoTarget, role: T.PhotoRole, photo: T.PhotoImported, caption: string) =>
   recorded('attach_photo', {
     target,
     role,
@@ -125,7 +106,7 @@ export const attachPhoto = (target: T.PhotoTarget, role: T.PhotoRole, photo: Imp
     caption,
   });
 
-// ---- assumed: photos and blobs (the lead's photo pipeline)
+// ---- photos, signatures and other blobs (bytes cross the API as base64)
 
 export function bytesToBase64(bytes: Uint8Array): string {
   let s = '';
@@ -136,80 +117,52 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-function asImported(d: unknown): ImportedPhoto {
-  const o = (d ?? {}) as Record<string, unknown>;
-  if (typeof o.original !== 'string') throw new ApiError('bad_response', '照片导入的应答缺少 original');
-  const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  return {
-    original: o.original,
-    upload: str(o.upload),
-    thumbnail: str(o.thumbnail),
-    taken_at: typeof o.taken_at === 'number' ? o.taken_at : null,
-    position: (o.position as T.Position | null) ?? null,
-    position_source: (o.position_source as T.PositionSource) ?? 'none',
-  };
+/** The image type of a stored blob from its first bytes (the core answers bytes only). */
+export function mediaTypeOf(base64: string): string {
+  if (base64.startsWith('/9j/')) return 'image/jpeg';
+  if (base64.startsWith('iVBORw0KGgo')) return 'image/png';
+  if (base64.startsWith('UklGR')) return 'image/webp';
+  return 'application/octet-stream';
 }
 
-/** Hands a camera file to the core's photo pipeline (assumed request `import_photo`). */
-export async function importPhoto(
-  file: Blob & { name?: string },
-  deviceFix: T.TrackPoint | null,
-  uploadLongSidePx: number | null = null,
-): Promise<ImportedPhoto> {
+/** The device's UTC offset in minutes (east positive), for photos whose EXIF has no zone. */
+export const utcOffsetMin = (at: Date = new Date()) => -at.getTimezoneOffset();
+
+/**
+ * Hands a camera file to the core's photo pipeline: the original, the upload copy and the
+ * thumbnail are stored durably before the answer comes; `attachPhoto` then refers to them.
+ */
+export async function importPhoto(file: Blob, deviceFix: T.TrackPoint | null): Promise<T.PhotoImported> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const r = await call('import_photo', {
-    bytes_base64: bytesToBase64(bytes),
-    file_name: file.name ?? null,
-    device_fix: deviceFix,
-    upload_long_side_px: uploadLongSidePx,
-  });
-  return asImported(r.data);
+  return expect<T.PhotoImported>(
+    'import_photo',
+    { bytes_base64: bytesToBase64(bytes), device_fix: deviceFix, utc_offset_min: utcOffsetMin() },
+    'photo_imported',
+  );
 }
 
-/** A stored blob's bytes, e.g. a thumbnail (assumed request `get_blob`). */
-export async function getBlob(hash: T.BlobHash): Promise<{ bytes_base64: string; media_type?: string }> {
-  const r = await call('get_blob', { hash });
-  const d = (r.data ?? {}) as { bytes_base64?: unknown; media_type?: string };
-  if (typeof d.bytes_base64 !== 'string') throw new ApiError('bad_response', '读取文件的应答缺少内容');
-  return { bytes_base64: d.bytes_base64, media_type: d.media_type };
+/** A stored blob (a thumbnail, a signature) as a data: URL for an <img>. */
+export async function blobDataUrl(hash: T.BlobHash): Promise<string> {
+  const b = await expect<{ hash: string; bytes_base64: string }>('get_blob', { hash }, 'blob_bytes');
+  return `data:${mediaTypeOf(b.bytes_base64)};base64,${b.bytes_base64}`;
 }
 
-/** Stores a signature image (PNG) in the device's blob store (assumed request `put_blob`). */
-export async function storeSignature(png: Blob): Promise<T.BlobHash> {
+/** Stores a signature drawn on the screen (PNG, at most 2 MB) and answers its hash. */
+export async function putSignature(png: Blob): Promise<T.BlobHash> {
   const bytes = new Uint8Array(await png.arrayBuffer());
-  const r = await call('put_blob', { bytes_base64: bytesToBase64(bytes), media_type: 'image/png' });
-  const d = (r.data ?? {}) as { hash?: unknown };
-  if (typeof d.hash !== 'string') throw new ApiError('bad_response', '保存签名的应答缺少 hash');
-  return d.hash;
+  const b = await expect<{ hash?: unknown }>('put_signature', { png_base64: bytesToBase64(bytes) }, 'blob');
+  if (typeof b?.hash !== 'string') throw new ApiError('bad_response', '保存签名的应答缺少 hash');
+  return b.hash;
 }
 
-// ---- assumed: enrolment and sync (the sync engine)
+// ---- the server: enrolment and sync
 
-export interface SyncProgress {
-  events_pending: number;
-  events_sent: number;
-  bytes_pending: number;
-  bytes_sent: number;
-  last_error: string | null;
-  last_success_at: T.UnixMs | null;
-}
-
-function asProgress(d: unknown): SyncProgress {
-  const o = (d ?? {}) as Record<string, unknown>;
-  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-  return {
-    events_pending: n(o.events_pending),
-    events_sent: n(o.events_sent),
-    bytes_pending: n(o.bytes_pending),
-    bytes_sent: n(o.bytes_sent),
-    last_error: typeof o.last_error === 'string' ? o.last_error : null,
-    last_success_at: typeof o.last_success_at === 'number' ? o.last_success_at : null,
-  };
-}
-
-export async function enrol(server: string, code: string): Promise<void> {
-  await call('enrol', { server, code });
-}
-export const sync = async (originalsOnMetered: boolean) =>
-  asProgress((await call('sync', { originals_on_metered: originalsOnMetered })).data);
-export const syncStatus = async () => asProgress((await call('sync_status', {})).data);
+export const enrol = (server_url: string, login: string, password: string, device_name: string) =>
+  expect<T.Account>('enrol', { server_url, login, password, device_name }, 'account');
+export const signOut = () => expect<null>('sign_out', undefined, 'done');
+export const syncStatus = () => expect<T.SyncStatus>('sync_status', undefined, 'sync_status');
+/** Push, upload, pull in one request; originals too when `allowOriginals`. */
+export const sync = (allowOriginals: boolean) =>
+  expect<T.SyncReport>('sync', { allow_originals: allowOriginals }, 'synced');
+export const patrolReport = (patrol: string, mode: T.TravelMode | null = null) =>
+  expect<T.PatrolReport>('patrol_report', { patrol, mode }, 'patrol_report');

@@ -1,7 +1,7 @@
 // Where positions come from: the webview's geolocation (the device's GPS), or a GPX file
 // replayed in real time (or faster) for demos and tests. Both give TrackPoints stamped now.
 
-import { parseGpx, replayDelays } from './gpx';
+import { parseGpx, replayDelays, replayTimes } from './gpx';
 import { loadGpx, type Settings } from './settings';
 import type { TrackPoint } from './types';
 
@@ -35,6 +35,8 @@ export function watchFixes(
   return { stop: () => navigator.geolocation.clearWatch(id) };
 }
 
+const REPLAY_CLOCK_KEY = 'replay:last-t';
+
 function replay(speed: number, onFix: (p: TrackPoint) => void, onError: (m: string) => void): FixWatcher {
   const gpx = loadGpx();
   let points;
@@ -49,13 +51,19 @@ function replay(speed: number, onFix: (p: TrackPoint) => void, onError: (m: stri
     return { stop() {} };
   }
   const delays = replayDelays(points, speed);
+  // Stamped with the recorded timing from now on, and never before a point an earlier replay
+  // (before a reload) already stamped: a track's times only go forward.
+  const last = Number(localStorage.getItem(REPLAY_CLOCK_KEY)) || 0;
+  const times = replayTimes(points, Math.max(Date.now(), last + 1000));
   let i = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const next = () => {
     if (i >= points.length) return;
     timer = setTimeout(() => {
+      const t = times[i];
       const p = points[i++];
-      onFix({ t: Date.now(), lon: p.lon, lat: p.lat, altitude_m: p.ele ?? undefined, provider: 'replay' });
+      localStorage.setItem(REPLAY_CLOCK_KEY, String(t));
+      onFix({ t, lon: p.lon, lat: p.lat, altitude_m: p.ele ?? undefined, provider: 'replay' });
       next();
     }, delays[i]);
   };

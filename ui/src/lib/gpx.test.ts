@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseGpx, replayDelays } from './gpx';
+import { parseGpx, replayDelays, replayTimes } from './gpx';
 
 // The shared fixtures sit beside the project root (ui/src/lib → ../../../../shared).
 const FIXTURES = process.env.FIXTURES ?? join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures');
@@ -38,5 +38,12 @@ describe('reading GPX for the replayed GPS source', () => {
     for (let i = 1; i < pts.length; i++) expect(d[i]).toBe(Math.min(60_000, Math.max(0, pts[i].t! - pts[i - 1].t!)) / 10);
     expect(d[1]).toBe(6_000); // a 69 s gap, capped at a minute, replayed 10× faster
     expect(replayDelays(parseGpx(fixture('cerknicko-without-times.gpx')), 2)[2]).toBe(500);
+  });
+
+  it('stamps replayed points with the recorded timing from the start, whatever the replay speed', () => {
+    const pts = [0, 5_000, 10_000, 200_000].map((t) => ({ lon: 0, lat: 0, ele: null, t: 1_000_000 + t }));
+    expect(replayTimes(pts, 50_000)).toEqual([50_000, 55_000, 60_000, 120_000]);
+    const untimed = pts.map((p) => ({ ...p, t: null }));
+    expect(replayTimes(untimed, 0)).toEqual([0, 1000, 2000, 3000]);
   });
 });

@@ -39,3 +39,16 @@ export function replayDelays(points: GpxPoint[], speed: number, maxGapMs = 60_00
     return Math.min(maxGapMs, Math.max(0, gap)) / s;
   });
 }
+
+/**
+ * The time each replayed point is stamped with: `startMs` plus its recorded offset from the
+ * first point (one second apart when the file has no times), capped gaps as in replayDelays.
+ * Replaying faster than real time therefore keeps the recorded speeds — a track walked at
+ * 1.3 m/s still says 1.3 m/s, and the core's cleaning and flags see what was really walked;
+ * the points still say `provider: 'replay'`, so nobody takes them for a real fix.
+ */
+export function replayTimes(points: GpxPoint[], startMs: number, maxGapMs = 60_000): number[] {
+  const gaps = replayDelays(points, 1, maxGapMs);
+  let t = startMs;
+  return gaps.map((g) => (t += g));
+}

@@ -1,13 +1,13 @@
-// Saving photos of a form: each file goes through the core's photo pipeline (importPhoto) and
-// is then attached to its record or finding. Failures are returned one by one, never hidden.
+// Saving photos of a form: each file goes through the core's photo pipeline (importPhoto: its
+// original, upload copy and thumbnail are durable first) and is then attached to its record or
+// finding. Failures are returned one by one, never hidden.
 
 import { attachPhoto, importPhoto } from './api';
 import { plainError, type Plain } from './errors';
-import { app } from './state.svelte';
-import type { BlobHash, PhotoRole, PhotoTarget, TrackPoint } from './types';
+import type { PhotoImported, PhotoRole, PhotoTarget, TrackPoint } from './types';
 
 export interface PhotoOutcome {
-  saved: BlobHash[];
+  saved: PhotoImported[];
   failed: { name: string; error: Plain }[];
 }
 
@@ -21,9 +21,9 @@ export async function savePhotos(
   const out: PhotoOutcome = { saved: [], failed: [] };
   for (const f of files) {
     try {
-      const photo = await importPhoto(f, fix, app.settings.photoLongSidePx);
+      const photo = await importPhoto(f, fix);
       await attachPhoto(target, role, photo, caption);
-      out.saved.push(photo.original);
+      out.saved.push(photo);
     } catch (e) {
       out.failed.push({ name: f.name, error: plainError(e) });
     }
@@ -36,7 +36,7 @@ export async function importOnly(files: File[], fix: TrackPoint | null): Promise
   const out: PhotoOutcome = { saved: [], failed: [] };
   for (const f of files) {
     try {
-      out.saved.push((await importPhoto(f, fix, app.settings.photoLongSidePx)).original);
+      out.saved.push(await importPhoto(f, fix));
     } catch (e) {
       out.failed.push({ name: f.name, error: plainError(e) });
     }

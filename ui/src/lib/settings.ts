@@ -8,8 +8,6 @@ export type GpsSource = 'device' | 'gpx';
 export interface Settings {
   lang: Lang;
   serverUrl: string;
-  /** Long side of the upload copy of a photo, px. */
-  photoLongSidePx: number;
   /** Send original photos over metered (mobile) networks too. */
   originalsOnMetered: boolean;
   gpsSource: GpsSource;
@@ -22,7 +20,6 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   lang: 'zh',
   serverUrl: '',
-  photoLongSidePx: 1600,
   originalsOnMetered: false,
   gpsSource: 'device',
   replaySpeed: 10,

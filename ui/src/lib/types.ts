@@ -286,3 +286,78 @@ export type Response =
 
 /** Any answer, before its type is checked (also those of requests assumed in api.ts). */
 export interface RawResponse { type: string; data?: unknown }
+
+// ---- photos (crates/core/src/api/media.rs)
+export interface PhotoImported {
+  original: BlobHash;
+  upload: BlobHash;
+  thumbnail: BlobHash;
+  width: number;
+  height: number;
+  original_bytes: number;
+  upload_bytes: number;
+  taken_at: UnixMs | null;
+  position: Position | null;
+  position_source: PositionSource;
+  accuracy_m: number | null;
+  make: string | null;
+  model: string | null;
+  partial_decode: string | null;
+  exif_problem: string | null;
+}
+
+// ---- the server (crates/core/src/store/sync_state.rs, crates/core/src/sync/engine.rs)
+export interface AccountUser { id: Uuid; name: string; login: string; unit: Uuid; roles: unknown[] }
+export interface Account {
+  server_url: string;
+  user: AccountUser;
+  server_device: Uuid;
+  server_public_key: string;
+  pull_cursor: number;
+  enrolled_at: UnixMs;
+}
+export interface PushRejection { event_id: Uuid; code: string; message: string; kept: boolean }
+export interface SyncStatus {
+  account: Account | null;
+  outbox_events: number;
+  blobs_pending: number;
+  blobs_pending_bytes: number;
+  originals_pending: number;
+  rejections: PushRejection[];
+}
+export interface SyncReport {
+  accepted: number;
+  duplicates: number;
+  rejected: PushRejection[];
+  blocked_at: Uuid | null;
+  blobs_uploaded: number;
+  blobs_already_there: number;
+  bytes_uploaded: number;
+  originals_held_back: number;
+  blobs_absent: number;
+  blob_errors: string[];
+  pulled: number;
+  retries: number;
+}
+
+// ---- the end-of-patrol report (crates/core/src/api/patrol_report.rs)
+export type TravelMode = 'walking' | 'bicycle' | 'car' | 'boat';
+export interface PlausibilityFlag { code: string; scope: unknown; label_zh: string; label_en: string }
+export interface PatrolReport {
+  mode: TravelMode;
+  points_received: number;
+  dropped: Record<string, number>;
+  stats: {
+    point_count: number;
+    length_m: number;
+    started_at: UnixMs | null;
+    ended_at: UnixMs | null;
+    duration_s: number;
+    moving_time_s: number;
+    average_speed_mps: number | null;
+    moving_speed_mps: number | null;
+  };
+  coverage: { fraction: number; covered_length_m: number; reach_length_m: number; uncovered: unknown[] } | null;
+  flags: PlausibilityFlag[];
+  flagged_points: number[];
+}
