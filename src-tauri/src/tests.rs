@@ -23,7 +23,10 @@ fn an_error_crosses_to_the_front_end_as_code_and_message_only() {
     assert_eq!(fields.len(), 2, "only code and message cross: {crossed}");
     assert_eq!(crossed["code"], "not_found");
     let message = crossed["message"].as_str().unwrap();
-    assert!(message.contains("no-such-record"), "the message says what was not found: {message}");
+    assert!(
+        message.contains("no-such-record"),
+        "the message says what was not found: {message}"
+    );
 }
 
 #[test]
@@ -48,7 +51,10 @@ fn a_refused_action_keeps_the_cores_own_code() {
         .unwrap_err()
         .body();
     assert_eq!(err, expected);
-    assert!(!err.code.is_empty() && err.code != "other", "a specific code: {err:?}");
+    assert!(
+        !err.code.is_empty() && err.code != "other",
+        "a specific code: {err:?}"
+    );
     assert!(!err.message.is_empty());
 }
 
@@ -72,8 +78,14 @@ fn the_device_store_and_its_blobs_live_in_the_app_data_dir() {
     assert!(data_dir.join("blobs").is_dir());
     drop(device);
     // Opening again finds the same device (its identity survives a restart of the app).
-    let first = answer(&open_device(&data_dir).unwrap(), request(serde_json::json!({"action": "device_info"})));
-    let second = answer(&open_device(&data_dir).unwrap(), request(serde_json::json!({"action": "device_info"})));
+    let first = answer(
+        &open_device(&data_dir).unwrap(),
+        request(serde_json::json!({"action": "device_info"})),
+    );
+    let second = answer(
+        &open_device(&data_dir).unwrap(),
+        request(serde_json::json!({"action": "device_info"})),
+    );
     assert_eq!(
         serde_json::to_value(first.unwrap()).unwrap(),
         serde_json::to_value(second.unwrap()).unwrap()

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 use xuncha_core::api::{Request, Response};
+use xuncha_core::store::BlobUse;
 use xuncha_core::store::queries::{RecordFilter, RecordKind};
 use xuncha_domain::PatrolId;
 use xuncha_e2e::*;
@@ -25,11 +26,18 @@ use xuncha_e2e::*;
 const PATIENCE: Duration = Duration::from_secs(120);
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// tauri-driver on its own ports, stopped with SIGTERM so that it stops WebKitWebDriver too
@@ -44,7 +52,12 @@ impl Driver {
         let (port, native_port) = (free_port(), free_port());
         let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
         let child = Command::new(bin)
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             // The app's data dir (app_data_dir = $XDG_DATA_HOME/cn.xuncha.app) is the test's.
             .env("XDG_DATA_HOME", data_home)
             .spawn()
@@ -126,7 +139,10 @@ async fn wait_number(c: &Client, testid: &str, at_least: f64) -> f64 {
         if n >= at_least {
             return n;
         }
-        assert!(Instant::now() < deadline, "{testid} stayed at {shown:?}, expected ≥ {at_least}");
+        assert!(
+            Instant::now() < deadline,
+            "{testid} stayed at {shown:?}, expected ≥ {at_least}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -138,7 +154,10 @@ async fn wait_text(c: &Client, testid: &str, wanted: &str) -> String {
         if shown.contains(wanted) {
             return shown;
         }
-        assert!(Instant::now() < deadline, "{testid} shows {shown:?}, never {wanted:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{testid} shows {shown:?}, never {wanted:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -152,7 +171,11 @@ async fn choose_file(c: &Client, testid: &str, path: &Path) {
     }
     let bytes = std::fs::read(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    let mime = if name.ends_with(".jpg") { "image/jpeg" } else { "application/gpx+xml" };
+    let mime = if name.ends_with(".jpg") {
+        "image/jpeg"
+    } else {
+        "application/gpx+xml"
+    };
     c.execute(
         "const [el, b64, name, type] = arguments;
          const bin = atob(b64); const bytes = new Uint8Array(bin.length);
@@ -173,7 +196,11 @@ async fn choose_file(c: &Client, testid: &str, path: &Path) {
 async fn type_into(c: &Client, testid: &str, value: &str) {
     let el = find(c, testid).await;
     el.send_keys(value).await.unwrap();
-    assert_eq!(el.prop("value").await.unwrap().as_deref(), Some(value), "{testid} holds what was typed");
+    assert_eq!(
+        el.prop("value").await.unwrap().as_deref(),
+        Some(value),
+        "{testid} holds what was typed"
+    );
 }
 
 struct Shots {
@@ -201,7 +228,7 @@ fn app_binary() -> PathBuf {
 
 #[test]
 #[ignore = "needs the built app, Xvfb and tauri-driver: run scripts/test-app.sh"]
-fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track() {
+fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track_and_photo() {
     let app = app_binary();
     let server = Server::start(sqlite());
     let seed = seed(&server);
@@ -218,7 +245,12 @@ fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track() {
     {
         let device = open_device(&data_dir);
         enrol(&device, &server.url(), &chief.login);
-        match device.handle(Request::Sync { allow_originals: None }).unwrap() {
+        match device
+            .handle(Request::Sync {
+                allow_originals: None,
+            })
+            .unwrap()
+        {
             Response::Synced(_) => {}
             other => panic!("{other:?}"),
         }
@@ -244,7 +276,10 @@ fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track() {
         let who = wait_text(&c, "who", &chief.name).await;
         let nav = text(&c, "nav-home").await;
         assert!(nav.contains("首页"), "the home screen speaks Chinese: {nav:?}");
-        let lang = c.execute("return document.documentElement.lang", vec![]).await.unwrap();
+        let lang = c
+            .execute("return document.documentElement.lang", vec![])
+            .await
+            .unwrap();
         eprintln!("home: who = {who:?}, lang = {lang}");
         shots.take(&c, "home").await;
 
@@ -256,7 +291,11 @@ fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track() {
             .unwrap();
         tap(&c, gpx_choice, "the GPX choice").await;
         choose_file(&c, "gpx-file", &gpx).await;
-        find(&c, "replay-speed").await.select_by_value("600").await.unwrap();
+        find(&c, "replay-speed")
+            .await
+            .select_by_value("600")
+            .await
+            .unwrap();
         wait_text(&c, "gpx-name", "cerknicko").await;
         shots.take(&c, "settings").await;
 
@@ -269,7 +308,11 @@ fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track() {
         shots.take(&c, "river-live").await;
 
         click(&c, "report-problem").await;
-        find(&c, "finding-category").await.select_by_value("dumping").await.unwrap();
+        find(&c, "finding-category")
+            .await
+            .select_by_value("dumping")
+            .await
+            .unwrap();
         type_into(&c, "finding-note", "河岸堆放建筑垃圾约 10 立方米").await;
         choose_file(&c, "finding-photos-camera", &photo).await;
         shots.take(&c, "river-report-problem").await;
@@ -285,7 +328,10 @@ fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track() {
             if c.find(Locator::Css(&css("finding-form"))).await.is_err() {
                 break;
             }
-            assert!(Instant::now() < deadline, "the finding form neither closed nor answered");
+            assert!(
+                Instant::now() < deadline,
+                "the finding form neither closed nor answered"
+            );
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         eprintln!("photo outcome shown by the app: {photo_outcome:?}");
@@ -328,25 +374,43 @@ fn river_patrol_recorded_in_the_app_reaches_the_server_with_its_track() {
         other => panic!("{other:?}"),
     };
     eprintln!("records on the device: {records:?}");
-    let patrols: Vec<_> = records.iter().filter(|r| r.kind == RecordKind::RiverPatrol).collect();
-    assert_eq!(patrols.len(), 1, "one river patrol recorded in the app: {records:?}");
+    let patrols: Vec<_> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::RiverPatrol)
+        .collect();
+    assert_eq!(
+        patrols.len(),
+        1,
+        "one river patrol recorded in the app: {records:?}"
+    );
     let patrol: PatrolId = patrols[0].id.parse().unwrap();
     let track = match device.handle(Request::GetTrack { patrol }).unwrap() {
         Response::Track(t) => t,
         other => panic!("{other:?}"),
     };
-    assert!(track.len() >= 100, "the replayed track was recorded: {} points", track.len());
+    assert!(
+        track.len() >= 100,
+        "the replayed track was recorded: {} points",
+        track.len()
+    );
     assert!(
         server.event_count() > 0,
         "the app's sync reached the server (sync screen: {sync_shown:?})"
     );
     assert_server_holds_exactly(&server, &device, false);
-    // The photo is attached only when the app's photo import works (the UI's request is being
-    // aligned with the core's `import_photo`); then the server holds its upload copy too (checked
-    // above, blob for blob). Until then the app must say plainly that it was not stored.
-    let photos = device.with_store_mut(|s| s.referenced_blobs().unwrap()).len();
-    if photos == 0 {
-        eprintln!("NOTICE: the finding's photo was not stored by the app: {photo_outcome:?}");
-        assert!(!photo_outcome.is_empty(), "a photo that was not stored is reported in the form");
+    // The fixture photo reached the core (import_photo) and the finding: its upload copy and
+    // thumbnail are referenced by the device's events, and the server holds both, hash-verified
+    // (checked blob for blob above; the original stays on the device until allowed).
+    let refs = device.with_store_mut(|s| s.referenced_blobs().unwrap());
+    eprintln!("blobs the app's events refer to: {refs:?} (form said {photo_outcome:?})");
+    for wanted in [BlobUse::UploadCopy, BlobUse::Thumbnail, BlobUse::Original] {
+        let hash = refs
+            .iter()
+            .find(|(_, u)| *u == wanted)
+            .map(|(h, _)| *h)
+            .unwrap_or_else(|| panic!("the finding's photo has no {wanted:?}"));
+        if wanted != BlobUse::Original {
+            assert!(server.blob(&hash).is_some(), "the server holds the {wanted:?}");
+        }
     }
 }
