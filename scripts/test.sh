@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: sets up what is missing, then runs every test — the Rust workspace (domain,
 # device core, CLI, server on SQLite and PostgreSQL, end-to-end sync) with nextest, and the UI
-# (type checks, Vitest, and the three workflows in headless Chromium against the real core).
+# (type checks, Vitest, and the three workflows in headless Chromium against the real core), and
+# the Tauri app in WebKit under WebDriver against a real server.
 # Usage: scripts/test.sh            (also what .ci/run calls)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,5 +27,9 @@ echo "== UI tests"
 ui_status=0
 (cd ui && npm ci --no-audit --no-fund && npm run build && npm test && npm run e2e) || ui_status=$?
 
-echo "== done in $(( $(date +%s) - start )) s (rust: $rust_status, ui: $ui_status)"
-[[ $rust_status -eq 0 && $ui_status -eq 0 ]]
+echo "== the app (Tauri) in WebKit under WebDriver"
+app_status=0
+bash scripts/test-app.sh || app_status=$?
+
+echo "== done in $(( $(date +%s) - start )) s (rust: $rust_status, ui: $ui_status, app: $app_status)"
+[[ $rust_status -eq 0 && $ui_status -eq 0 && $app_status -eq 0 ]]
