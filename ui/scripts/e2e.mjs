@@ -403,18 +403,18 @@ async function run(width, height, server) {
     await shot('sync-before');
     // The sync request is held at the browser until the busy state has been photographed.
     let release;
-    const held = new Promise((r) => (release = r));
+    const syncHeld = new Promise((r) => (release = r));
     await page.route('**/api', async (route) => {
-      if (route.request().postData()?.includes('"action":"sync"')) await held;
-      await route.continue();
+      if (route.request().postData()?.includes('"action":"sync"')) await syncHeld;
+      await route.continue().catch(() => {});
     });
     await page.getByTestId('sync-now').click();
     await page.getByTestId('sync-busy').waitFor({ timeout: 5_000 });
     check(`${tag} a running sync says so and cannot be started twice`, await page.getByTestId('sync-now').isDisabled());
     await shot('sync-busy');
     release();
-    await page.unroute('**/api');
     await page.getByTestId('sync-report').waitFor({ timeout: 120_000 });
+    await page.unroute('**/api');
     const report1 = await page.getByTestId('sync-report').innerText();
     check(`${tag} the sync report says what went up and that originals wait`, report1.includes(`已上传 ${waitingBefore} 条事件`) && /张原图留在本机/.test(report1), report1.replace(/\s+/g, ' '));
     await shot('sync-report');
