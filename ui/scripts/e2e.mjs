@@ -200,6 +200,8 @@ async function run(width, height, server) {
     await page.getByTestId('enrol').click();
     await page.locator('[data-testid=server] [role=alert]').waitFor({ timeout: 30_000 });
     check(`${tag} a wrong password is refused in plain words`, (await page.locator('[data-testid=server] [role=alert]').innerText()).includes('服务器不认这个账号'));
+    await shot('settings-sign-in');
+    await overflow('settings sign-in');
     await page.getByTestId('password').fill(server.passwords['chief-01']);
     await page.getByTestId('enrol').click();
     await page.getByTestId('account-user').waitFor({ timeout: 60_000 });
