@@ -193,13 +193,20 @@ async function run(width, height, server) {
     // -- a new device: sign in to the server from Settings, which fetches the unit's reference data
     await page.goto(url);
     await page.getByTestId('nav-settings').click();
-    await page.getByTestId('server-url').fill(server.url);
+    // No server behind the address first (a closed loopback port): 网络不通, in plain words.
+    await page.getByTestId('server-url').fill('http://127.0.0.1:9');
     await page.getByTestId('server-url').dispatchEvent('change');
     await page.getByTestId('login').fill('chief-01');
+    await page.getByTestId('password').fill('x');
+    await page.getByTestId('enrol').click();
+    await page.locator('[data-testid=server] [role=alert]').filter({ hasText: '网络不通' }).waitFor({ timeout: 60_000 });
+    check(`${tag} an unreachable server is reported as 网络不通`, true);
+    await page.getByTestId('server-url').fill(server.url);
+    await page.getByTestId('server-url').dispatchEvent('change');
     await page.getByTestId('password').fill('wrong-password');
     await page.getByTestId('enrol').click();
-    await page.locator('[data-testid=server] [role=alert]').waitFor({ timeout: 30_000 });
-    check(`${tag} a wrong password is refused in plain words`, (await page.locator('[data-testid=server] [role=alert]').innerText()).includes('服务器不认这个账号'));
+    await page.locator('[data-testid=server] [role=alert]').filter({ hasText: '服务器不认这个账号' }).waitFor({ timeout: 30_000 });
+    check(`${tag} a wrong password is refused in plain words`, (await page.locator('[data-testid=server] [role=alert]').innerText()).includes('登录名或密码不对'));
     await shot('settings-sign-in');
     await overflow('settings sign-in');
     await page.getByTestId('password').fill(server.passwords['chief-01']);
