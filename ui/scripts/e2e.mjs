@@ -193,13 +193,22 @@ async function run(width, height, server) {
     // -- a new device: sign in to the server from Settings, which fetches the unit's reference data
     await page.goto(url);
     await page.getByTestId('nav-settings').click();
-    await page.getByTestId('server-url').fill(server.url);
+    // No server behind the address first (a closed loopback port): 网络不通, in plain words.
+    await page.getByTestId('server-url').fill('http://127.0.0.1:9');
     await page.getByTestId('server-url').dispatchEvent('change');
     await page.getByTestId('login').fill('chief-01');
+    await page.getByTestId('password').fill('x');
+    await page.getByTestId('enrol').click();
+    await page.locator('[data-testid=server] [role=alert]').filter({ hasText: '网络不通' }).waitFor({ timeout: 60_000 });
+    check(`${tag} an unreachable server is reported as 网络不通`, true);
+    await page.getByTestId('server-url').fill(server.url);
+    await page.getByTestId('server-url').dispatchEvent('change');
     await page.getByTestId('password').fill('wrong-password');
     await page.getByTestId('enrol').click();
-    await page.locator('[data-testid=server] [role=alert]').waitFor({ timeout: 30_000 });
-    check(`${tag} a wrong password is refused in plain words`, (await page.locator('[data-testid=server] [role=alert]').innerText()).includes('服务器不认这个账号'));
+    await page.locator('[data-testid=server] [role=alert]').filter({ hasText: '服务器不认这个账号' }).waitFor({ timeout: 30_000 });
+    check(`${tag} a wrong password is refused in plain words`, (await page.locator('[data-testid=server] [role=alert]').innerText()).includes('登录名或密码不对'));
+    await shot('settings-sign-in');
+    await overflow('settings sign-in');
     await page.getByTestId('password').fill(server.passwords['chief-01']);
     await page.getByTestId('enrol').click();
     await page.getByTestId('account-user').waitFor({ timeout: 60_000 });
@@ -403,18 +412,18 @@ async function run(width, height, server) {
     await shot('sync-before');
     // The sync request is held at the browser until the busy state has been photographed.
     let release;
-    const held = new Promise((r) => (release = r));
+    const syncHeld = new Promise((r) => (release = r));
     await page.route('**/api', async (route) => {
-      if (route.request().postData()?.includes('"action":"sync"')) await held;
-      await route.continue();
+      if (route.request().postData()?.includes('"action":"sync"')) await syncHeld;
+      await route.continue().catch(() => {});
     });
     await page.getByTestId('sync-now').click();
     await page.getByTestId('sync-busy').waitFor({ timeout: 5_000 });
     check(`${tag} a running sync says so and cannot be started twice`, await page.getByTestId('sync-now').isDisabled());
     await shot('sync-busy');
     release();
-    await page.unroute('**/api');
     await page.getByTestId('sync-report').waitFor({ timeout: 120_000 });
+    await page.unroute('**/api');
     const report1 = await page.getByTestId('sync-report').innerText();
     check(`${tag} the sync report says what went up and that originals wait`, report1.includes(`已上传 ${waitingBefore} 条事件`) && /张原图留在本机/.test(report1), report1.replace(/\s+/g, ' '));
     await shot('sync-report');

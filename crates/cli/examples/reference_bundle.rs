@@ -1,4 +1,4 @@
-//! Writes a reference-data bundle for trying the app and for the UI's browser tests: a unit, one
+//! Writes a reference-data bundle for trying the app offline without a server: a unit, one
 //! user with all three field roles, a reach whose centre line follows a real GPX track, an
 //! enterprise and one business of each fishing-ban kind near it, and a safety checklist — as
 //! signed events from an office device, the same shape `xuncha import` takes.

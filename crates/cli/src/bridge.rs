@@ -210,11 +210,17 @@ mod tests {
             code: "bad_credentials".into(),
             message: "x".into(),
         };
-        assert_eq!((status_of(&refused), refused.body().code.as_str()), (401, "bad_credentials"));
+        assert_eq!(
+            (status_of(&refused), refused.body().code.as_str()),
+            (401, "bad_credentials")
+        );
         let offline = CoreError::Network {
             message: "x".into(),
             transient: true,
         };
-        assert_eq!((status_of(&offline), offline.body().code.as_str()), (502, "network"));
+        assert_eq!(
+            (status_of(&offline), offline.body().code.as_str()),
+            (502, "network")
+        );
     }
 }

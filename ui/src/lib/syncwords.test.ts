@@ -45,9 +45,10 @@ describe('sync failures in plain words', () => {
   });
 
   it('says a wrong password is the account’s problem', () => {
-    expect(syncErrorText({ code: 'bad_credentials', message: '用户名或密码错误', notAvailable: false }, 'zh')).toBe(
-      '服务器不认这个账号：用户名或密码错误',
+    expect(syncErrorText({ code: 'bad_credentials', message: '令牌已失效', notAvailable: false }, 'zh')).toBe(
+      '服务器不认这个账号：登录名或密码不对，请核对后再试。',
     );
+    expect(syncErrorText({ code: 'token_revoked', message: '', notAvailable: false }, 'zh')).toContain('重新登录');
   });
 });
 

@@ -41,10 +41,12 @@ export function syncErrorText(e: Plain & { status?: number }, lang: Lang): strin
       return t('syncerr.not_enrolled');
     case 'sync_busy':
       return t('syncerr.busy');
+    // The server's own text for these mixes login and token wording; say what to do instead.
+    case 'bad_credentials':
+      return t('syncerr.credentials');
     case 'unauthenticated':
     case 'token_revoked':
-    case 'bad_credentials':
-      return t('syncerr.credentials', { why: e.message });
+      return t('syncerr.signed_out');
     default:
       return t('syncerr.other', { why: e.message });
   }
