@@ -20,13 +20,16 @@ echo "== PostgreSQL for the server's tests"
 eval "$(bash scripts/pg.sh start)"
 trap 'bash scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
 
+echo "== the UI's build (the app embeds it)"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+
 echo "== Rust tests"
 rust_status=0
 cargo nextest run --workspace --locked --no-fail-fast || rust_status=$?
 
 echo "== UI tests"
 ui_status=0
-(cd ui && npm ci --no-audit --no-fund && npm run build && npm test && npm run e2e) || ui_status=$?
+(cd ui && npm test && npm run e2e) || ui_status=$?
 
 echo "== the app (Tauri) in WebKit under WebDriver"
 app_status=0
