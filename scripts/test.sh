@@ -26,6 +26,8 @@ echo "== the UI's build (the app embeds it)"
 echo "== Rust tests"
 rust_status=0
 cargo nextest run --workspace --locked --no-fail-fast || rust_status=$?
+echo "== HEIC photos (the core's optional heif feature, through Debian's libheif)"
+cargo nextest run -p xuncha-core --locked --features heif -E 'test(/heic|heif/)' || rust_status=$?
 
 echo "== UI tests"
 ui_status=0
