@@ -4,7 +4,9 @@
 //! the device signed in?) happen here; rules within a record are the domain's.
 
 pub mod describe;
+mod lookup;
 pub mod media;
+use lookup::{all_of, current_record_document, document_number, reference, signed_in};
 mod patrol_report;
 mod requests;
 
@@ -761,144 +763,5 @@ impl Device {
                 }))
             }
         }
-    }
-}
-
-impl Store {
-    fn conn_state(&self, id: uuid::Uuid) -> Result<Option<AggregateState>> {
-        queries::aggregate_state(self.conn(), &id.to_string())
-    }
-}
-
-fn signed_in(s: &Store) -> Result<(UserId, UnitId)> {
-    let id = s.identity()?;
-    match (id.user_id, id.unit_id) {
-        (Some(u), Some(n)) => Ok((u, n)),
-        _ => Err(CoreError::NotSetUp(
-            "请先登录（绑定用户和单位）后再开始记录".to_owned(),
-        )),
-    }
-}
-
-/// Reference data of one kind, looked up by id.
-trait FromState: Sized {
-    fn from_state(s: AggregateState) -> Option<Self>;
-}
-impl FromState for Reach {
-    fn from_state(s: AggregateState) -> Option<Self> {
-        if let AggregateState::Reach(r) = s {
-            Some(r)
-        } else {
-            None
-        }
-    }
-}
-impl FromState for Site {
-    fn from_state(s: AggregateState) -> Option<Self> {
-        if let AggregateState::Site(r) = s {
-            Some(r)
-        } else {
-            None
-        }
-    }
-}
-impl FromState for ChecklistTemplate {
-    fn from_state(s: AggregateState) -> Option<Self> {
-        if let AggregateState::Checklist(r) = s {
-            Some(r)
-        } else {
-            None
-        }
-    }
-}
-impl FromState for User {
-    fn from_state(s: AggregateState) -> Option<Self> {
-        if let AggregateState::User(r) = s {
-            Some(r)
-        } else {
-            None
-        }
-    }
-}
-impl FromState for Unit {
-    fn from_state(s: AggregateState) -> Option<Self> {
-        if let AggregateState::Unit(r) = s {
-            Some(r)
-        } else {
-            None
-        }
-    }
-}
-
-fn reference<T: FromState>(s: &Store, id: uuid::Uuid, what: &'static str) -> Result<T> {
-    s.conn_state(id)?
-        .and_then(T::from_state)
-        .ok_or(CoreError::NotFound {
-            what,
-            id: id.to_string(),
-        })
-}
-
-fn all_of<T>(s: &Store, kind: &str, pick: impl Fn(AggregateState) -> Option<T>) -> Result<Vec<T>> {
-    Ok(queries::aggregates_of_kind(s.conn(), kind)?
-        .into_iter()
-        .filter_map(pick)
-        .collect())
-}
-
-fn current_record_document(s: &Store, inspection: InspectionId) -> Result<DocumentId> {
-    match s.conn_state(inspection.0)? {
-        Some(AggregateState::Inspection(i)) => match i.record {
-            Some(r) => Ok(r.document),
-            None => Err(CoreError::Refused(xuncha_domain::state::Rejection {
-                code: "record_not_issued".into(),
-                message: "尚未出具现场检查记录，不能签名".into(),
-            })),
-        },
-        _ => Err(CoreError::NotFound {
-            what: "检查",
-            id: inspection.to_string(),
-        }),
-    }
-}
-
-/// "HY-2026-3F2A-0007": the unit's code, the year (Beijing time), four hex digits of the device
-/// id and the device's document counter — unique without asking a server.
-fn document_number(s: &mut Store, now: UnixMs) -> Result<String> {
-    let unit_code = match s.identity()?.unit_id {
-        Some(u) => reference::<Unit>(s, u.0, "单位")
-            .map(|u| u.code)
-            .unwrap_or_else(|_| "XC".to_owned()),
-        None => "XC".to_owned(),
-    };
-    let device = s.device_id().to_string().replace('-', "").to_uppercase();
-    let tail = &device[device.len() - 4..];
-    let n = s.next_document_number()?;
-    Ok(format!(
-        "{unit_code}-{}-{tail}-{n:04}",
-        year_of(now.0 + CHINA_OFFSET_MS)
-    ))
-}
-
-/// The proleptic Gregorian year of a day count since 1970 (H. Hinnant's civil_from_days).
-fn year_of(ms: i64) -> i64 {
-    let z = ms.div_euclid(UnixMs::DAY) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn year_of_knows_new_year_and_leap_days() {
-        assert_eq!(super::year_of(0), 1970);
-        assert_eq!(super::year_of(1_767_225_599_999), 2025); // 2025-12-31T23:59:59.999Z
-        assert_eq!(super::year_of(1_767_225_600_000), 2026);
-        assert_eq!(super::year_of(951_782_400_000), 2000); // 2000-02-29
     }
 }
