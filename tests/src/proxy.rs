@@ -5,8 +5,8 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -94,6 +94,20 @@ pub struct FaultyProxy {
 
 impl FaultyProxy {
     pub fn start(upstream: SocketAddr, seed: u64, rates: FaultRates) -> std::io::Result<FaultyProxy> {
+        let mut rng = Rng::new(seed);
+        Self::start_choosing(upstream, move || choose(&mut rng, &rates))
+    }
+
+    /// A slow network: every connection is held `stall` before it is passed through (while
+    /// `enabled`), so a sync takes long enough to be watched and stopped.
+    pub fn stalling(upstream: SocketAddr, stall: Duration) -> std::io::Result<FaultyProxy> {
+        Self::start_choosing(upstream, move || Fault::Stall(stall))
+    }
+
+    fn start_choosing(
+        upstream: SocketAddr,
+        choose: impl FnMut() -> Fault + Send + 'static,
+    ) -> std::io::Result<FaultyProxy> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
@@ -101,7 +115,7 @@ impl FaultyProxy {
         let faults = Arc::new(AtomicU64::new(0));
         let connections = Arc::new(AtomicU64::new(0));
         let enabled = Arc::new(AtomicBool::new(true));
-        let rng = Arc::new(Mutex::new(Rng::new(seed)));
+        let mut choose = choose;
         {
             let (stop, faults, connections, enabled) =
                 (stop.clone(), faults.clone(), connections.clone(), enabled.clone());
@@ -111,8 +125,7 @@ impl FaultyProxy {
                         Ok((client, _)) => {
                             connections.fetch_add(1, Ordering::Relaxed);
                             let fault = if enabled.load(Ordering::Relaxed) {
-                                let mut r = rng.lock().unwrap_or_else(|p| p.into_inner());
-                                choose(&mut r, &rates)
+                                choose()
                             } else {
                                 Fault::PassThrough
                             };

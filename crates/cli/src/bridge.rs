@@ -4,7 +4,7 @@
 //! `Request` as JSON, a success is the `Response` as JSON, a failure is an HTTP 4xx/5xx whose
 //! body is `{code, message}`.
 //!
-//! It is for development and the browser end-to-end tests only: one synchronous thread, loopback
+//! It is for development and the browser end-to-end tests only: a few worker threads, loopback
 //! by default, no authentication. It never adds behaviour of its own on top of the API.
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -35,6 +35,9 @@ pub struct BridgeArgs {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; connect-src 'self'; \
      img-src 'self' data: blob: https:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'";
 
+/// Requests answered at the same time (a sync, the progress questions, the screens' reads).
+const WORKERS: usize = 4;
+
 /// Photos arrive base64-encoded inside a request; a 12 MP JPEG is ~8 MB, so this leaves room.
 const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -59,32 +62,43 @@ pub fn serve(device: &Device, args: &BridgeArgs) -> Result<()> {
     out.flush()?;
     drop(out);
 
-    for mut request in server.incoming_requests() {
-        let url = request.url().split(['?', '#']).next().unwrap_or("/").to_owned();
-        let response = match (request.method(), url.as_str()) {
-            (Method::Post, "/api") => {
-                let mut body = Vec::new();
-                let read = request
-                    .as_reader()
-                    .take(MAX_BODY_BYTES + 1)
-                    .read_to_end(&mut body);
-                match read {
-                    Err(e) => error(400, "bad_request", format!("请求读取失败：{e}")),
-                    Ok(_) if body.len() as u64 > MAX_BODY_BYTES => {
-                        error(413, "too_large", "请求太大".to_owned())
-                    }
-                    Ok(_) => api(device, &body),
+    // A few workers, so that the Sync screen's progress questions are answered while a sync
+    // request is still running on another worker (the Tauri shell does the same with its
+    // blocking threads).
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS {
+            scope.spawn(|| {
+                while let Ok(request) = server.recv() {
+                    answer_one(device, &args.ui_dir, request);
                 }
-            }
-            (Method::Get | Method::Head, path) => static_file(&args.ui_dir, path),
-            _ => error(405, "method_not_allowed", "只支持 GET 和 POST /api".to_owned()),
-        };
-        // A client that went away is not the bridge's problem; keep serving the others.
-        if let Err(e) = request.respond(response) {
-            eprintln!("应答发送失败：{e}");
+            });
         }
-    }
+    });
     Ok(())
+}
+
+fn answer_one(device: &Device, ui_dir: &Path, mut request: tiny_http::Request) {
+    let url = request.url().split(['?', '#']).next().unwrap_or("/").to_owned();
+    let response = match (request.method(), url.as_str()) {
+        (Method::Post, "/api") => {
+            let mut body = Vec::new();
+            let read = request
+                .as_reader()
+                .take(MAX_BODY_BYTES + 1)
+                .read_to_end(&mut body);
+            match read {
+                Err(e) => error(400, "bad_request", format!("请求读取失败：{e}")),
+                Ok(_) if body.len() as u64 > MAX_BODY_BYTES => error(413, "too_large", "请求太大".to_owned()),
+                Ok(_) => api(device, &body),
+            }
+        }
+        (Method::Get | Method::Head, path) => static_file(ui_dir, path),
+        _ => error(405, "method_not_allowed", "只支持 GET 和 POST /api".to_owned()),
+    };
+    // A client that went away is not the bridge's problem; keep serving the others.
+    if let Err(e) = request.respond(response) {
+        eprintln!("应答发送失败：{e}");
+    }
 }
 
 type Answer = Response<std::io::Cursor<Vec<u8>>>;
@@ -116,7 +130,7 @@ fn status_of(e: &CoreError) -> u16 {
         CoreError::Refused(_) => 409,
         CoreError::NotFound { .. } => 404,
         CoreError::NotSetUp(_) | CoreError::NotEnrolled => 412,
-        CoreError::SyncBusy => 409,
+        CoreError::SyncBusy | CoreError::Cancelled => 409,
         CoreError::Photo(_) => 422,
         // The device is fine; the server could not be reached, or said no.
         CoreError::Network { .. } => 502,

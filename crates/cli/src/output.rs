@@ -288,6 +288,11 @@ pub fn human(resp: &Response) {
             "已上传 {} 个事件、{} 个照片；下载 {} 个更新",
             r.accepted, r.blobs_uploaded, r.pulled
         ),
+        Response::SyncProgress(None) => println!("没有正在进行的同步"),
+        Response::SyncProgress(Some(p)) => println!(
+            "同步中（{:?}）：事件 {}/{}，照片 {}/{}，{}/{} 字节",
+            p.phase, p.events_done, p.events_total, p.blobs_done, p.blobs_total, p.bytes_done, p.bytes_total
+        ),
         Response::LogChecked(c) => {
             println!("事件链完好：设备 {}，{} 个事件", c.device, c.events);
         }

@@ -47,6 +47,10 @@ pub struct Device {
     sync_running: Mutex<()>,
     /// Locked while a sync runs in any process (next to the database file).
     sync_lock_path: Option<std::path::PathBuf>,
+    /// The running sync's latest progress, for `SyncProgress`; `None` when none runs here.
+    sync_progress: Mutex<Option<crate::sync::SyncProgress>>,
+    /// Set by `CancelSync`; the running sync stops at its next step and clears it.
+    sync_cancel: std::sync::atomic::AtomicBool,
     /// Photos and signature images, beside the database.
     blobs: Option<crate::blobs::BlobStore>,
     photo_options: crate::photo::IngestOptions,
@@ -75,6 +79,8 @@ impl Device {
             clock,
             sync_running: Mutex::new(()),
             sync_lock_path: None,
+            sync_progress: Mutex::new(None),
+            sync_cancel: std::sync::atomic::AtomicBool::new(false),
             blobs: None,
             photo_options: crate::photo::IngestOptions::default(),
         }
@@ -116,6 +122,35 @@ impl Device {
             _here: here,
             _file: file,
         })
+    }
+
+    fn progress_slot(&self) -> MutexGuard<'_, Option<crate::sync::SyncProgress>> {
+        // Only ever holds a copy of plain numbers: a poisoned lock holds nothing half-made.
+        self.sync_progress.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One sync whose progress `SyncProgress` can read and `CancelSync` can stop. A second
+    /// sync started meanwhile is refused by `begin_sync` inside and leaves this one's
+    /// progress alone.
+    fn sync_reporting_progress(
+        &self,
+        blobs: &crate::blobs::BlobStore,
+        opts: &crate::sync::SyncOptions,
+    ) -> Result<crate::sync::SyncReport> {
+        use std::sync::atomic::Ordering;
+        {
+            let mut slot = self.progress_slot();
+            if slot.is_some() {
+                return Err(CoreError::SyncBusy);
+            }
+            *slot = Some(crate::sync::SyncProgress::default());
+        }
+        self.sync_cancel.store(false, Ordering::Relaxed);
+        let mut publish = |p: &crate::sync::SyncProgress| *self.progress_slot() = Some(p.clone());
+        let result = crate::sync::sync(self, blobs, opts, &mut publish, &self.sync_cancel);
+        *self.progress_slot() = None;
+        self.sync_cancel.store(false, Ordering::Relaxed);
+        result
     }
 
     pub fn now(&self) -> UnixMs {
@@ -180,9 +215,18 @@ impl Device {
                     allow_originals: allow_originals.unwrap_or(false),
                     ..Default::default()
                 };
-                let cancel = std::sync::atomic::AtomicBool::new(false);
-                let report = crate::sync::sync(self, blobs, &opts, &mut |_| {}, &cancel)?;
-                return Ok(Response::Synced(Box::new(report)));
+                let report = self.sync_reporting_progress(blobs, &opts);
+                return Ok(Response::Synced(Box::new(report?)));
+            }
+            R::SyncProgress => {
+                let now = self.progress_slot().clone().map(Box::new);
+                return Ok(Response::SyncProgress(now));
+            }
+            R::CancelSync => {
+                if self.progress_slot().is_some() {
+                    self.sync_cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                return Ok(Response::Done);
             }
             other => other,
         };
@@ -597,7 +641,9 @@ impl Device {
             | R::PutSignature { .. }
             | R::GetBlob { .. }
             | R::Enrol { .. }
-            | R::Sync { .. } => Err(CoreError::Other("内部错误：请求未被分派".to_owned())),
+            | R::Sync { .. }
+            | R::SyncProgress
+            | R::CancelSync => Err(CoreError::Other("内部错误：请求未被分派".to_owned())),
             R::CollectBlobs { grace_hours } => {
                 let blobs = media::blob_store(self.blobs.as_ref())?;
                 let referenced = media::referenced(&s.all_events()?);

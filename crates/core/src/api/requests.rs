@@ -171,6 +171,13 @@ pub enum Request {
     Sync {
         allow_originals: Option<bool>,
     },
+    /// What the sync running in this process is doing now (phase, events, photos, bytes), or
+    /// nothing when none runs. Answered without waiting for the store, so a screen can ask it
+    /// every few hundred milliseconds while `sync` is still on its way.
+    SyncProgress,
+    /// Asks the running sync to stop at its next step; what it already sent stays sent and
+    /// the rest waits for the next sync. Answers `done` whether or not a sync was running.
+    CancelSync,
     // -- device
     SetUser {
         user: UserId,
@@ -298,6 +305,8 @@ pub enum Response {
     Account(Box<crate::store::Account>),
     SyncStatus(Box<SyncStatus>),
     Synced(Box<crate::sync::SyncReport>),
+    /// The running sync's progress; `null` when no sync runs.
+    SyncProgress(Option<Box<crate::sync::SyncProgress>>),
     LogChecked(LogCheck),
 }
 
