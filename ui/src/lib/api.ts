@@ -164,5 +164,9 @@ export const syncStatus = () => expect<T.SyncStatus>('sync_status', undefined, '
 /** Push, upload, pull in one request; originals too when `allowOriginals`. */
 export const sync = (allowOriginals: boolean) =>
   expect<T.SyncReport>('sync', { allow_originals: allowOriginals }, 'synced');
+/** The running sync's progress, or null when none runs; answered while `sync` is on its way. */
+export const syncProgress = () => expect<T.SyncProgress | null>('sync_progress', undefined, 'sync_progress');
+/** Stops the running sync at its next step; what was sent stays sent. */
+export const cancelSync = () => expect<null>('cancel_sync', undefined, 'done');
 export const patrolReport = (patrol: string, mode: T.TravelMode | null = null) =>
   expect<T.PatrolReport>('patrol_report', { patrol, mode }, 'patrol_report');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pendingText, reportLines, syncErrorText } from './syncwords';
-import type { SyncReport, SyncStatus } from './types';
+import { pendingText, progressView, reportLines, syncErrorText } from './syncwords';
+import type { SyncProgress, SyncReport, SyncStatus } from './types';
 
 const empty: SyncReport = {
   accepted: 0, duplicates: 0, rejected: [], blocked_at: null, blobs_uploaded: 0, blobs_already_there: 0,
@@ -58,5 +58,59 @@ describe('what waits on the device', () => {
     expect(pendingText(s, 'zh')).toBe('全部记录和照片都已上传。');
     expect(pendingText({ ...s, outbox_events: 5, originals_pending: 2 }, 'zh')).toBe('5 条事件待上传，2 张原图等 Wi-Fi 再传');
     expect(pendingText({ ...s, originals_pending: 3 }, 'zh')).toBe('3 张原图等 Wi-Fi 再传');
+  });
+});
+
+describe('a running sync in numbers a person can follow', () => {
+  const p = (over: Partial<SyncProgress>): SyncProgress => ({
+    phase: 'starting', events_done: 0, events_total: 0, blobs_done: 0, blobs_total: 0, bytes_done: 0,
+    bytes_total: 0, pulled: 0, current: null, retries: 0, last_error: null, ...over,
+  });
+
+  it('has no fraction before the plan is known', () => {
+    const v = progressView(p({}), 'zh');
+    expect(v).toEqual({ step: '正在准备…', fraction: null, lines: [] });
+  });
+
+  it('counts record events and photo bytes separately', () => {
+    const v = progressView(
+      p({ phase: 'uploading', events_done: 40, events_total: 40, blobs_done: 2, blobs_total: 6, bytes_done: 2 * 1024 * 1024, bytes_total: 6 * 1024 * 1024 }),
+      'zh',
+    );
+    expect(v.step).toBe('正在上传照片和签名');
+    expect(v.lines).toEqual(['记录事件 40 / 40 条', '照片和签名 2 / 6 个（2.0 MB / 6.0 MB）']);
+    expect(v.fraction).toBeGreaterThan(0.3);
+    expect(v.fraction).toBeLessThan(0.5);
+  });
+
+  it('only moves forward from the push through the uploads, and never claims done early', () => {
+    const steps = [
+      p({ phase: 'pushing', events_total: 100, bytes_total: 1000 }),
+      p({ phase: 'pushing', events_done: 50, events_total: 100, bytes_total: 1000 }),
+      p({ phase: 'uploading', events_done: 100, events_total: 100, bytes_total: 1000 }),
+      p({ phase: 'uploading', events_done: 100, events_total: 100, bytes_done: 500, bytes_total: 1000 }),
+      p({ phase: 'uploading', events_done: 100, events_total: 100, bytes_done: 1000, bytes_total: 1000 }),
+      p({ phase: 'pulling', events_done: 100, events_total: 100, bytes_done: 1000, bytes_total: 1000, pulled: 12 }),
+      p({ phase: 'done', events_done: 100, events_total: 100, bytes_done: 1000, bytes_total: 1000 }),
+    ];
+    const fractions = steps.map((s) => progressView(s, 'en').fraction!);
+    for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1]);
+    expect(fractions.slice(0, -1).every((f) => f < 1)).toBe(true);
+    expect(fractions.at(-1)).toBe(1);
+  });
+
+  it('moves during a push with no photos at all', () => {
+    const half = progressView(p({ phase: 'pushing', events_done: 5, events_total: 10 }), 'en');
+    expect(half.fraction).toBeCloseTo(0.5);
+    expect(half.lines).toEqual(['Record events 5 / 10']);
+  });
+
+  it('says that the network is unsteady, with the last error', () => {
+    const v = progressView(p({ phase: 'uploading', retries: 2, last_error: '连接被重置' }), 'zh');
+    expect(v.lines).toContain('网络不稳，已重试 2 次：连接被重置');
+  });
+
+  it('words a cancelled sync as nothing lost', () => {
+    expect(syncErrorText({ code: 'cancelled', message: '', notAvailable: false }, 'zh')).toContain('其余的仍在本机');
   });
 });

@@ -5,7 +5,7 @@
 import type { Plain } from './errors';
 import { translate, type Key, type Lang } from './i18n';
 import { formatBytes } from './format';
-import type { SyncReport, SyncStatus } from './types';
+import type { SyncProgress, SyncReport, SyncStatus } from './types';
 
 export interface Line { text: string; tone: 'ok' | 'warn' | 'err' }
 
@@ -31,6 +31,48 @@ export function reportLines(r: SyncReport, lang: Lang): Line[] {
   return out;
 }
 
+/** A running sync in numbers a person can follow: which step, and how far it has come. */
+export interface ProgressView {
+  step: string;
+  /** 0..1 over the whole run, or null before the plan is known. */
+  fraction: number | null;
+  lines: string[];
+}
+
+/**
+ * The sync's progress for the screen. Records and photos are counted separately (photos by
+ * bytes, which is what takes the time); the fraction weighs events as one byte-heavy step so
+ * that the bar moves during the push and does not jump back at the uploads.
+ */
+export function progressView(p: SyncProgress, lang: Lang): ProgressView {
+  const t = (k: Key, v?: Record<string, string | number>) => translate(lang, k, v);
+  const lines: string[] = [];
+  if (p.events_total) lines.push(t('syncp.events', { done: p.events_done, total: p.events_total }));
+  if (p.blobs_total)
+    lines.push(
+      t('syncp.photos', {
+        done: p.blobs_done,
+        total: p.blobs_total,
+        bytes: formatBytes(p.bytes_done),
+        of: formatBytes(p.bytes_total),
+      }),
+    );
+  if (p.pulled) lines.push(t('syncp.pulled', { n: p.pulled }));
+  if (p.retries) lines.push(t('syncp.retries', { n: p.retries, why: p.last_error ?? '' }));
+  let fraction: number | null = null;
+  if (p.phase === 'done') fraction = 1;
+  else if (p.phase !== 'starting') {
+    // Push and uploads make up the bar; pulling is the short last step.
+    const eventWeight = p.events_total ? Math.max(p.bytes_total * 0.1, 1) : 0;
+    const whole = eventWeight + p.bytes_total;
+    const done =
+      (p.events_total ? (eventWeight * Math.min(p.events_done, p.events_total)) / p.events_total : 0) +
+      Math.min(p.bytes_done, p.bytes_total);
+    fraction = p.phase === 'pulling' ? 0.99 : whole ? Math.min(done / whole, 0.98) : 0;
+  }
+  return { step: t(`syncp.${p.phase}` as Key), fraction, lines };
+}
+
 /** A failed sync (or enrolment) in words that say what to do; records always stay. */
 export function syncErrorText(e: Plain & { status?: number }, lang: Lang): string {
   const t = (k: Key, v?: Record<string, string | number>) => translate(lang, k, v);
@@ -41,6 +83,8 @@ export function syncErrorText(e: Plain & { status?: number }, lang: Lang): strin
       return t('syncerr.not_enrolled');
     case 'sync_busy':
       return t('syncerr.busy');
+    case 'cancelled':
+      return t('syncerr.cancelled');
     // The server's own text for these mixes login and token wording; say what to do instead.
     case 'bad_credentials':
       return t('syncerr.credentials');

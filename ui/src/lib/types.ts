@@ -325,6 +325,21 @@ export interface SyncStatus {
   originals_pending: number;
   rejections: PushRejection[];
 }
+export type SyncPhase = 'starting' | 'pushing' | 'uploading' | 'pulling' | 'done';
+/** What the running sync is doing (the core's SyncProgress). */
+export interface SyncProgress {
+  phase: SyncPhase;
+  events_done: number;
+  events_total: number;
+  blobs_done: number;
+  blobs_total: number;
+  bytes_done: number;
+  bytes_total: number;
+  pulled: number;
+  current: string | null;
+  retries: number;
+  last_error: string | null;
+}
 export interface SyncReport {
   accepted: number;
   duplicates: number;
