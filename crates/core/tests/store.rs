@@ -192,6 +192,10 @@ fn a_patrol_is_shown_with_its_findings_and_timeline() {
     assert_eq!(detail.findings.len(), 1);
     assert_eq!(detail.findings[0].id, finding.to_string());
     assert_eq!(detail.findings[0].photo_count, 1);
+    assert_eq!(
+        detail.summary.photo_count, 1,
+        "the patrol's photo count includes its findings' photos"
+    );
     let kinds: Vec<&str> = detail
         .timeline
         .iter()

@@ -185,7 +185,31 @@ fn photos_far_from_the_track_or_outside_its_time_are_flagged() {
         ]
     );
     assert!(flags[0].label_zh.contains("米"), "{}", flags[0].label_zh);
-    assert!(flags[1].label_zh.contains("120 分钟"), "{}", flags[1].label_zh);
+    assert!(
+        flags[1].label_zh.contains("巡查结束后 120 分钟"),
+        "{}",
+        flags[1].label_zh
+    );
+}
+
+#[test]
+fn a_photo_from_a_camera_with_a_wrong_clock_is_told_in_years_not_millions_of_minutes() {
+    let track = honest_hour();
+    let photos = [PhotoFix {
+        taken_at: track[0].t.plus_ms(-18 * 365 * 24 * 3_600_000),
+        position: track[0].position(),
+    }];
+    let flags = check_plausibility(&track, &photos, &walking());
+    let flag = flags
+        .iter()
+        .find(|f| f.code == FlagCode::PhotoOutsideTrackTime)
+        .expect("flagged");
+    assert!(flag.label_zh.contains("巡查开始前 约 18 年"), "{}", flag.label_zh);
+    assert!(
+        flag.label_en.contains("about 18 years before"),
+        "{}",
+        flag.label_en
+    );
 }
 
 #[test]

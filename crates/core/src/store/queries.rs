@@ -77,6 +77,7 @@ pub struct RecordSummary {
     pub started_at: i64,
     pub ended_at: Option<i64>,
     pub point_count: u64,
+    /// Photos of the record itself and of its findings (what the patroller took on it).
     pub photo_count: u64,
     pub finding_count: u64,
     pub open_finding_count: u64,
@@ -143,7 +144,8 @@ macro_rules! of_record {
 const RECORD_COLUMNS: &str = concat!(
     "r.id, r.kind, r.status, r.unit_id, r.owner_id, r.reach_id,
     json_extract(reach.state, '$.state.name'), r.site_id, json_extract(site.state, '$.state.name'),
-    r.title, r.started_at, r.ended_at, r.point_count, r.photo_count,
+    r.title, r.started_at, r.ended_at, r.point_count,
+    r.photo_count + (SELECT coalesce(sum(f.photo_count), 0) FROM findings f WHERE f.record_id = r.id),
     (SELECT count(*) FROM findings f WHERE f.record_id = r.id),
     (SELECT count(*) FROM findings f WHERE f.record_id = r.id AND f.status != 'verified'),
     (SELECT count(*) FROM events e WHERE e.is_local = 1 AND e.acked_at IS NULL AND ",

@@ -301,6 +301,30 @@ fn regular_timing(ordered: &[TrackPoint], rules: &PlausibilityRules) -> Option<P
     ))
 }
 
+/// A time span in the unit a person would use for it: minutes up to three hours, then hours,
+/// days, months, years (a camera with a wrong clock can be years off).
+fn time_span_words(seconds: f64) -> (String, String) {
+    let minutes = seconds / 60.0;
+    let hours = minutes / 60.0;
+    let days = hours / 24.0;
+    if minutes < 180.0 {
+        (format!("{minutes:.0} 分钟"), format!("{minutes:.0} min"))
+    } else if hours < 48.0 {
+        (format!("{hours:.0} 小时"), format!("{hours:.0} h"))
+    } else if days < 60.0 {
+        (format!("{days:.0} 天"), format!("{days:.0} days"))
+    } else if days < 730.0 {
+        let months = days / 30.44;
+        (
+            format!("约 {months:.0} 个月"),
+            format!("about {months:.0} months"),
+        )
+    } else {
+        let years = days / 365.25;
+        (format!("约 {years:.0} 年"), format!("about {years:.0} years"))
+    }
+}
+
 /// Where the track was at `t`: linear between the fixes either side. Across a long gap the
 /// straight line is a guess, so the nearer of the two fixes and the guess all count and the
 /// closest one is compared (a photo is flagged only when it is far from all of them).
@@ -312,22 +336,31 @@ fn photo_flag(
 ) -> Option<PlausibilityFlag> {
     let (first, last) = (track.first()?, track.last()?);
     let t = photo.taken_at;
-    let outside_s = if t < first.t {
-        first.t.seconds_since(t)
+    let (outside_s, before) = if t < first.t {
+        (first.t.seconds_since(t), true)
     } else if t > last.t {
-        t.seconds_since(last.t)
+        (t.seconds_since(last.t), false)
     } else {
-        0.0
+        (0.0, false)
     };
     if outside_s > rules.photo_max_time_outside_s {
+        let (zh, en) = time_span_words(outside_s);
+        let (label_zh, label_en) = if before {
+            (
+                format!("照片拍摄于巡查开始前 {zh}，请核对是否为本次巡查所拍"),
+                format!("photo taken {en} before the patrol started: check it belongs to this patrol"),
+            )
+        } else {
+            (
+                format!("照片拍摄于巡查结束后 {zh}，请核对是否为本次巡查所拍"),
+                format!("photo taken {en} after the patrol ended: check it belongs to this patrol"),
+            )
+        };
         return Some(flag(
             FlagCode::PhotoOutsideTrackTime,
             FlagScope::Photo { index },
-            format!("照片拍摄时间在巡查轨迹时间范围之外 {:.0} 分钟", outside_s / 60.0),
-            format!(
-                "photo taken {:.0} min outside the track's time span",
-                outside_s / 60.0
-            ),
+            label_zh,
+            label_en,
         ));
     }
     let after = track.partition_point(|p| p.t <= t);
