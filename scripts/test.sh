@@ -3,39 +3,47 @@
 # device core, CLI, server on SQLite and PostgreSQL, end-to-end sync) with nextest, and the UI
 # (type checks, Vitest, and the three workflows in headless Chromium against the real core), and
 # the Tauri app in WebKit under WebDriver against a real server.
+#
+# Everything Rust is built ONCE, by the one `cargo nextest run --workspace` (the CLI, the server
+# and the app binary included, with one set of features); the UI's browser test and the app's
+# WebDriver test then use those binaries instead of building their own.
 # Usage: scripts/test.sh            (also what .ci/run calls)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
 
 bash scripts/setup.sh
+bash scripts/setup-tauri.sh
 
-echo "== format and lints"
+step "format and lints"
 cargo fmt --all -- --check
 # The Tauri shell is linted by its own build; linting it here would compile its whole tree twice.
 cargo clippy --all-targets --locked -- -D warnings
 
-echo "== PostgreSQL for the server's tests"
+step "PostgreSQL for the server's tests"
 eval "$(bash scripts/pg.sh start)"
 trap 'bash scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
 
-echo "== the UI's build (the app embeds it)"
+step "the UI's build (the app embeds it)"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
 
-echo "== Rust tests"
+step "Rust tests"
 rust_status=0
 cargo nextest run --workspace --locked --no-fail-fast || rust_status=$?
-echo "== HEIC photos (the core's optional heif feature, through Debian's libheif)"
+step "HEIC photos (the core's optional heif feature, through Debian's libheif)"
 cargo nextest run -p xuncha-core --locked --features heif -E 'test(/heic|heif/)' || rust_status=$?
 
-echo "== UI tests"
-ui_status=0
-(cd ui && npm test && npm run e2e) || ui_status=$?
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-echo "== the app (Tauri) in WebKit under WebDriver"
+step "UI tests"
+ui_status=0
+(cd ui && npm test && XUNCHA_BIN="$target_dir/debug/xuncha" SERVER_BIN="$target_dir/debug/xuncha-server" npm run e2e) || ui_status=$?
+
+step "the app (Tauri) in WebKit under WebDriver"
 app_status=0
-bash scripts/test-app.sh || app_status=$?
+XUNCHA_SETUP_DONE=1 bash scripts/test-app.sh || app_status=$?
 
 echo "== done in $(( $(date +%s) - start )) s (rust: $rust_status, ui: $ui_status, app: $app_status)"
 [[ $rust_status -eq 0 && $ui_status -eq 0 && $app_status -eq 0 ]]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The UI's end-to-end test in headless Chromium (Debian's chromium, driven by playwright-core):
-# builds the xuncha CLI and xuncha-server, builds the UI if needed, then starts a real server
+# builds the xuncha CLI and xuncha-server (unless XUNCHA_BIN and SERVER_BIN are given), builds the UI if needed, then starts a real server
 # with the demo unit on a temporary SQLite database and runs the three workflows against a real
 # `xuncha bridge` on 127.0.0.1, enrolling and syncing through the UI, and checks the records on
 # the device (CLI) and on the server (office API). Screenshots go to ui/test-results/screenshots/.
@@ -9,9 +9,12 @@ cd "$(dirname "$0")/.."
 ROOT="$(cd .. && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 command -v chromium >/dev/null || { echo "chromium is missing (Debian package chromium, see scripts/apt-packages.txt)"; exit 1; }
-(cd "$ROOT" && cargo build --locked -p xuncha --bin xuncha && cargo build --locked -p xuncha-server)
+# scripts/test.sh passes the binaries its one workspace build made; alone, build them here.
+if [[ ! -x "${XUNCHA_BIN:-}" || ! -x "${SERVER_BIN:-}" ]]; then
+  (cd "$ROOT" && cargo build --locked -p xuncha --bin xuncha && cargo build --locked -p xuncha-server)
+  export XUNCHA_BIN="$CARGO_TARGET_DIR/debug/xuncha"
+  export SERVER_BIN="$CARGO_TARGET_DIR/debug/xuncha-server"
+fi
 [[ -f dist/index.html ]] || npm run build
-export XUNCHA_BIN="$CARGO_TARGET_DIR/debug/xuncha"
-export SERVER_BIN="$CARGO_TARGET_DIR/debug/xuncha-server"
 export FIXTURES="${FIXTURES:-$ROOT/../shared/fixtures}"
 exec node scripts/e2e.mjs
