@@ -5,7 +5,8 @@
 # the Tauri app in WebKit under WebDriver against a real server.
 #
 # Everything Rust is built ONCE, by the one `cargo nextest run --workspace` (the CLI, the server
-# and the app binary included, with one set of features); the UI's browser test and the app's
+# and the app binary included, with one set of features; the core's tests turn on its heif
+# feature, so HEIC photos are tested in the same build); the UI's browser test and the app's
 # WebDriver test then use those binaries instead of building their own.
 # Usage: scripts/test.sh            (also what .ci/run calls)
 set -euo pipefail
@@ -31,9 +32,8 @@ step "the UI's build (the app embeds it)"
 
 step "Rust tests"
 rust_status=0
-cargo nextest run --workspace --locked --no-fail-fast || rust_status=$?
-step "HEIC photos (the core's optional heif feature, through Debian's libheif)"
-cargo nextest run -p xuncha-core --locked --features heif -E 'test(/heic|heif/)' || rust_status=$?
+# XUNCHA_TIMINGS=1 also writes cargo's build timing report (target/cargo-timings/).
+cargo nextest run --workspace --locked --no-fail-fast ${XUNCHA_TIMINGS:+--timings} || rust_status=$?
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 

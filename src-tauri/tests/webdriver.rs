@@ -112,12 +112,26 @@ fn css(testid: &str) -> String {
     format!("[data-testid=\"{testid}\"]")
 }
 
+/// Stops the test with what the app showed at that moment (`test-results/app/failure.png`).
+async fn give_up(c: &Client, why: String) -> ! {
+    if let Ok(png) = c.screenshot().await {
+        let dir = workspace_root().join("test-results/app");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join("failure.png"), png);
+    }
+    panic!("{why} (the screen then: test-results/app/failure.png)")
+}
+
 async fn find(c: &Client, testid: &str) -> fantoccini::elements::Element {
-    c.wait()
+    match c
+        .wait()
         .at_most(PATIENCE)
         .for_element(Locator::Css(&css(testid)))
         .await
-        .unwrap_or_else(|e| panic!("{testid} did not appear: {e}"))
+    {
+        Ok(el) => el,
+        Err(e) => give_up(c, format!("{testid} did not appear: {e}")).await,
+    }
 }
 
 /// Clicks like a thumb: the element is first brought to the middle of the screen, out from
@@ -152,10 +166,9 @@ async fn wait_number(c: &Client, testid: &str, at_least: f64) -> f64 {
         if n >= at_least {
             return n;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{testid} stayed at {shown:?}, expected ≥ {at_least}"
-        );
+        if Instant::now() > deadline {
+            give_up(c, format!("{testid} stayed at {shown:?}, expected ≥ {at_least}")).await;
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -167,10 +180,9 @@ async fn wait_text(c: &Client, testid: &str, wanted: &str) -> String {
         if shown.contains(wanted) {
             return shown;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{testid} shows {shown:?}, never {wanted:?}"
-        );
+        if Instant::now() > deadline {
+            give_up(c, format!("{testid} shows {shown:?}, never {wanted:?}")).await;
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -253,27 +265,45 @@ async fn set_value(c: &Client, testid: &str, value: &str) {
     assert_eq!(el.prop("value").await.unwrap().as_deref(), Some(value));
 }
 
-/// Picks the first choice of a site picker after searching for `query`; returns its name.
+/// Picks the first choice of a site picker after searching for `query`; returns its name. The
+/// list re-sorts by distance as GPS fixes arrive, so a tap that landed between moving rows is
+/// tried again until the picker shows a choice taken.
 async fn pick_site(c: &Client, picker: &str, query: &str) -> String {
     type_into(c, &format!("{picker}-search"), query).await;
-    let xpath = format!(
-        "//input[@data-testid='{picker}-search']/ancestor::div[contains(@class,'picker')]//label[.//span[starts-with(normalize-space(), '{query}')]]"
-    );
-    let label = c
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::XPath(&xpath))
-        .await
-        .unwrap_or_else(|e| panic!("no site like {query:?} in {picker}: {e}"));
-    let name = label
-        .find(Locator::Css("span"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    tap(c, label, query).await;
-    name.trim().to_owned()
+    let scope = format!("//input[@data-testid='{picker}-search']/ancestor::div[contains(@class,'picker')]");
+    let choice = format!("{scope}//label[.//span[starts-with(normalize-space(), '{query}')]]");
+    let taken = format!("{scope}//label[contains(@class,'on')]//span");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let label = c
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::XPath(&choice))
+            .await
+            .unwrap_or_else(|e| panic!("no site like {query:?} in {picker}: {e}"));
+        tap(c, label, query).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Ok(on) = c.find(Locator::XPath(&taken)).await {
+            return on.text().await.unwrap().trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "no site could be chosen in {picker}");
+    }
+}
+
+/// Chooses the radio button `testid` by tapping its label, until the label shows it taken.
+async fn choose(c: &Client, testid: &str) {
+    let label = format!("//input[@data-testid='{testid}']/..");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let el = c.find(Locator::XPath(&label)).await.unwrap();
+        tap(c, el.clone(), testid).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let class = el.attr("class").await.unwrap().unwrap_or_default();
+        if class.split_whitespace().any(|k| k == "on") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{testid} could not be chosen");
+    }
 }
 
 /// Clicks the element of `scope` (a test id) whose text is exactly `text`.
@@ -494,11 +524,7 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         shots.take(&c, "settings-signed-in").await;
 
         // -- the GPS source: the fixture track, replayed 600 times faster than it was walked
-        let gpx_choice = c
-            .find(Locator::XPath("//input[@data-testid='gps-gpx']/.."))
-            .await
-            .unwrap();
-        tap(&c, gpx_choice, "the GPX choice").await;
+        choose(&c, "gps-gpx").await;
         choose_file(&c, "gpx-file", &gpx).await;
         find(&c, "replay-speed")
             .await
@@ -617,16 +643,15 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         find(&c, "patrol-stats").await;
         click(&c, "tab-check").await;
         pick_site(&c, "check-site", "餐馆").await;
-        let violation = c
-            .find(Locator::XPath(
-                "//input[@data-testid='outcome-violation_found']/..",
-            ))
-            .await
-            .unwrap();
-        tap(&c, violation, "发现问题").await;
+        choose(&c, "outcome-violation_found").await;
         type_into(&c, "check-notes", "发现疑似长江野生鱼 3 条").await;
+        assert!(
+            wait_enabled(&find(&c, "save-check").await, PATIENCE).await,
+            "the check can be saved once a business is chosen"
+        );
         click(&c, "save-check").await;
         wait_text(&c, "fish-counts", "1 家").await;
+        shots.take(&c, "fishing-business-check").await;
         click(&c, "tab-letter").await;
         let shop = pick_site(&c, "letter-site", "渔具店").await;
         wait_text(&c, "letter-text", &shop).await;

@@ -352,13 +352,15 @@ fn empty_and_unknown_files_are_refused() {
     assert!(matches!(text, Err(PhotoError::UnsupportedFormat(_))));
 }
 
-#[cfg(not(feature = "heif"))]
+/// Builds without the heif feature (phones) answer a HEIC photo with `HeifNotBuilt`; the test
+/// build always has the feature (see Cargo.toml), so here the words of that answer are checked.
 #[test]
-fn a_heic_photo_without_the_heif_feature_says_so() {
-    let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
-    let err = ingest_bytes(heic, &CaptureContext::default(), &IngestOptions::default()).expect_err("HEIC");
-    assert!(matches!(err, PhotoError::HeifNotBuilt));
-    assert!(err.to_string().contains("heif"), "{err}");
+fn a_build_without_heic_support_says_so_in_words() {
+    let words = PhotoError::HeifNotBuilt.to_string();
+    assert!(
+        words.contains("HEIC") && words.contains("JPEG"),
+        "says what the photo is and what to do: {words}"
+    );
 }
 
 #[cfg(feature = "heif")]
