@@ -47,7 +47,9 @@ pub enum PhotoError {
     Empty,
     #[error("this is {0}, not a JPEG or HEIC photo")]
     UnsupportedFormat(&'static str),
-    #[error("这个版本的应用不能读取 HEIC/HEIF 照片（苹果手机的默认格式）：请把相机的格式设为“兼容性最佳”（JPEG），或先转成 JPEG 再添加（HEIC needs the heif build）")]
+    #[error(
+        "这个版本的应用不能读取 HEIC/HEIF 照片（苹果手机的默认格式）：请把相机的格式设为“兼容性最佳”（JPEG），或先转成 JPEG 再添加（HEIC needs the heif build）"
+    )]
     HeifNotBuilt,
     /// The file declares more pixels than any phone camera makes (a decompression bomb).
     #[error("the photo declares {width}×{height} pixels, over the limit of {max_pixels}")]
