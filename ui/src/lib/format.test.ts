@@ -13,6 +13,7 @@ describe('formatting for people', () => {
     expect(formatDistance(849.6)).toBe('850 m');
     expect(formatDistance(1_240)).toBe('1.24 km');
     expect(formatDistance(12_400)).toBe('12.4 km');
+    expect(formatDistance(8_303_500)).toBe('8304 km');
     expect(formatDistance(null)).toBe('—');
     expect(formatDistance(NaN)).toBe('—');
   });

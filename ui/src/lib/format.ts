@@ -19,7 +19,8 @@ export function formatDistance(m: number | null | undefined): string {
   if (m == null || !Number.isFinite(m)) return '—';
   if (m < 1000) return `${Math.round(m)} m`;
   const km = m / 1000;
-  return `${km < 10 ? km.toFixed(2) : km.toFixed(1)} km`;
+  // Past 100 km a tenth of a kilometre is noise (a site in another city, a wrong fix).
+  return `${km < 10 ? km.toFixed(2) : km < 100 ? km.toFixed(1) : Math.round(km)} km`;
 }
 
 /** "2026-11-26 08:05" in the given offset from UTC (minutes; default: the device's). */
