@@ -460,6 +460,12 @@ async function run(width, height, server, relay, first) {
     check(`${tag} the running sync shows its step, records and photo bytes`, /正在上传照片和签名/.test(watched) && new RegExp(`记录事件 ${waitingBefore} / ${waitingBefore} 条`).test(watched) && fraction > 0 && fraction < 1, `${watched.replace(/\s+/g, ' ')} (${fraction})`);
     await shot('sync-progress');
     await overflow('sync progress');
+    // Leaving the screen does not lose the run: back on it, the progress (or the report) is there.
+    await page.getByTestId('nav-records').click();
+    await page.getByTestId('records').waitFor();
+    await page.getByTestId('nav-sync').click();
+    await page.locator('[data-testid=sync-progress-line], [data-testid=sync-report]').first().waitFor({ timeout: 10_000 });
+    check(`${tag} the running sync is still followed after leaving the Sync screen and coming back`, true);
     relay.slow = false;
     await page.getByTestId('sync-report').waitFor({ timeout: 120_000 });
     const report1 = await page.getByTestId('sync-report').innerText();
