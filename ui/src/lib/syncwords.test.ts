@@ -110,6 +110,12 @@ describe('a running sync in numbers a person can follow', () => {
     expect(v.lines).toContain('网络不稳，已重试 2 次：连接被重置');
   });
 
+  it('passes on the core’s words when another user’s records are unsent', () => {
+    const e = { code: 'other_users_records_unsent', message: '本机还有 李四 的 12 条记录没有上传…', notAvailable: false };
+    expect(syncErrorText(e, 'zh')).toBe('本机还有 李四 的 12 条记录没有上传…');
+    expect(syncErrorText(e, 'en')).toContain('sign in as that user and sync first');
+  });
+
   it('words a cancelled sync as nothing lost', () => {
     expect(syncErrorText({ code: 'cancelled', message: '', notAvailable: false }, 'zh')).toContain('其余的仍在本机');
   });

@@ -85,6 +85,9 @@ export function syncErrorText(e: Plain & { status?: number }, lang: Lang): strin
       return t('syncerr.busy');
     case 'cancelled':
       return t('syncerr.cancelled');
+    // The core names whose records and how many, in Chinese; English says what to do.
+    case 'other_users_records_unsent':
+      return lang === 'zh' ? e.message : t('syncerr.other_users');
     // The server's own text for these mixes login and token wording; say what to do instead.
     case 'bad_credentials':
       return t('syncerr.credentials');

@@ -192,6 +192,35 @@ impl Store {
         rows.map(|b| parse_event(&b?)).collect()
     }
 
+    /// Who made the events still waiting to go up (the user signed in when each was made), with
+    /// how many each, and the name the device knows them by.
+    pub fn outbox_authors(&self) -> Result<Vec<(UserId, Option<String>, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.author, json_extract(a.state, '$.state.name'), count(*)
+               FROM (SELECT json_extract(body, '$.author') AS author FROM events
+                      WHERE is_local = 1 AND acked_at IS NULL) e
+               LEFT JOIN aggregates a ON a.kind = 'user' AND a.id = e.author
+              WHERE e.author IS NOT NULL
+              GROUP BY e.author",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, n) = row?;
+            let id = id
+                .parse()
+                .map_err(|e| CoreError::Other(format!("事件作者编号 {id} 无法解析：{e}")))?;
+            out.push((id, name, n as u64));
+        }
+        Ok(out)
+    }
+
     pub fn outbox_len(&self) -> Result<u64> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM events WHERE is_local = 1 AND acked_at IS NULL",

@@ -113,6 +113,25 @@ pub fn enrol(
             resp.device
         )));
     }
+    // Events go up under the signed-in account, and the server makes that account the owner of
+    // what they start: another user's unsent records would change hands. They go up first,
+    // under their own author's sign-in.
+    let others: Vec<_> = device
+        .with_store_mut(|s| s.outbox_authors())?
+        .into_iter()
+        .filter(|(author, ..)| *author != resp.user.id)
+        .collect();
+    if let Some((author, name, _)) = others.first() {
+        let n: u64 = others.iter().map(|(.., n)| n).sum();
+        let who = name.clone().unwrap_or_else(|| format!("用户 {author}"));
+        return Err(CoreError::Refused(xuncha_domain::state::Rejection {
+            code: "other_users_records_unsent".into(),
+            message: format!(
+                "本机还有 {who} 的 {n} 条记录没有上传，换成 {} 登录会让这些记录归到新账号名下。请先用 {who} 的账号登录并同步，再换账号；记录都还在本机。",
+                resp.user.name
+            ),
+        }));
+    }
     let account = Account {
         server_url: server_url.trim_end_matches('/').to_owned(),
         token: resp.token,
