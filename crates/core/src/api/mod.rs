@@ -9,10 +9,13 @@ pub mod media;
 use lookup::{all_of, current_record_document, document_number, reference, signed_in};
 mod patrol_report;
 mod requests;
+mod sync_run;
 
 pub use patrol_report::PatrolReport;
 
 pub use requests::*;
+pub use sync_run::SyncGuard;
+use sync_run::SyncControl;
 
 use crate::error::{CoreError, Result};
 use crate::store::{Ingested, Store, queries};
@@ -43,23 +46,11 @@ pub fn system_clock() -> Clock {
 pub struct Device {
     store: Mutex<Store>,
     clock: Clock,
-    /// Held while a sync runs in this process.
-    sync_running: Mutex<()>,
-    /// Locked while a sync runs in any process (next to the database file).
-    sync_lock_path: Option<std::path::PathBuf>,
-    /// The running sync's latest progress, for `SyncProgress`; `None` when none runs here.
-    sync_progress: Mutex<Option<crate::sync::SyncProgress>>,
-    /// Set by `CancelSync`; the running sync stops at its next step and clears it.
-    sync_cancel: std::sync::atomic::AtomicBool,
+    /// One sync at a time, its progress, its stop.
+    sync: SyncControl,
     /// Photos and signature images, beside the database.
     blobs: Option<crate::blobs::BlobStore>,
     photo_options: crate::photo::IngestOptions,
-}
-
-/// Proof that this is the only sync of this device store; released on drop.
-pub struct SyncGuard<'a> {
-    _here: MutexGuard<'a, ()>,
-    _file: Option<std::fs::File>,
 }
 
 const CHINA_OFFSET_MS: i64 = 8 * UnixMs::HOUR;
@@ -67,7 +58,7 @@ const CHINA_OFFSET_MS: i64 = 8 * UnixMs::HOUR;
 impl Device {
     pub fn open(path: &Path) -> Result<Device> {
         let mut device = Self::with_store(Store::open(path)?, system_clock());
-        device.sync_lock_path = Some(path.with_extension("sync.lock"));
+        device.sync = SyncControl::new(Some(path.with_extension("sync.lock")));
         let dir = path.parent().unwrap_or(Path::new("."));
         device.blobs = Some(crate::blobs::BlobStore::open(dir.join("blobs"))?);
         Ok(device)
@@ -77,10 +68,7 @@ impl Device {
         Device {
             store: Mutex::new(store),
             clock,
-            sync_running: Mutex::new(()),
-            sync_lock_path: None,
-            sync_progress: Mutex::new(None),
-            sync_cancel: std::sync::atomic::AtomicBool::new(false),
+            sync: SyncControl::new(None),
             blobs: None,
             photo_options: crate::photo::IngestOptions::default(),
         }
@@ -94,63 +82,6 @@ impl Device {
 
     pub fn blobs(&self) -> Option<&crate::blobs::BlobStore> {
         self.blobs.as_ref()
-    }
-
-    /// Starts a sync, or says another one is running (in this process or another).
-    pub fn begin_sync(&self) -> Result<SyncGuard<'_>> {
-        let here = match self.sync_running.try_lock() {
-            Ok(g) => g,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return Err(CoreError::SyncBusy),
-        };
-        let file = match &self.sync_lock_path {
-            None => None,
-            Some(path) => {
-                let f = std::fs::OpenOptions::new()
-                    .create(true)
-                    .truncate(false)
-                    .write(true)
-                    .open(path)?;
-                match f.try_lock() {
-                    Ok(()) => Some(f),
-                    Err(std::fs::TryLockError::WouldBlock) => return Err(CoreError::SyncBusy),
-                    Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
-                }
-            }
-        };
-        Ok(SyncGuard {
-            _here: here,
-            _file: file,
-        })
-    }
-
-    fn progress_slot(&self) -> MutexGuard<'_, Option<crate::sync::SyncProgress>> {
-        // Only ever holds a copy of plain numbers: a poisoned lock holds nothing half-made.
-        self.sync_progress.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// One sync whose progress `SyncProgress` can read and `CancelSync` can stop. A second
-    /// sync started meanwhile is refused by `begin_sync` inside and leaves this one's
-    /// progress alone.
-    fn sync_reporting_progress(
-        &self,
-        blobs: &crate::blobs::BlobStore,
-        opts: &crate::sync::SyncOptions,
-    ) -> Result<crate::sync::SyncReport> {
-        use std::sync::atomic::Ordering;
-        {
-            let mut slot = self.progress_slot();
-            if slot.is_some() {
-                return Err(CoreError::SyncBusy);
-            }
-            *slot = Some(crate::sync::SyncProgress::default());
-        }
-        self.sync_cancel.store(false, Ordering::Relaxed);
-        let mut publish = |p: &crate::sync::SyncProgress| *self.progress_slot() = Some(p.clone());
-        let result = crate::sync::sync(self, blobs, opts, &mut publish, &self.sync_cancel);
-        *self.progress_slot() = None;
-        self.sync_cancel.store(false, Ordering::Relaxed);
-        result
     }
 
     pub fn now(&self) -> UnixMs {
@@ -219,13 +150,10 @@ impl Device {
                 return Ok(Response::Synced(Box::new(report?)));
             }
             R::SyncProgress => {
-                let now = self.progress_slot().clone().map(Box::new);
-                return Ok(Response::SyncProgress(now));
+                return Ok(Response::SyncProgress(self.sync.progress().map(Box::new)));
             }
             R::CancelSync => {
-                if self.progress_slot().is_some() {
-                    self.sync_cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
+                self.sync.cancel();
                 return Ok(Response::Done);
             }
             other => other,
