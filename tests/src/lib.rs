@@ -296,6 +296,27 @@ pub fn enrol(device: &Device, server_url: &str, login: &str) {
         .unwrap();
 }
 
+/// One sync of `device` (originals too when `with_originals`), and what it did.
+pub fn sync(device: &Device, with_originals: bool) -> xuncha_core::sync::SyncReport {
+    match device
+        .handle(Request::Sync {
+            allow_originals: Some(with_originals),
+        })
+        .unwrap()
+    {
+        Response::Synced(r) => *r,
+        other => panic!("expected Synced, got {other:?}"),
+    }
+}
+
+/// What waits on `device`, and its account.
+pub fn sync_status(device: &Device) -> xuncha_core::api::SyncStatus {
+    match device.handle(Request::SyncStatus).unwrap() {
+        Response::SyncStatus(s) => *s,
+        other => panic!("expected SyncStatus, got {other:?}"),
+    }
+}
+
 fn recorded(r: xuncha_core::Result<Response>) -> String {
     match r.unwrap() {
         Response::Recorded(r) => r.id,

@@ -4,7 +4,7 @@
 //! and syncs, and then the second can sign in.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use xuncha_core::api::{Request, Response};
+use xuncha_core::api::Request;
 use xuncha_e2e::*;
 
 #[test]
@@ -15,12 +15,7 @@ fn another_user_cannot_sign_in_over_unsent_records_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let device = open_device(dir.path());
     enrol(&device, &server.url(), &first.login);
-    assert!(matches!(
-        device.handle(Request::Sync {
-            allow_originals: None
-        }),
-        Ok(Response::Synced(_))
-    ));
+    sync(&device, false);
     record_patrol(&device, seed.reaches[0].id, 50, &[]);
     let waiting = device.with_store_mut(|s| s.outbox_len().unwrap());
     assert!(waiting > 0);
@@ -40,27 +35,16 @@ fn another_user_cannot_sign_in_over_unsent_records_and_nothing_is_lost() {
         words.contains(&first.name) && words.contains(&format!("{waiting} 条")),
         "says whose records and how many: {words}"
     );
-    let status = match device.handle(Request::SyncStatus).unwrap() {
-        Response::SyncStatus(s) => s,
-        other => panic!("{other:?}"),
-    };
+    let status = sync_status(&device);
     assert!(status.account.is_none(), "not signed in as the second chief");
     assert_eq!(status.outbox_events, waiting, "every record is still there");
 
     // The first chief signs in again and syncs: the records go up as theirs.
     enrol(&device, &server.url(), &first.login);
-    assert!(matches!(
-        device.handle(Request::Sync {
-            allow_originals: None
-        }),
-        Ok(Response::Synced(_))
-    ));
+    sync(&device, false);
     assert_server_holds_exactly(&server, &device, false);
     device.handle(Request::SignOut).unwrap();
     enrol(&device, &server.url(), &second.login);
-    let account = match device.handle(Request::SyncStatus).unwrap() {
-        Response::SyncStatus(s) => s.account.expect("signed in"),
-        other => panic!("{other:?}"),
-    };
+    let account = sync_status(&device).account.expect("signed in");
     assert_eq!(account.user.id, second.id);
 }

@@ -19,24 +19,19 @@ fn progress(device: &xuncha_core::Device) -> Option<SyncProgress> {
     }
 }
 
-/// A device with two patrols, each with a finding and fixture photos, enrolled through `proxy`
-/// (passing through for now).
-fn device_with_photos(
-    server: &Server,
-    proxy: &FaultyProxy,
-    dir: &std::path::Path,
-) -> Arc<xuncha_core::Device> {
-    let seed = seed(server);
-    let device = Arc::new(open_device(dir));
+/// A real server, a proxy in front of it that can stall every connection 150 ms (passing
+/// through for now), and a device enrolled through it with two patrols, each with a finding and
+/// fixture photos.
+fn device_with_photos() -> (Server, FaultyProxy, tempfile::TempDir, Arc<xuncha_core::Device>) {
+    let server = Server::start(sqlite());
+    let proxy = FaultyProxy::stalling(server.addr, Duration::from_millis(150)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seed = seed(&server);
+    let device = Arc::new(open_device(dir.path()));
     proxy.enabled.store(false, std::sync::atomic::Ordering::Relaxed);
     enrol(&device, &proxy.url(), &seed.chiefs[0].login);
     // The first sync brings the chief's reaches.
-    assert!(matches!(
-        device.handle(Request::Sync {
-            allow_originals: None
-        }),
-        Ok(Response::Synced(_))
-    ));
+    sync(&device, false);
     let photos = [
         fixture("photos/gps/DSCN0010.jpg"),
         fixture("photos/gps/DSCN0012.jpg"),
@@ -48,7 +43,7 @@ fn device_with_photos(
         200,
         &[fixture("photos/gps/DSCN0021.jpg")],
     );
-    device
+    (server, proxy, dir, device)
 }
 
 fn run_sync(device: &Arc<xuncha_core::Device>) -> std::thread::JoinHandle<xuncha_core::Result<Response>> {
@@ -62,16 +57,13 @@ fn run_sync(device: &Arc<xuncha_core::Device>) -> std::thread::JoinHandle<xuncha
 
 #[test]
 fn a_running_sync_reports_its_progress_to_another_thread() {
-    let server = Server::start(sqlite());
-    let proxy = FaultyProxy::stalling(server.addr, Duration::from_millis(150)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let device = device_with_photos(&server, &proxy, dir.path());
+    let (server, proxy, _dir, device) = device_with_photos();
     assert!(progress(&device).is_none(), "no sync runs yet");
 
     proxy.enabled.store(true, std::sync::atomic::Ordering::Relaxed);
-    let sync = run_sync(&device);
+    let running = run_sync(&device);
     let mut seen: Vec<SyncProgress> = Vec::new();
-    while !sync.is_finished() {
+    while !running.is_finished() {
         if let Some(p) = progress(&device)
             && seen.last() != Some(&p)
         {
@@ -79,7 +71,7 @@ fn a_running_sync_reports_its_progress_to_another_thread() {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    let report = match sync.join().unwrap().unwrap() {
+    let report = match running.join().unwrap().unwrap() {
         Response::Synced(r) => r,
         other => panic!("{other:?}"),
     };
@@ -117,19 +109,16 @@ fn a_running_sync_reports_its_progress_to_another_thread() {
 
 #[test]
 fn a_cancelled_sync_stops_and_the_next_one_finishes_without_sending_anything_twice() {
-    let server = Server::start(sqlite());
-    let proxy = FaultyProxy::stalling(server.addr, Duration::from_millis(150)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let device = device_with_photos(&server, &proxy, dir.path());
+    let (server, proxy, _dir, device) = device_with_photos();
 
     proxy.enabled.store(true, std::sync::atomic::Ordering::Relaxed);
-    let sync = run_sync(&device);
+    let running = run_sync(&device);
     // Cancel once the first photo bytes are up.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         match progress(&device) {
             Some(p) if p.phase == SyncPhase::Uploading && p.bytes_done > 0 => break,
-            _ if sync.is_finished() => panic!("the sync ended before it could be cancelled"),
+            _ if running.is_finished() => panic!("the sync ended before it could be cancelled"),
             _ => {}
         }
         assert!(Instant::now() < deadline, "no upload was seen");
@@ -139,14 +128,14 @@ fn a_cancelled_sync_stops_and_the_next_one_finishes_without_sending_anything_twi
         device.handle(Request::CancelSync).unwrap(),
         Response::Done
     ));
-    let err = sync.join().unwrap().expect_err("the sync stops when cancelled");
+    let err = running
+        .join()
+        .unwrap()
+        .expect_err("the sync stops when cancelled");
     assert_eq!(err.code(), "cancelled", "{err}");
     assert!(progress(&device).is_none());
 
-    let status = match device.handle(Request::SyncStatus).unwrap() {
-        Response::SyncStatus(s) => s,
-        other => panic!("{other:?}"),
-    };
+    let status = sync_status(&device);
     assert_eq!(status.outbox_events, 0, "the events went up before the photos");
     assert!(
         status.blobs_pending > 0,
@@ -159,15 +148,7 @@ fn a_cancelled_sync_stops_and_the_next_one_finishes_without_sending_anything_twi
     ));
 
     proxy.enabled.store(false, std::sync::atomic::Ordering::Relaxed);
-    let report = match device
-        .handle(Request::Sync {
-            allow_originals: Some(true),
-        })
-        .unwrap()
-    {
-        Response::Synced(r) => r,
-        other => panic!("{other:?}"),
-    };
+    let report = sync(&device, true);
     assert_eq!(report.accepted, 0, "no event is sent twice: {report:?}");
     assert!(report.blobs_uploaded > 0, "{report:?}");
     assert_server_holds_exactly(&server, &device, true);

@@ -62,18 +62,6 @@ fn sync_state(device: &xuncha_core::Device, patrol: PatrolId) -> SyncState {
     }
 }
 
-fn sync(device: &xuncha_core::Device) -> xuncha_core::sync::SyncReport {
-    match device
-        .handle(Request::Sync {
-            allow_originals: Some(true),
-        })
-        .unwrap()
-    {
-        Response::Synced(r) => *r,
-        other => panic!("{other:?}"),
-    }
-}
-
 fn two_devices(backend: Backend) {
     let server = Server::start(backend);
     let seed = seed(&server);
@@ -84,7 +72,7 @@ fn two_devices(backend: Backend) {
     }
     // Reference data first (the reaches of each brigade), as a phone does before going out.
     for d in &devices {
-        sync(d);
+        sync(d, true);
     }
     // Offline: each records a patrol on their own reach with a finding and a real photo.
     let photo = [
@@ -96,7 +84,7 @@ fn two_devices(backend: Backend) {
     assert_eq!(sync_state(&devices[0], p1), SyncState::SavedOnDevice);
 
     for d in &devices {
-        let r = sync(d);
+        let r = sync(d, true);
         assert!(
             r.accepted > 0 && r.rejected.is_empty() && r.blocked_at.is_none(),
             "{r:?}"
@@ -124,7 +112,7 @@ fn two_devices(backend: Backend) {
         "not before a pull"
     );
     for d in &devices {
-        let r = sync(d);
+        let r = sync(d, true);
         assert!(r.pulled > 0, "{r:?}");
     }
     assert_eq!(status_of(&devices[0], f1), FindingStatus::Assigned);
@@ -164,7 +152,7 @@ fn two_devices(backend: Backend) {
     // Syncing again changes nothing on the server.
     let before = server.event_count();
     for d in &devices {
-        sync(d);
+        sync(d, true);
     }
     assert_eq!(server.event_count(), before);
 }

@@ -14,8 +14,8 @@ mod sync_run;
 pub use patrol_report::PatrolReport;
 
 pub use requests::*;
-pub use sync_run::SyncGuard;
 use sync_run::SyncControl;
+pub use sync_run::SyncGuard;
 
 use crate::error::{CoreError, Result};
 use crate::store::{Ingested, Store, queries};
