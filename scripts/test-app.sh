@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The real app in its real engine: installs what is missing (scripts/setup-tauri.sh), builds the
-# UI, then runs the WebDriver test (src-tauri/tests/webdriver.rs) under Xvfb against a real
+# UI, then runs the WebDriver test (src-tauri/tests/webdriver/) under Xvfb against a real
 # xuncha-server on 127.0.0.1. The app binary is built by the same `cargo nextest run --workspace`
 # build as every other test (after scripts/test.sh, nothing is compiled again). Screenshots go
 # to test-results/app/.
