@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 use xuncha_core::photo::{
-    CaptureContext, IngestOptions, IngestedPhoto, JpegDecoder, PhotoError, TakenAtSource, ingest_bytes,
-    ingest_path,
+    CaptureContext, IngestOptions, IngestedPhoto, JpegDecoder, OtherFormat, PhotoError, SourceFormat,
+    TakenAtSource, ingest_bytes, ingest_path,
 };
 use xuncha_domain::FindingId;
 use xuncha_domain::payload::{Payload, PhotoRole, PhotoTarget, PositionSource};
@@ -329,15 +329,30 @@ fn an_ingested_photo_becomes_a_valid_attachment_once_its_blobs_are_stored() {
 }
 
 #[test]
-fn a_png_named_jpg_is_refused_as_png() {
+fn a_png_named_jpg_is_taken_as_png() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("photo.jpg");
     // A complete 1×1 PNG.
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde\0\0\0\x0cIDATx\x9cc\xf8\xcf\xc0\0\0\x03\x01\x01\0\xc9\xfe\x92\xef\0\0\0\0IEND\xaeB`\x82";
     std::fs::write(&path, png).expect("write");
-    let err = ingest_path(&path, &CaptureContext::default(), &IngestOptions::default()).expect_err("PNG");
-    assert!(matches!(err, PhotoError::UnsupportedFormat("PNG")), "{err}");
-    assert!(err.to_string().contains("PNG"));
+    let photo = ingest_path(&path, &CaptureContext::default(), &IngestOptions::default()).expect("PNG");
+    assert_eq!(photo.format, SourceFormat::Png);
+    assert_eq!((photo.width, photo.height), (1, 1));
+}
+
+#[test]
+fn a_gif_named_jpg_is_refused_as_gif_in_words() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("photo.jpg");
+    // A complete 1×1 GIF.
+    let gif = b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff,\0\0\0\0\x01\0\x01\0\0\x02\x02D\x01\0;";
+    std::fs::write(&path, gif).expect("write");
+    let err = ingest_path(&path, &CaptureContext::default(), &IngestOptions::default()).expect_err("GIF");
+    assert!(
+        matches!(err, PhotoError::UnsupportedFormat(OtherFormat::Gif)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("GIF 动图"), "{err}");
 }
 
 #[test]

@@ -3,42 +3,72 @@
 //! JPEGs are decoded at 1/2, 1/4 or 1/8 scale (DCT scaling) when the wanted size allows it.
 //!
 //! Decoders: libjpeg-turbo (feature `turbojpeg`) or the pure-Rust `jpeg-decoder`; HEIF through
-//! libheif (feature `heif`). Nothing here may panic, hang or allocate without a bound on input
+//! libheif (feature `heif`); PNG and WebP (screenshots, photos forwarded through messaging apps)
+//! through the `image` crate. Nothing here may panic, hang or allocate without a bound on input
 //! from a file: a panic inside a third-party decoder is caught and reported as a decode error.
 
 use super::{JpegDecoder, PhotoError};
+use xuncha_domain::Lang;
 
-/// The container formats this pipeline recognises (`Png`, `Other` only to refuse them clearly).
+/// The container formats this pipeline recognises (`Other` only to refuse it clearly).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceFormat {
     Jpeg,
     Heif,
     Png,
-    Other,
+    WebP,
+    Other(OtherFormat),
+}
+
+/// A file that is not a photo this app takes, as a person would call it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherFormat {
+    Gif,
+    Avif,
+    TiffOrRaw,
+    /// An ISO media file that is not HEIF: a video, most likely.
+    OtherIsoMedia,
+    Unknown,
+}
+
+impl OtherFormat {
+    /// "是 GIF 动图" / "is a GIF animation": the words after "这个文件" / "This file".
+    pub fn described(self, lang: Lang) -> &'static str {
+        match self {
+            OtherFormat::Gif => lang.pick("是 GIF 动图", "is a GIF animation"),
+            OtherFormat::Avif => lang.pick("是 AVIF 图片", "is an AVIF image"),
+            OtherFormat::TiffOrRaw => lang.pick(
+                "是 TIFF 图片或相机的 RAW 原始文件",
+                "is a TIFF image or a camera's RAW file",
+            ),
+            OtherFormat::OtherIsoMedia => lang.pick("是视频或其他媒体文件", "is a video or other media file"),
+            OtherFormat::Unknown => lang.pick("不是能识别的图片", "is not an image the app recognises"),
+        }
+    }
 }
 
 impl SourceFormat {
-    pub fn sniff(bytes: &[u8]) -> (SourceFormat, &'static str) {
+    pub fn sniff(bytes: &[u8]) -> SourceFormat {
         if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            (SourceFormat::Jpeg, "JPEG")
+            SourceFormat::Jpeg
         } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            (SourceFormat::Png, "PNG")
+            SourceFormat::Png
         } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
             match &bytes[8..12] {
                 b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
-                    (SourceFormat::Heif, "HEIF")
+                    SourceFormat::Heif
                 }
-                b"avif" | b"avis" => (SourceFormat::Other, "AVIF"),
-                _ => (SourceFormat::Other, "an ISO media file that is not HEIF"),
+                b"avif" | b"avis" => SourceFormat::Other(OtherFormat::Avif),
+                _ => SourceFormat::Other(OtherFormat::OtherIsoMedia),
             }
         } else if bytes.starts_with(b"GIF8") {
-            (SourceFormat::Other, "GIF")
+            SourceFormat::Other(OtherFormat::Gif)
         } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-            (SourceFormat::Other, "WebP")
+            SourceFormat::WebP
         } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-            (SourceFormat::Other, "TIFF/RAW")
+            SourceFormat::Other(OtherFormat::TiffOrRaw)
         } else {
-            (SourceFormat::Other, "not an image format this app knows")
+            SourceFormat::Other(OtherFormat::Unknown)
         }
     }
 }
@@ -56,6 +86,8 @@ pub struct Decoded {
     pub partial: Option<String>,
     /// Orientation was applied by the decoder (libheif applies HEIF's own transformations).
     pub upright: bool,
+    /// The EXIF block (TIFF structure) the decoder found: a PNG's eXIf or a WebP's EXIF chunk.
+    pub exif: Option<Vec<u8>>,
 }
 
 /// Refuses a declared size over the limits, before anything is allocated for it.
@@ -160,9 +192,8 @@ pub fn decode(
             JpegDecoder::PureRust => catch_panic(|| pure::decode(bytes, wanted_long_side, max_pixels)),
         },
         SourceFormat::Heif => heif::decode(bytes, max_pixels),
-        SourceFormat::Png | SourceFormat::Other => {
-            Err(PhotoError::UnsupportedFormat(SourceFormat::sniff(bytes).1))
-        }
+        SourceFormat::Png | SourceFormat::WebP => catch_panic(|| raster::decode(bytes, format, max_pixels)),
+        SourceFormat::Other(other) => Err(PhotoError::UnsupportedFormat(other)),
     }
 }
 
@@ -173,7 +204,7 @@ fn catch_panic(f: impl FnOnce() -> Result<Decoded, PhotoError>) -> Result<Decode
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Err(PhotoError::Corrupt(format!("the JPEG decoder gave up: {what}")))
+        Err(PhotoError::Corrupt(format!("the decoder gave up: {what}")))
     })
 }
 
@@ -235,9 +266,13 @@ mod pure {
             full_height: full_h,
             partial: None,
             upright: false,
+            exif: None,
         })
     }
 }
+
+#[path = "raster.rs"]
+mod raster;
 
 #[cfg(feature = "turbojpeg")]
 mod turbo {
@@ -291,6 +326,7 @@ mod turbo {
             full_height: full_h,
             partial,
             upright: false,
+            exif: None,
         })
     }
 }
@@ -333,6 +369,7 @@ mod heif {
             full_height: h,
             partial: None,
             upright: true,
+            exif: None,
         })
     }
 }
@@ -382,13 +419,24 @@ mod tests {
 
     #[test]
     fn formats_are_recognised_by_their_first_bytes() {
-        assert_eq!(SourceFormat::sniff(b"\xFF\xD8\xFF\xE1....").0, SourceFormat::Jpeg);
-        assert_eq!(SourceFormat::sniff(b"\x89PNG\r\n\x1a\n....").0, SourceFormat::Png);
+        assert_eq!(SourceFormat::sniff(b"\xFF\xD8\xFF\xE1...."), SourceFormat::Jpeg);
+        assert_eq!(SourceFormat::sniff(b"\x89PNG\r\n\x1a\n...."), SourceFormat::Png);
+        assert_eq!(SourceFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "), SourceFormat::WebP);
         assert_eq!(
-            SourceFormat::sniff(b"\0\0\0\x18ftypheic\0\0\0\0").0,
+            SourceFormat::sniff(b"\0\0\0\x18ftypheic\0\0\0\0"),
             SourceFormat::Heif
         );
-        assert_eq!(SourceFormat::sniff(b"\0\0\0\x18ftypavif\0\0\0\0").1, "AVIF");
-        assert_eq!(SourceFormat::sniff(b"").0, SourceFormat::Other);
+        assert_eq!(
+            SourceFormat::sniff(b"\0\0\0\x18ftypavif\0\0\0\0"),
+            SourceFormat::Other(OtherFormat::Avif)
+        );
+        assert_eq!(
+            SourceFormat::sniff(b"GIF89a"),
+            SourceFormat::Other(OtherFormat::Gif)
+        );
+        assert_eq!(
+            SourceFormat::sniff(b""),
+            SourceFormat::Other(OtherFormat::Unknown)
+        );
     }
 }

@@ -1,8 +1,10 @@
-//! Photo ingest: from a camera file (path or bytes, read once) to everything a `PhotoAttached`
+//! Photo ingest: from a photo file (path or bytes, read once) to everything a `PhotoAttached`
 //! event needs — the original's SHA-256, what its EXIF says (time taken with its offset, GPS
 //! position, altitude, accuracy, direction, orientation, make, model), and two upright JPEG
 //! derivatives: the upload copy (long side 1600 px by default) and the thumbnail (≈320 px, made
-//! from the upload copy's pixels).
+//! from the upload copy's pixels). Camera JPEGs and iPhone HEICs, and PNG and WebP too (screen-
+//! shots, photos forwarded through messaging apps): their EXIF, where they carry one, is read
+//! and applied the same way, and transparent parts are put on white.
 //!
 //! Ingest never writes anything: it returns bytes and hashes, and `IngestedPhoto::store_blobs`
 //! puts them in the `BlobStore` before an event may refer to them. It never panics, hangs or
@@ -19,13 +21,14 @@
 //! Memory: JPEGs are decoded at the smallest DCT scale that still gives the upload size, so
 //! decoded pixels stay under about 3200×3200×3 bytes whatever the photo's size; progressive
 //! JPEGs make libjpeg hold the whole image's coefficients (about 3 bytes per pixel), which
-//! `IngestOptions::max_pixels` bounds.
+//! `IngestOptions::max_pixels` bounds. PNG and WebP cannot be decoded at a reduced scale: they
+//! are decoded whole (up to 8 bytes per pixel for 16-bit RGBA), under the same `max_pixels`.
 
 mod decode;
 mod derive;
 mod exif;
 
-pub use decode::SourceFormat;
+pub use decode::{OtherFormat, SourceFormat};
 pub use derive::{fit_long_side, orient};
 
 use crate::blobs::{BlobError, BlobStore};
@@ -34,36 +37,118 @@ use xuncha_domain::hash::BlobHash;
 use xuncha_domain::payload::{PhotoAttached, PhotoRole, PhotoTarget, PositionSource};
 use xuncha_domain::position::{Position, TrackPoint};
 use xuncha_domain::time::UnixMs;
+use xuncha_domain::{Lang, Say};
 
+/// Why a photo could not be taken in. `Display` says it in one Chinese sentence (what is wrong
+/// and what to do), `Say` in either language; a library's own account of the damage is kept for
+/// developers only (`Debug`, `source`), never shown to a person.
 #[derive(Debug, thiserror::Error)]
 pub enum PhotoError {
-    #[error("cannot read the photo file {path}: {source}")]
     Read {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("the photo file is empty")]
     Empty,
-    #[error("this is {0}, not a JPEG or HEIC photo")]
-    UnsupportedFormat(&'static str),
-    #[error(
-        "这个版本的应用不能读取 HEIC/HEIF 照片（苹果手机的默认格式）：请把相机的格式设为“兼容性最佳”（JPEG），或先转成 JPEG 再添加（HEIC needs the heif build）"
-    )]
+    UnsupportedFormat(OtherFormat),
     HeifNotBuilt,
     /// The file declares more pixels than any phone camera makes (a decompression bomb).
-    #[error("the photo declares {width}×{height} pixels, over the limit of {max_pixels}")]
     TooLarge {
         width: u32,
         height: u32,
         max_pixels: u64,
     },
-    #[error("the photo's image data is damaged: {0}")]
+    /// The image data is damaged; the text is the decoder's own account, for developers.
     Corrupt(String),
-    #[error("internal photo processing error: {0}")]
+    /// A step that should not fail did (the text is for developers).
     Internal(String),
-    #[error(transparent)]
     Blob(#[from] BlobError),
+}
+
+impl std::fmt::Display for PhotoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.say(Lang::Zh))
+    }
+}
+
+impl Say for PhotoError {
+    fn say(&self, lang: Lang) -> String {
+        match self {
+            PhotoError::Read { path, .. } => lang.pick(
+                format!("无法读取照片文件 {path}：请确认文件还在、没有被其他程序占用，并且应用有权限读取它"),
+                format!(
+                    "The photo file {path} could not be read: check that it still exists, that no \
+                     other program holds it, and that the app may read it"
+                ),
+            ),
+            PhotoError::Empty => lang
+                .pick(
+                    "照片文件是空的（0 字节），可能没有传输完整：请重新拍摄或重新复制这张照片",
+                    "The photo file is empty (0 bytes), probably not copied completely: take the \
+                     photo again or copy it again",
+                )
+                .to_owned(),
+            PhotoError::UnsupportedFormat(format) => lang.pick(
+                format!(
+                    "这个文件{}，应用只能添加 JPEG、HEIC、PNG 或 WebP 格式的照片：请先把它转换成 JPEG 再添加",
+                    format.described(lang)
+                ),
+                format!(
+                    "This file {}, and the app takes JPEG, HEIC, PNG or WebP photos only: convert \
+                     it to JPEG first",
+                    format.described(lang)
+                ),
+            ),
+            PhotoError::HeifNotBuilt => lang
+                .pick(
+                    "这个版本的应用不能读取 HEIC/HEIF 照片（苹果手机的默认格式）：请把相机的格式设为“兼容性最佳”（JPEG），或先转成 JPEG 再添加",
+                    "This version of the app cannot read HEIC/HEIF photos (the iPhone's default \
+                     format): set the camera's format to “Most Compatible” (JPEG), or convert the \
+                     photo to JPEG before adding it",
+                )
+                .to_owned(),
+            PhotoError::TooLarge {
+                width,
+                height,
+                max_pixels,
+            } => {
+                let megapixels = |px: u64| (px as f64 / 1e6).round();
+                let declared = megapixels(u64::from(*width) * u64::from(*height));
+                let limit = megapixels(*max_pixels);
+                lang.pick(
+                    format!(
+                        "这张照片声称有 {width}×{height} 像素（约 {declared} 百万像素），超过了应用接受的上限 {limit} 百万像素，可能是损坏或恶意的文件：请换一张照片"
+                    ),
+                    format!(
+                        "This photo claims {width}×{height} pixels (about {declared} megapixels), \
+                         over the app's limit of {limit} megapixels, so it may be damaged or \
+                         malicious: choose another photo"
+                    ),
+                )
+            }
+            PhotoError::Corrupt(_) => lang
+                .pick(
+                    "照片的图像数据已损坏，无法读出画面：请换一张照片，或从原来的相册重新导出后再添加",
+                    "The photo's image data is damaged and cannot be shown: choose another photo, \
+                     or export it again from the album it came from",
+                )
+                .to_owned(),
+            PhotoError::Internal(_) => lang
+                .pick(
+                    "处理照片时应用内部出错：请再试一次，若仍然失败请把这张照片发给技术支持",
+                    "The app failed inside while processing the photo: try again, and if it fails \
+                     again send the photo to support",
+                )
+                .to_owned(),
+            PhotoError::Blob(_) => lang
+                .pick(
+                    "照片无法保存到本机：请检查设备的剩余存储空间后再试",
+                    "The photo could not be saved on this device: check the free storage space and \
+                     try again",
+                )
+                .to_owned(),
+        }
+    }
 }
 
 /// The JPEG decoder to use.
@@ -171,7 +256,9 @@ pub struct IngestedPhoto {
     pub model: Option<String>,
     /// Set when the decoder went on past damaged data: the derivatives may show grey areas.
     pub partial_decode: Option<String>,
-    /// Set when the photo has EXIF that could not be parsed.
+    /// What of the photo's EXIF could not be read or was not used, in Chinese words for the
+    /// person adding it ("照片的 EXIF 信息部分损坏，已读取可读部分（GPS 位置无法读取）"); what
+    /// could be read is used all the same.
     pub exif_problem: Option<String>,
 }
 
@@ -227,18 +314,19 @@ pub fn ingest_bytes(
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
-    let (format, name) = SourceFormat::sniff(&bytes);
+    let format = SourceFormat::sniff(&bytes);
     match format {
-        SourceFormat::Jpeg => {}
+        SourceFormat::Jpeg | SourceFormat::Png | SourceFormat::WebP => {}
         SourceFormat::Heif if cfg!(feature = "heif") => {}
         SourceFormat::Heif => return Err(PhotoError::HeifNotBuilt),
-        SourceFormat::Png | SourceFormat::Other => return Err(PhotoError::UnsupportedFormat(name)),
+        SourceFormat::Other(other) => return Err(PhotoError::UnsupportedFormat(other)),
     }
     // Hashing the original runs beside decoding, and the two derivatives are encoded side by
     // side: phones have cores to spare, and these steps share nothing but read-only input.
-    let (original, facts, decoded) = std::thread::scope(|s| {
+    let (original, facts, mut decoded) = std::thread::scope(|s| {
         let hashing = s.spawn(|| BlobHash::of(&bytes));
-        let facts = exif::read(&bytes);
+        // A PNG's or WebP's EXIF comes from its decoder, below.
+        let facts = matches!(format, SourceFormat::Jpeg | SourceFormat::Heif).then(|| exif::read(&bytes));
         let decoded = decode::decode(
             &bytes,
             format,
@@ -251,6 +339,14 @@ pub fn ingest_bytes(
             .map_err(|_| PhotoError::Internal("hashing panicked".into()))?;
         Ok::<_, PhotoError>((original, facts, decoded?))
     })?;
+
+    // The decoder hands over a PNG's eXIf or a WebP's EXIF chunk when it saw one; a PNG whose
+    // eXIf follows the image data is found by walking its chunks instead.
+    let facts = match (facts, decoded.exif.take()) {
+        (Some(facts), _) => facts,
+        (None, Some(tiff)) => exif::read_tiff(tiff),
+        (None, None) => exif::read(&bytes),
+    };
 
     // Pixel work happens in stored orientation at the smallest size needed, then is turned.
     let orientation = if decoded.upright { 1 } else { facts.orientation };
@@ -319,7 +415,7 @@ pub fn ingest_bytes(
         make: facts.make,
         model: facts.model,
         partial_decode,
-        exif_problem: facts.unreadable,
+        exif_problem: facts.problem,
     })
 }
 
