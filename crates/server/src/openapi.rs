@@ -7,7 +7,7 @@ use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, Ref, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ComponentsBuilder, ObjectBuilder, Ref, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApiBuilder};
 
@@ -108,13 +108,93 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "Unit" | "User" => "xuncha_domain::people",
         "Reach" | "Site" | "ChecklistTemplate" => "xuncha_domain::reference",
         "SessionRequest" | "SessionResponse" => "xuncha_server::sync",
+        "RecordSummary" | "RecordDetail" | "AssignRequest" | "VerifyRequest" | "ReopenRequest" => {
+            "xuncha_server::records"
+        }
         _ => "xuncha_server::office",
     };
-    ObjectBuilder::new()
+    let object = ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(format!("`{from}::{name}` serialised with serde_json")))
-        .examples(example(name))
-        .build()
+        .examples(example(name));
+    match name {
+        "RecordDetail" => with_plausibility(object),
+        _ => object,
+    }
+    .build()
+}
+
+/// The plausibility fields of a record's detail, spelled out: the office filters and words
+/// flags by their codes, so the document lists every code the server may send.
+fn with_plausibility(object: ObjectBuilder) -> ObjectBuilder {
+    use xuncha_domain::geo::{FlagCode, TravelMode};
+    let text = |description: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+    };
+    let flag = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "code",
+            text("What was found").enum_values(Some(FlagCode::ALL.map(FlagCode::code))),
+        )
+        .required("code")
+        .property(
+            "scope",
+            ObjectBuilder::new().schema_type(Type::Object).description(Some(
+                "`{\"kind\": \"patrol\"}`, `{\"kind\": \"point\", \"index\": n}` (a fix of the track) or \
+                 `{\"kind\": \"photo\", \"index\": n}`",
+            )),
+        )
+        .required("scope")
+        .property(
+            "label_zh",
+            text("The flag explained in Chinese, with its figures"),
+        )
+        .required("label_zh")
+        .property("label_en", text("The same in English"))
+        .required("label_en")
+        .property(
+            "photo",
+            text("The `PhotoAttached` event of the photo a photo flag is about"),
+        )
+        .property(
+            "finding",
+            text("The finding that photo belongs to, on a patrol's detail"),
+        );
+    let modes = [
+        TravelMode::Walking,
+        TravelMode::Bicycle,
+        TravelMode::Car,
+        TravelMode::Boat,
+    ]
+    .map(|m| serde_json::to_value(m).unwrap_or_default());
+    object
+        .property(
+            "flags",
+            ArrayBuilder::new()
+                .items(flag)
+                .description(Some(
+                    "Plausibility flags: a patrol's track and the photos of it and its findings; \
+                     a finding's photos against its place and its original photos",
+                ))
+                .build(),
+        )
+        .required("flags")
+        .property(
+            "flagged_points",
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some("Indices of the patrol's fixes flagged one by one"))
+                .build(),
+        )
+        .required("flagged_points")
+        .property(
+            "travel_mode",
+            text("How the patrol's track was judged (`?mode=`, walking by default); null for other records")
+                .enum_values(Some(modes)),
+        )
 }
 
 /// The document served at `/api/v1/openapi.json`.

@@ -2,6 +2,8 @@
 //! and findings of the caller's units, one record with its timeline and whether its photos are
 //! all in, and assign / verify / reopen, which become events of the server's chain and flow down
 //! to devices. Only ever shows or touches records of the caller's unit and the units below.
+//! A record's plausibility flags are judged here on every read by the domain's pure checks
+//! (the same the device runs), from the events as stored: nothing about them is kept.
 
 use crate::app::AppState;
 use crate::auth::AuthOffice;
@@ -11,12 +13,16 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
+use xuncha_domain::geo::{
+    FindingPhotoRules, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, TravelMode, check_finding,
+    check_plausibility,
+};
 use xuncha_domain::payload::{
-    AggregateKind, AggregateRef, FindingReopened, FindingVerified, Payload, RectificationAssigned,
+    AggregateKind, AggregateRef, FindingReopened, FindingVerified, Payload, RecordRef, RectificationAssigned,
 };
 use xuncha_domain::people::User;
-use xuncha_domain::state::AggregateState;
-use xuncha_domain::{BlobHash, DeviceId, Event, EventId, FindingId, UnitId, UnixMs, UserId};
+use xuncha_domain::state::{AggregateState, FindingState, PatrolState};
+use xuncha_domain::{BlobHash, DeviceId, Event, EventId, FindingId, TrackPoint, UnitId, UnixMs, UserId};
 
 // ---- records and findings ------------------------------------------------------------------
 
@@ -145,6 +151,21 @@ pub struct TimelineEntry {
     pub flag: Option<String>,
 }
 
+/// A plausibility flag as the office sees it: the domain's flag (code, scope, labels) and, for
+/// a flag about a photo, which photo — the scope's index alone would not say on which record.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecordFlag {
+    #[serde(flatten)]
+    pub flag: PlausibilityFlag,
+    /// The `PhotoAttached` event of the photo the flag is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<EventId>,
+    /// The finding that photo belongs to, when a patrol's flag is about one of its findings'
+    /// photos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<FindingId>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RecordDetail {
     pub record: RecordSummary,
@@ -153,15 +174,116 @@ pub struct RecordDetail {
     pub missing_blobs: Vec<BlobHash>,
     /// False while any photo or signature is still missing: never shown as complete.
     pub complete: bool,
+    /// Plausibility flags: for a patrol, its track and the photos of it and its findings
+    /// against the track; for a finding, its photos against its place and original photos.
+    /// Flags on single fixes are summed up by a patrol-level flag and listed in
+    /// `flagged_points`.
+    pub flags: Vec<RecordFlag>,
+    /// Fixes flagged one by one: indices into the patrol's track as its applied
+    /// `TrackPointsAppended` events list it, in event order.
+    pub flagged_points: Vec<usize>,
+    /// The way of travel a patrol's track was judged for (`?mode=`; walking unless asked, since
+    /// a patrol does not record one); `None` for other records.
+    pub travel_mode: Option<TravelMode>,
 }
 
-/// One record with its timeline and whether its photos are all in.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DetailQuery {
+    /// How the patrol travelled: walking | bicycle | car | boat.
+    pub mode: Option<TravelMode>,
+}
+
+/// A patrol's flags: its track as folded (the points of its applied events) and every photo of
+/// it and of its findings that carries an EXIF time and place, against the track.
+fn patrol_flags(
+    s: &mut dyn crate::db::Storage,
+    units: &[UnitId],
+    patrol: &PatrolState,
+    events: &[(Event, Option<String>)],
+    mode: TravelMode,
+) -> Result<(Vec<RecordFlag>, Vec<usize>), Error> {
+    let points: Vec<TrackPoint> = events
+        .iter()
+        .filter(|(_, flag)| flag.is_none())
+        .filter_map(|(e, _)| match &e.payload {
+            Payload::TrackPointsAppended(t) => Some(t.points.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    // Each photo with the event that attached it and the finding it belongs to, if any.
+    let mut photos: Vec<(PhotoFix, EventId, Option<FindingId>)> = patrol
+        .photos
+        .iter()
+        .filter_map(|ph| PhotoFix::for_track(ph).map(|fix| (fix, ph.event, None)))
+        .collect();
+    // Findings are filed under their reporter's unit, which the caller sees whenever it sees
+    // the patrol's; storage has no look-up by record, so the units' findings are read.
+    for row in s.aggregates_of_units(AggregateKind::Finding, units, u32::MAX)? {
+        if let AggregateState::Finding(f) = crate::fold::parse_state(&row.state)?
+            && f.record == RecordRef::Patrol(patrol.id)
+        {
+            photos.extend(
+                f.photos
+                    .iter()
+                    .filter_map(|ph| PhotoFix::for_track(ph).map(|fix| (fix, ph.event, Some(f.id)))),
+            );
+        }
+    }
+    photos.sort_by_key(|(fix, event, _)| (fix.taken_at, *event));
+    let fixes: Vec<PhotoFix> = photos.iter().map(|(fix, _, _)| *fix).collect();
+    let mut flags = Vec::new();
+    let mut flagged_points = Vec::new();
+    for flag in check_plausibility(&points, &fixes, &PlausibilityRules::for_mode(mode)) {
+        match flag.scope {
+            FlagScope::Point { index } => flagged_points.push(index),
+            FlagScope::Photo { index } => {
+                let source = photos.get(index);
+                flags.push(RecordFlag {
+                    photo: source.map(|(_, event, _)| *event),
+                    finding: source.and_then(|(_, _, finding)| *finding),
+                    flag,
+                });
+            }
+            FlagScope::Patrol => flags.push(RecordFlag {
+                flag,
+                photo: None,
+                finding: None,
+            }),
+        }
+    }
+    flagged_points.sort_unstable();
+    flagged_points.dedup();
+    Ok((flags, flagged_points))
+}
+
+/// A finding's flags: its photos against its reported place and its original photos.
+fn finding_flags(finding: &FindingState) -> Vec<RecordFlag> {
+    check_finding(finding, &FindingPhotoRules::default())
+        .into_iter()
+        .map(|flag| {
+            let photo = match flag.scope {
+                FlagScope::Photo { index } => finding.photos.get(index).map(|ph| ph.event),
+                _ => None,
+            };
+            RecordFlag {
+                flag,
+                photo,
+                finding: None,
+            }
+        })
+        .collect()
+}
+
+/// One record with its timeline, whether its photos are all in, and its plausibility flags.
 pub async fn record_detail(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
     path: Result<Path<(String, uuid::Uuid)>, PathRejection>,
+    query: Result<Query<DetailQuery>, QueryRejection>,
 ) -> Result<Json<RecordDetail>, Error> {
     let Path((kind, id)) = path?;
+    let Query(query) = query?;
     let aggregate = AggregateRef {
         kind: kind_of(&kind)?,
         id,
@@ -200,17 +322,30 @@ pub async fn record_detail(
                     flag: flag.clone(),
                 })
                 .collect();
+            let state = crate::fold::parse_state(&row.state)?;
+            let (flags, flagged_points, travel_mode) = match &state {
+                AggregateState::Patrol(p) => {
+                    let mode = query.mode.unwrap_or(TravelMode::Walking);
+                    let (flags, points) = patrol_flags(s, &units, p, &events, mode)?;
+                    (flags, points, Some(mode))
+                }
+                AggregateState::Finding(f) => (finding_flags(f), Vec::new(), None),
+                _ => (Vec::new(), Vec::new(), None),
+            };
             Ok(RecordDetail {
                 record: RecordSummary {
                     missing_blobs: missing.len(),
                     aggregate,
                     unit: row.unit,
                     owner: row.owner,
-                    state: crate::fold::parse_state(&row.state)?,
+                    state,
                 },
                 timeline,
                 complete: missing.is_empty(),
                 missing_blobs: missing,
+                flags,
+                flagged_points,
+                travel_mode,
             })
         })
         .await?;

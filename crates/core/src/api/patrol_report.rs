@@ -11,7 +11,6 @@ use xuncha_domain::geo::plausibility::{
     FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, check_plausibility,
 };
 use xuncha_domain::geo::stats::{TrackStats, track_stats};
-use xuncha_domain::payload::PositionSource;
 use xuncha_domain::state::AggregateState;
 use xuncha_domain::{PatrolId, UnixMs};
 
@@ -19,6 +18,9 @@ use xuncha_domain::{PatrolId, UnixMs};
 pub struct PatrolReport {
     pub mode: TravelMode,
     pub points_received: usize,
+    /// Imported points without a time: kept as the track's shape, outside every figure.
+    #[serde(default)]
+    pub untimed_points: usize,
     /// Fixes left out of the figures, by reason (they stay in the record).
     pub dropped: DropCounts,
     /// Figures of the cleaned track.
@@ -51,32 +53,12 @@ pub fn patrol_report(store: &Store, patrol: PatrolId, mode: TravelMode) -> Resul
             .map(|index| index.coverage(&cleaned.points, &CoverageRules::default())),
         _ => None,
     };
-    // Photos whose camera knew where it was are compared with where the track was then.
-    let mut photos: Vec<PhotoFix> = p
-        .photos
-        .iter()
-        .filter(|ph| ph.position_source == PositionSource::Exif)
-        .filter_map(|ph| {
-            Some(PhotoFix {
-                taken_at: ph.taken_at?,
-                position: ph.position?,
-            })
-        })
-        .collect();
+    // Photos whose camera knew where and when it was are compared with the track (not the
+    // after-rectification photos of its findings, taken later by design).
+    let mut photos: Vec<PhotoFix> = p.photos.iter().filter_map(PhotoFix::for_track).collect();
     for f in queries::findings_of_record(conn, &id)? {
         if let Some(AggregateState::Finding(state)) = queries::aggregate_state(conn, &f.id)? {
-            photos.extend(
-                state
-                    .photos
-                    .iter()
-                    .filter(|ph| ph.position_source == PositionSource::Exif)
-                    .filter_map(|ph| {
-                        Some(PhotoFix {
-                            taken_at: ph.taken_at?,
-                            position: ph.position?,
-                        })
-                    }),
-            );
+            photos.extend(state.photos.iter().filter_map(PhotoFix::for_track));
         }
     }
     photos.sort_by_key(|ph: &PhotoFix| ph.taken_at.max(UnixMs(0)));
@@ -96,6 +78,7 @@ pub fn patrol_report(store: &Store, patrol: PatrolId, mode: TravelMode) -> Resul
     Ok(PatrolReport {
         mode,
         points_received: points.len(),
+        untimed_points: p.untimed_lines.iter().map(Vec::len).sum(),
         dropped: cleaned.counts,
         stats: track_stats(&cleaned.points),
         coverage,

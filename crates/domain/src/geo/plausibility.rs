@@ -5,11 +5,19 @@
 //! at: they never change or drop anything, and one flag alone proves nothing.
 //!
 //! Run it on the raw fixes as recorded (not the cleaned track): cleaning removes exactly the
-//! jumps this module is meant to show.
+//! jumps this module is meant to show. A finding's photos are compared with the finding's own
+//! place in [`finding`] (`check_finding`), with no track at all.
+
+mod finding;
+
+pub use finding::{FindingPhoto, FindingPhotoRules, check_finding, check_finding_photos};
 
 use super::clean::{CleanedTrack, CleaningRules, TravelMode, clean_track, implied_speed_mps};
-use super::{fix_distance_m, geodesic_distance_m, time_order};
+use super::frame::LocalFrame;
+use super::{fix_distance_m, geodesic_distance_m, haversine_distance_m, time_order};
+use crate::payload::{PhotoRole, PositionSource};
 use crate::position::{FixProvider, Position, TrackPoint};
+use crate::state::PhotoInfo;
 use crate::time::UnixMs;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -28,13 +36,32 @@ pub enum FlagCode {
     SpeedAboveMode,
     /// Identical intervals with no jitter at all: the signature of a generated or replayed track.
     RegularTiming,
-    /// A photo's EXIF place is far from where the track was when the photo was taken.
+    /// A photo's EXIF place is far from where the track was when the photo was taken, or, for a
+    /// photo taken outside the track's time, far from every part of the track.
     PhotoFarFromTrack,
     /// A photo's EXIF time lies well outside the track's time span.
     PhotoOutsideTrackTime,
+    /// A finding's photo was taken far from where the finding was reported.
+    PhotoFarFromFinding,
+    /// An after-rectification photo was taken far from the finding's original photos and its
+    /// reported place: the rectification may have been photographed somewhere else.
+    AfterPhotoFarFromOriginal,
 }
 
 impl FlagCode {
+    /// Every code, in the order above (for documents and filters that list them).
+    pub const ALL: [FlagCode; 9] = [
+        FlagCode::MockLocation,
+        FlagCode::ZeroAccuracy,
+        FlagCode::TeleportJump,
+        FlagCode::SpeedAboveMode,
+        FlagCode::RegularTiming,
+        FlagCode::PhotoFarFromTrack,
+        FlagCode::PhotoOutsideTrackTime,
+        FlagCode::PhotoFarFromFinding,
+        FlagCode::AfterPhotoFarFromOriginal,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             FlagCode::MockLocation => "mock_location",
@@ -44,6 +71,8 @@ impl FlagCode {
             FlagCode::RegularTiming => "regular_timing",
             FlagCode::PhotoFarFromTrack => "photo_far_from_track",
             FlagCode::PhotoOutsideTrackTime => "photo_outside_track_time",
+            FlagCode::PhotoFarFromFinding => "photo_far_from_finding",
+            FlagCode::AfterPhotoFarFromOriginal => "after_photo_far_from_original",
         }
     }
 }
@@ -75,6 +104,22 @@ pub struct PlausibilityFlag {
 pub struct PhotoFix {
     pub taken_at: UnixMs,
     pub position: Position,
+}
+
+impl PhotoFix {
+    /// A photo of a patrol or of one of its findings as the track check sees it: only when its
+    /// EXIF gave both a time and a place (a device fix says where the phone was when the photo
+    /// was attached, which proves nothing about the photo), and never an after-rectification
+    /// photo, which is taken days later by design.
+    pub fn for_track(photo: &PhotoInfo) -> Option<PhotoFix> {
+        if photo.position_source != PositionSource::Exif || photo.role == PhotoRole::AfterRectification {
+            return None;
+        }
+        Some(PhotoFix {
+            taken_at: photo.taken_at?,
+            position: photo.position?,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -126,8 +171,10 @@ pub fn check_plausibility(
     photos: &[PhotoFix],
     rules: &PlausibilityRules,
 ) -> Vec<PlausibilityFlag> {
-    let order: Vec<usize> = time_order(points)
-        .into_iter()
+    let all = time_order(points);
+    let order: Vec<usize> = all
+        .iter()
+        .copied()
         .filter(|&i| points[i].check().is_ok())
         .collect();
     let mut flags = Vec::new();
@@ -158,8 +205,22 @@ pub fn check_plausibility(
             );
         }
     }
+    // A fix with `gap_before` starts a new recorded segment; nothing was recorded in between,
+    // so a move across the gap is no jump. Counted over every fix in time order, so that a gap
+    // marked on a fix left out as invalid still separates the fixes either side of it.
+    let mut segment_of = vec![0usize; points.len()];
+    let mut segment = 0;
+    for (position, &i) in all.iter().enumerate() {
+        if position > 0 && points[i].gap_before {
+            segment += 1;
+        }
+        segment_of[i] = segment;
+    }
     let teleport_mps = rules.mode.max_speed_mps() * rules.teleport_speed_factor;
     for w in order.windows(2) {
+        if segment_of[w[0]] != segment_of[w[1]] {
+            continue;
+        }
         let (a, b) = (&points[w[0]], &points[w[1]]);
         let d_m = fix_distance_m(a, b);
         let v = implied_speed_mps(a, b, rules.assumed_accuracy_m);
@@ -211,7 +272,7 @@ pub fn check_plausibility(
     flags.extend(speed_above_mode(&cleaned, rules));
     flags.extend(regular_timing(&ordered, rules));
     for (index, photo) in photos.iter().enumerate() {
-        flags.extend(photo_flag(&cleaned.points, index, photo, rules));
+        photo_flags(&cleaned.points, index, photo, rules, &mut flags);
     }
     flags
 }
@@ -325,16 +386,31 @@ fn time_span_words(seconds: f64) -> (String, String) {
     }
 }
 
-/// Where the track was at `t`: linear between the fixes either side. Across a long gap the
-/// straight line is a guess, so the nearer of the two fixes and the guess all count and the
-/// closest one is compared (a photo is flagged only when it is far from all of them).
-fn photo_flag(
+/// A distance in the unit a person would use for it: metres up to 10 km, then kilometres (a
+/// photo from a wrong place can be a continent away).
+fn distance_words(metres: f64) -> (String, String) {
+    if metres < 10_000.0 {
+        (format!("{metres:.0} 米"), format!("{metres:.0} m"))
+    } else {
+        let km = metres / 1_000.0;
+        (format!("约 {km:.0} 公里"), format!("about {km:.0} km"))
+    }
+}
+
+/// The flags of one photo. A photo inside the track's time is compared with where the track was
+/// then; a photo outside it is flagged for its time and, since there is no "then" on the track
+/// to compare with, its place is compared with the track as a whole — both can be true at once
+/// (a photo from years ago and another province), and both are said.
+fn photo_flags(
     track: &[TrackPoint],
     index: usize,
     photo: &PhotoFix,
     rules: &PlausibilityRules,
-) -> Option<PlausibilityFlag> {
-    let (first, last) = (track.first()?, track.last()?);
+    flags: &mut Vec<PlausibilityFlag>,
+) {
+    let (Some(first), Some(last)) = (track.first(), track.last()) else {
+        return;
+    };
     let t = photo.taken_at;
     let (outside_s, before) = if t < first.t {
         (first.t.seconds_since(t), true)
@@ -343,7 +419,9 @@ fn photo_flag(
     } else {
         (0.0, false)
     };
-    if outside_s > rules.photo_max_time_outside_s {
+    let scope = FlagScope::Photo { index };
+    let off_time = outside_s > rules.photo_max_time_outside_s;
+    if off_time {
         let (zh, en) = time_span_words(outside_s);
         let (label_zh, label_en) = if before {
             (
@@ -356,13 +434,47 @@ fn photo_flag(
                 format!("photo taken {en} after the patrol ended: check it belongs to this patrol"),
             )
         };
-        return Some(flag(
-            FlagCode::PhotoOutsideTrackTime,
-            FlagScope::Photo { index },
-            label_zh,
-            label_en,
-        ));
+        flags.push(flag(FlagCode::PhotoOutsideTrackTime, scope, label_zh, label_en));
     }
+    if photo.position.check().is_err() {
+        return;
+    }
+    let far = if off_time {
+        distance_to_track_m(track, photo.position)
+            .filter(|&d| d > rules.photo_max_distance_m)
+            .map(|d| {
+                let (zh, en) = distance_words(d);
+                (
+                    format!(
+                        "照片拍摄地点距整条巡查轨迹最近处也有 {zh}（拍摄时间不在巡查时段内，已与整条轨迹比较），可能不是巡查途中所拍"
+                    ),
+                    format!(
+                        "photo taken {en} from the nearest point of the whole track (its time is outside the patrol, so it was compared with the whole track)"
+                    ),
+                )
+            })
+    } else {
+        distance_at_time_m(track, photo)
+            .filter(|&d| d > rules.photo_max_distance_m)
+            .map(|d| {
+                let (zh, en) = distance_words(d);
+                (
+                    format!("照片拍摄地点距该时刻的巡查轨迹 {zh}，可能不是巡查途中所拍"),
+                    format!("photo taken {en} from where the track was at that time"),
+                )
+            })
+    };
+    if let Some((label_zh, label_en)) = far {
+        flags.push(flag(FlagCode::PhotoFarFromTrack, scope, label_zh, label_en));
+    }
+}
+
+/// How far a photo is from where the track was at its time: linear between the fixes either
+/// side. Across a long gap the straight line is a guess, so the nearer of the two fixes and the
+/// guess all count and the closest one is compared (a photo is flagged only when it is far from
+/// all of them).
+fn distance_at_time_m(track: &[TrackPoint], photo: &PhotoFix) -> Option<f64> {
+    let t = photo.taken_at;
     let after = track.partition_point(|p| p.t <= t);
     let candidates: Vec<Position> = match (after.checked_sub(1).map(|i| &track[i]), track.get(after)) {
         (Some(a), Some(b)) => {
@@ -374,16 +486,41 @@ fn photo_flag(
         (None, Some(b)) => vec![b.position()],
         (None, None) => return None,
     };
-    let distance_m = candidates
+    Some(
+        candidates
+            .iter()
+            .map(|&c| geodesic_distance_m(c, photo.position))
+            .fold(f64::INFINITY, f64::min),
+    )
+}
+
+/// Beyond this the flat frame about the photo is no longer metre-accurate (its scale error grows
+/// with the distance from its origin, 0.2 % at 20 km), so farther stretches are measured to
+/// their fixes on the ellipsoid instead.
+const FLAT_FRAME_REACH_M: f64 = 20_000.0;
+
+/// How far `at` is from the track as a whole, in metres: from the nearest fix, or from the
+/// nearest point of the straight line between two consecutive fixes of one recorded segment
+/// (never across a gap, where nothing was recorded), whichever is nearer.
+fn distance_to_track_m(track: &[TrackPoint], at: Position) -> Option<f64> {
+    let nearest_fix = track
         .iter()
-        .map(|&c| geodesic_distance_m(c, photo.position))
+        .map(|p| (haversine_distance_m(p.position(), at), p))
+        .min_by(|a, b| a.0.total_cmp(&b.0))?
+        .1;
+    let fix_m = geodesic_distance_m(nearest_fix.position(), at);
+    let frame = LocalFrame::at(at);
+    let here = frame.to_metric(at);
+    let line_m = track
+        .windows(2)
+        .filter(|w| !w[1].gap_before)
+        .map(|w| {
+            here.distance_to_segment_m(frame.to_metric(w[0].position()), frame.to_metric(w[1].position()))
+        })
         .fold(f64::INFINITY, f64::min);
-    (distance_m > rules.photo_max_distance_m).then(|| {
-        flag(
-            FlagCode::PhotoFarFromTrack,
-            FlagScope::Photo { index },
-            format!("照片拍摄地点距该时刻的巡查轨迹 {distance_m:.0} 米，可能不是巡查途中所拍"),
-            format!("photo taken {distance_m:.0} m from where the track was at that time"),
-        )
+    Some(if line_m < FLAT_FRAME_REACH_M {
+        fix_m.min(line_m)
+    } else {
+        fix_m
     })
 }
