@@ -28,3 +28,10 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "== installing cargo-nextest"
   cargo install cargo-nextest --locked
 fi
+
+# Independent readers the tests compare xuncha's figures with: gpxpy (GPX lengths, durations,
+# moving time), from PyPI at a pinned version.
+if ! python3 -c 'import gpxpy' >/dev/null 2>&1; then
+  echo "== installing gpxpy for the tests (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'gpxpy==1.6.2'
+fi

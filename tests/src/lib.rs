@@ -356,6 +356,7 @@ pub fn record_patrol(
         recorded(device.handle(Request::AppendTrackPoints {
             patrol,
             points: track,
+            untimed: Vec::new(),
         }));
     }
     let finding: FindingId = recorded(device.handle(Request::ReportFinding {

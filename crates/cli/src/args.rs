@@ -19,8 +19,26 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The language of messages: zh (default) or en.
+    #[arg(long, global = true, env = "XUNCHA_LANG", value_enum, default_value_t = LangArg::Zh)]
+    pub lang: LangArg,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+impl From<LangArg> for xuncha_domain::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Zh => xuncha_domain::Lang::Zh,
+            LangArg::En => xuncha_domain::Lang::En,
+        }
+    }
 }
 
 #[derive(Subcommand)]

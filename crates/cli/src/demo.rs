@@ -144,7 +144,11 @@ pub fn run(device: &Device) -> Result<Response> {
             tp
         })
         .collect();
-    device.handle(Request::AppendTrackPoints { patrol, points })?;
+    device.handle(Request::AppendTrackPoints {
+        patrol,
+        points,
+        untimed: Vec::new(),
+    })?;
     for (category, text) in [
         ("floating_garbage", "水面漂浮塑料垃圾约 20 平方米"),
         ("sewage_outfall", "岸边疑似排污口，有异味"),

@@ -25,10 +25,11 @@ use xuncha_domain::*;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lang: Lang = cli.lang.into();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误：{e:#}");
+            eprintln!("{}{}", lang.pick("错误：", "error: "), message(&e, lang));
             ExitCode::from(exit_code(&e))
         }
     }
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
 /// Exit codes a script can act on (also listed in `--help`).
 fn exit_code(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<CoreError>() {
-        Some(CoreError::Invalid(_)) => 3,
+        Some(e) if e.is_invalid_input() => 3,
         Some(CoreError::Refused(_)) => 4,
         Some(CoreError::NotFound { .. }) => 5,
         Some(CoreError::NotSetUp(_)) => 6,
@@ -47,35 +48,108 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     }
 }
 
-/// An argument that could not be understood.
+/// What went wrong, once, in `lang`. The core's and the command line's own errors say it in
+/// one sentence; anything else shows its context chain (each cause once).
+fn message(e: &anyhow::Error, lang: Lang) -> String {
+    if let Some(core) = e.downcast_ref::<CoreError>() {
+        return core.say(lang);
+    }
+    if let Some(input) = e.downcast_ref::<BadInput>() {
+        return input.say(lang);
+    }
+    format!("{e:#}")
+}
+
+/// Input on the command line or in a file named there that cannot be used: one sentence in
+/// each language, naming the problem.
 #[derive(Debug)]
-struct BadInput(String);
+struct BadInput {
+    zh: String,
+    en: String,
+}
 
 impl std::fmt::Display for BadInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.zh)
     }
 }
 impl std::error::Error for BadInput {}
 
-fn bad(msg: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(BadInput(msg.into()))
+impl Say for BadInput {
+    fn say(&self, lang: Lang) -> String {
+        lang.pick(&self.zh, &self.en).clone()
+    }
 }
 
-fn id<T: std::str::FromStr>(s: &str, what: &str) -> Result<T> {
-    s.trim()
-        .parse()
-        .map_err(|_| bad(format!("{what}编号 {s:?} 格式不对（应为 UUID）")))
+fn bad(zh: impl Into<String>, en: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput {
+        zh: zh.into(),
+        en: en.into(),
+    })
+}
+
+/// A kind of record or reference, as the command line names it in errors.
+type Noun = (&'static str, &'static str);
+const PATROL: Noun = ("巡查", "patrol");
+const FINDING: Noun = ("问题", "finding");
+const INSPECTION: Noun = ("检查", "inspection");
+const SITE: Noun = ("场所", "site");
+const REACH: Noun = ("河段", "reach");
+const USER: Noun = ("用户", "user");
+const UNIT: Noun = ("单位", "unit");
+const CHECKLIST: Noun = ("检查表", "checklist");
+const RECORD: Noun = ("记录", "record");
+
+fn id<T: std::str::FromStr>(s: &str, (zh, en): Noun) -> Result<T> {
+    s.trim().parse().map_err(|_| {
+        bad(
+            format!("{zh}编号 {s:?} 格式不对：应为 UUID（如 0190f5b2-7c3e-7a1b-9c4d-2e5f6a7b8c9d）"),
+            format!("the {en} id {s:?} is not a UUID (such as 0190f5b2-7c3e-7a1b-9c4d-2e5f6a7b8c9d)"),
+        )
+    })
 }
 
 fn hash(s: &str) -> Result<BlobHash> {
-    s.trim()
-        .parse()
-        .map_err(|e: xuncha_domain::hash::BadHash| bad(e.to_string()))
+    s.trim().parse().map_err(|_: xuncha_domain::hash::BadHash| {
+        bad(
+            format!("文件哈希 {s:?} 格式不对：应为 64 位十六进制 SHA-256"),
+            format!("the file hash {s:?} is not a SHA-256 in 64 hex digits"),
+        )
+    })
 }
 
 fn time(s: &str) -> Result<UnixMs> {
-    when::parse(s).map_err(|e| bad(e.to_string()))
+    when::parse(s).map_err(|_| {
+        bad(
+            format!("无法识别的时间 {s:?}：请写成 2026-11-25 08:30（北京时间）或 RFC 3339"),
+            format!(
+                "{s:?} is not a time this understands: write 2026-11-25 08:30 (Beijing time) or RFC 3339"
+            ),
+        )
+    })
+}
+
+/// Reads a file named on the command line; a file that is missing or unreadable is the
+/// caller's input to fix.
+fn read_input(file: &std::path::Path) -> Result<Vec<u8>> {
+    let input = if file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(file)
+    };
+    input.map_err(|e| {
+        let (zh, en) = match e.kind() {
+            std::io::ErrorKind::NotFound => ("文件不存在", "there is no such file"),
+            std::io::ErrorKind::PermissionDenied => ("没有读取权限", "permission denied"),
+            std::io::ErrorKind::IsADirectory => ("这是一个文件夹，不是文件", "it is a folder, not a file"),
+            _ => ("读取失败", "reading failed"),
+        };
+        bad(
+            format!("无法读取 {}：{zh}", file.display()),
+            format!("cannot read {}: {en}", file.display()),
+        )
+    })
 }
 
 fn pos(p: &PosArgs) -> Option<Position> {
@@ -103,6 +177,7 @@ fn data_dir(cli: &Cli) -> Result<PathBuf> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let lang: Lang = cli.lang.into();
     if let Command::Categories = cli.command {
         output::categories();
         return Ok(());
@@ -128,7 +203,7 @@ fn run(cli: Cli) -> Result<()> {
         _ => {}
     }
     if let Command::Records(RecordsCmd::Gpx { patrol }) = &cli.command {
-        let patrol: PatrolId = id(patrol, "巡查")?;
+        let patrol: PatrolId = id(patrol, PATROL)?;
         let xuncha_core::Response::Track(points) = device.handle(Request::GetTrack { patrol })? else {
             return Err(anyhow!("意外的应答"));
         };
@@ -140,7 +215,7 @@ fn run(cli: Cli) -> Result<()> {
     }
     let response = match cli.command {
         Command::Demo => demo::run(&device)?,
-        command => device.handle(request(command)?)?,
+        command => device.handle(request(command, lang)?)?,
     };
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
@@ -155,12 +230,13 @@ fn run(cli: Cli) -> Result<()> {
 /// Imports a photo, then attaches it: the blobs are durable before the event refers to them.
 fn photo(device: &Device, p: &PhotoArgs, json: bool) -> Result<()> {
     let target = match (&p.finding, &p.patrol, &p.inspection) {
-        (Some(f), _, _) => PhotoTarget::Finding(id(f, "问题")?),
-        (_, Some(x), _) => PhotoTarget::Patrol(id(x, "巡查")?),
-        (_, _, Some(i)) => PhotoTarget::Inspection(id(i, "检查")?),
+        (Some(f), _, _) => PhotoTarget::Finding(id(f, FINDING)?),
+        (_, Some(x), _) => PhotoTarget::Patrol(id(x, PATROL)?),
+        (_, _, Some(i)) => PhotoTarget::Inspection(id(i, INSPECTION)?),
         _ => {
             return Err(bad(
                 "请用 --finding、--patrol 或 --inspection 指明照片属于哪条记录",
+                "say which record the photo belongs to with --finding, --patrol or --inspection",
             ));
         }
     };
@@ -195,16 +271,19 @@ fn photo(device: &Device, p: &PhotoArgs, json: bool) -> Result<()> {
         );
     } else {
         println!(
-            "已添加照片 {}（{}×{}，原图 {:.1} MB{}）",
+            "已添加照片 {}（{}×{}，原图 {:.1} MB）",
             &ph.original.to_hex()[..12],
             ph.width,
             ph.height,
             ph.original_bytes as f64 / 1e6,
-            ph.partial_decode
-                .as_ref()
-                .map(|w| format!("；⚠ 照片有损坏：{w}"))
-                .unwrap_or_default()
         );
+        // The decoder's own account of the damage is English for developers: `--json` has it.
+        if ph.partial_decode.is_some() {
+            println!("⚠ 照片的图像数据有损坏，部分区域可能显示为灰色");
+        }
+        if let Some(problem) = &ph.exif_problem {
+            println!("⚠ {problem}");
+        }
     }
     Ok(())
 }
@@ -241,45 +320,104 @@ fn api_loop(device: &Device) -> Result<()> {
     }
 }
 
-fn read_points(file: &std::path::Path) -> Result<Vec<TrackPoint>> {
+/// The fixes of a track file (GPX, or a JSON array of fixes), and its untimed stretches. What
+/// was read is said on stderr in `lang` when a person should know (gaps, untimed points).
+fn read_points(file: &std::path::Path, lang: Lang) -> Result<(Vec<TrackPoint>, Vec<Vec<Position>>)> {
+    let bytes = read_input(file)?;
     if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpx")) {
-        let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
-        let gpx = xuncha_core::gpx::read_gpx(&bytes).map_err(|e| bad(format!("{}：{e}", file.display())))?;
-        let points: Vec<TrackPoint> = gpx
-            .track_segments()
-            .map_err(|e| bad(format!("{}：{e}", file.display())))?
-            .into_iter()
-            .flatten()
-            .collect();
-        if points.is_empty() {
-            return Err(bad(format!("{} 中没有带时间的轨迹点", file.display())));
+        let import = xuncha_core::gpx::read_gpx(&bytes)
+            .and_then(|gpx| gpx.track_import())
+            .map_err(|e| {
+                bad(
+                    format!("{}：{}", file.display(), e.say(Lang::Zh)),
+                    format!("{}: {}", file.display(), e.say(Lang::En)),
+                )
+            })?;
+        let (timed, untimed, segments) = (import.points.len(), import.untimed_count(), import.segment_count);
+        let mut note = lang.pick(
+            format!(
+                "已读取 {}：{timed} 个带时间的轨迹点，{segments} 段",
+                file.display()
+            ),
+            format!(
+                "read {}: {timed} track points with times, in {segments} segments",
+                file.display()
+            ),
+        );
+        if segments > 1 {
+            note += &lang.pick(
+                "（段与段之间的间断不计距离和时间）".to_owned(),
+                " (the gaps between segments count as neither distance nor time)".to_owned(),
+            );
         }
-        return Ok(points);
+        if untimed > 0 {
+            note += &lang.pick(
+                format!("；另有 {untimed} 个点没有时间：作为轨迹形状保留，不计入用时、速度和长度"),
+                format!("; {untimed} points have no time: kept as the track's shape, not counted in its duration, speed or length"),
+            );
+        }
+        eprintln!("{note}");
+        return Ok((import.points, import.untimed));
     }
-    let text = if file.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(file).with_context(|| format!("无法读取 {}", file.display()))?
-    };
-    serde_json::from_str(&text)
-        .map_err(|e| bad(format!("轨迹文件 {} 不是轨迹点的 JSON 数组：{e}", file.display())))
+    let text = String::from_utf8(bytes).map_err(|_| {
+        bad(
+            format!(
+                "轨迹文件 {} 不是文本（应为 GPX 或轨迹点的 JSON 数组）",
+                file.display()
+            ),
+            format!(
+                "the track file {} is not text (it should be GPX or a JSON array of fixes)",
+                file.display()
+            ),
+        )
+    })?;
+    let points = serde_json::from_str(&text).map_err(|e| {
+        bad(
+            format!(
+                "轨迹文件 {} 不是轨迹点的 JSON 数组（第 {} 行第 {} 列有误）",
+                file.display(),
+                e.line(),
+                e.column()
+            ),
+            format!(
+                "the track file {} is not a JSON array of fixes (error at line {}, column {})",
+                file.display(),
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    Ok((points, Vec::new()))
 }
 
-fn request(command: Command) -> Result<Request> {
+fn request(command: Command, lang: Lang) -> Result<Request> {
     use Request as R;
     Ok(match command {
         Command::Home => R::Home,
         Command::Device(DeviceCmd::Info) => R::DeviceInfo,
         Command::Device(DeviceCmd::SetUser { user, unit }) => R::SetUser {
-            user: id(&user, "用户")?,
-            unit: id(&unit, "单位")?,
+            user: id(&user, USER)?,
+            unit: id(&unit, UNIT)?,
         },
         Command::Device(DeviceCmd::Verify) => R::VerifyLog,
         Command::Import { file } => {
-            let text =
-                std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}", file.display()))?;
-            let events: Vec<Event> = serde_json::from_str(&text)
-                .map_err(|e| bad(format!("{} 不是事件的 JSON 数组：{e}", file.display())))?;
+            let bytes = read_input(&file)?;
+            let events: Vec<Event> = serde_json::from_slice(&bytes).map_err(|e| {
+                bad(
+                    format!(
+                        "{} 不是事件的 JSON 数组（第 {} 行第 {} 列有误）",
+                        file.display(),
+                        e.line(),
+                        e.column()
+                    ),
+                    format!(
+                        "{} is not a JSON array of events (error at line {}, column {})",
+                        file.display(),
+                        e.line(),
+                        e.column()
+                    ),
+                )
+            })?;
             R::IngestEvents { events }
         }
         Command::Patrol(p) => match p {
@@ -293,16 +431,21 @@ fn request(command: Command) -> Result<Request> {
                     PatrolKindArg::River => PatrolKind::River,
                     PatrolKindArg::FishingBan => PatrolKind::FishingBan,
                 },
-                reach: reach.as_deref().map(|r| id(r, "河段")).transpose()?,
+                reach: reach.as_deref().map(|r| id(r, REACH)).transpose()?,
                 area,
                 at: at.at.as_deref().map(time).transpose()?,
             },
-            PatrolCmd::Track { patrol, file } => R::AppendTrackPoints {
-                patrol: id(&patrol, "巡查")?,
-                points: read_points(&file)?,
-            },
+            PatrolCmd::Track { patrol, file } => {
+                let patrol = id(&patrol, PATROL)?;
+                let (points, untimed) = read_points(&file, lang)?;
+                R::AppendTrackPoints {
+                    patrol,
+                    points,
+                    untimed,
+                }
+            }
             PatrolCmd::Report { patrol, mode } => R::PatrolReport {
-                patrol: id(&patrol, "巡查")?,
+                patrol: id(&patrol, PATROL)?,
                 mode: Some(match mode {
                     ModeArg::Walking => TravelMode::Walking,
                     ModeArg::Bicycle => TravelMode::Bicycle,
@@ -311,7 +454,7 @@ fn request(command: Command) -> Result<Request> {
                 }),
             },
             PatrolCmd::End { patrol, notes, at } => R::EndPatrol {
-                patrol: id(&patrol, "巡查")?,
+                patrol: id(&patrol, PATROL)?,
                 notes,
                 at: at.at.as_deref().map(time).transpose()?,
             },
@@ -321,8 +464,8 @@ fn request(command: Command) -> Result<Request> {
                 outcome,
                 notes,
             } => R::RecordBusinessCheck {
-                patrol: id(&patrol, "巡查")?,
-                site: id(&site, "场所")?,
+                patrol: id(&patrol, PATROL)?,
+                site: id(&site, SITE)?,
                 outcome: match outcome {
                     CheckOutcomeArg::Compliant => CheckOutcome::Compliant,
                     CheckOutcomeArg::ViolationFound => CheckOutcome::ViolationFound,
@@ -337,7 +480,7 @@ fn request(command: Command) -> Result<Request> {
                 notices,
                 leaflets,
             } => R::TallyPublicity {
-                patrol: id(&patrol, "巡查")?,
+                patrol: id(&patrol, PATROL)?,
                 tally: Publicity {
                     banners,
                     signs,
@@ -351,7 +494,7 @@ fn request(command: Command) -> Result<Request> {
                 quantity,
                 pos: p,
             } => R::RecordSeizure {
-                patrol: id(&patrol, "巡查")?,
+                patrol: id(&patrol, PATROL)?,
                 description,
                 quantity,
                 position: pos(&p),
@@ -363,8 +506,8 @@ fn request(command: Command) -> Result<Request> {
                 text,
                 signature,
             } => R::SignCommitmentLetter {
-                patrol: id(&patrol, "巡查")?,
-                site: id(&site, "场所")?,
+                patrol: id(&patrol, PATROL)?,
+                site: id(&site, SITE)?,
                 signer_name: signer,
                 text,
                 signature: hash(&signature)?,
@@ -376,8 +519,8 @@ fn request(command: Command) -> Result<Request> {
                 checklist,
                 pos: p,
             } => R::StartInspection {
-                site: id(&site, "场所")?,
-                checklist: id(&checklist, "检查表")?,
+                site: id(&site, SITE)?,
+                checklist: id(&checklist, CHECKLIST)?,
                 position: pos(&p),
             },
             InspectionCmd::Answer {
@@ -386,7 +529,7 @@ fn request(command: Command) -> Result<Request> {
                 answer,
                 note,
             } => R::AnswerChecklistItem {
-                inspection: id(&inspection, "检查")?,
+                inspection: id(&inspection, INSPECTION)?,
                 item,
                 answer: match answer {
                     AnswerArg::Compliant => Answer::Compliant,
@@ -400,7 +543,7 @@ fn request(command: Command) -> Result<Request> {
                 content,
                 deadline,
             } => R::IssueOnSiteRecord {
-                inspection: id(&inspection, "检查")?,
+                inspection: id(&inspection, INSPECTION)?,
                 content,
                 rectification_deadline: deadline.as_deref().map(time).transpose()?,
             },
@@ -410,7 +553,7 @@ fn request(command: Command) -> Result<Request> {
                 name,
                 signature,
             } => R::SignDocument {
-                inspection: id(&inspection, "检查")?,
+                inspection: id(&inspection, INSPECTION)?,
                 role: match role {
                     SignerArg::Inspector => SignerRole::Inspector,
                     SignerArg::InspectedParty => SignerRole::InspectedParty,
@@ -425,13 +568,13 @@ fn request(command: Command) -> Result<Request> {
                 witness,
                 witness_signature,
             } => R::RecordRefusal {
-                inspection: id(&inspection, "检查")?,
+                inspection: id(&inspection, INSPECTION)?,
                 reason,
                 witness_name: witness,
                 witness_signature: hash(&witness_signature)?,
             },
             InspectionCmd::Close { inspection, notes } => R::CloseInspection {
-                inspection: id(&inspection, "检查")?,
+                inspection: id(&inspection, INSPECTION)?,
                 notes,
             },
         },
@@ -445,9 +588,14 @@ fn request(command: Command) -> Result<Request> {
                 pos: p,
             } => R::ReportFinding {
                 record: match (patrol, inspection) {
-                    (Some(p), _) => RecordRef::Patrol(id(&p, "巡查")?),
-                    (None, Some(i)) => RecordRef::Inspection(id(&i, "检查")?),
-                    (None, None) => return Err(bad("请用 --patrol 或 --inspection 指明问题所属的记录")),
+                    (Some(p), _) => RecordRef::Patrol(id(&p, PATROL)?),
+                    (None, Some(i)) => RecordRef::Inspection(id(&i, INSPECTION)?),
+                    (None, None) => {
+                        return Err(bad(
+                            "请用 --patrol 或 --inspection 指明问题所属的记录",
+                            "say which record the finding belongs to with --patrol or --inspection",
+                        ));
+                    }
                 },
                 category,
                 description,
@@ -461,7 +609,7 @@ fn request(command: Command) -> Result<Request> {
                 severity: s,
                 pos: p,
             } => R::AmendFinding {
-                finding: id(&finding, "问题")?,
+                finding: id(&finding, FINDING)?,
                 category,
                 description,
                 severity: s.map(severity),
@@ -474,7 +622,7 @@ fn request(command: Command) -> Result<Request> {
                 caption,
                 pos: p,
             } => R::AttachPhoto {
-                target: PhotoTarget::Finding(id(&finding, "问题")?),
+                target: PhotoTarget::Finding(id(&finding, FINDING)?),
                 role: if after {
                     PhotoRole::AfterRectification
                 } else {
@@ -498,27 +646,27 @@ fn request(command: Command) -> Result<Request> {
                 deadline,
                 note,
             } => R::AssignRectification {
-                finding: id(&finding, "问题")?,
+                finding: id(&finding, FINDING)?,
                 assignee,
                 deadline: time(&deadline)?,
                 note,
             },
             FindingCmd::Rectify { finding, note, after } => R::RectifyFinding {
-                finding: id(&finding, "问题")?,
+                finding: id(&finding, FINDING)?,
                 note,
                 after_photos: after.iter().map(|h| hash(h)).collect::<Result<_>>()?,
                 position: None,
             },
             FindingCmd::Verify { finding, note } => R::VerifyFinding {
-                finding: id(&finding, "问题")?,
+                finding: id(&finding, FINDING)?,
                 note,
             },
             FindingCmd::Reopen { finding, reason } => R::ReopenFinding {
-                finding: id(&finding, "问题")?,
+                finding: id(&finding, FINDING)?,
                 reason,
             },
             FindingCmd::Show { finding } => R::GetFinding {
-                id: id(&finding, "问题")?,
+                id: id(&finding, FINDING)?,
             },
         },
         Command::Records(r) => match r {
@@ -542,10 +690,10 @@ fn request(command: Command) -> Result<Request> {
                 },
             },
             RecordsCmd::Show { id: rid } => R::GetRecord {
-                id: id::<uuid_like::Id>(&rid, "记录")?.0,
+                id: id::<uuid_like::Id>(&rid, RECORD)?.0,
             },
             RecordsCmd::Track { patrol } | RecordsCmd::Gpx { patrol } => R::GetTrack {
-                patrol: id(&patrol, "巡查")?,
+                patrol: id(&patrol, PATROL)?,
             },
         },
         Command::Findings { status } => R::ListOpenFindings { status },

@@ -202,6 +202,19 @@ pub fn human(resp: &Response) {
                 s.duration_s / 60.0,
                 s.moving_time_s / 60.0
             );
+            if s.segment_count > 1 {
+                println!(
+                    "分 {} 段记录，段间间断共 {:.0} 分钟，不计距离和时间",
+                    s.segment_count,
+                    (s.duration_s - s.recorded_s) / 60.0
+                );
+            }
+            if r.untimed_points > 0 {
+                println!(
+                    "另有 {} 个导入点没有时间：只作轨迹形状，不计入用时、速度和里程",
+                    r.untimed_points
+                );
+            }
             if let Some(c) = &r.coverage {
                 println!(
                     "河段覆盖 {:.1}%（{:.0} / {:.0} m，未到 {} 段）",

@@ -44,7 +44,11 @@ fn payload(patrol: PatrolId, i: usize, t0: i64) -> Payload {
             p
         })
         .collect();
-    Payload::TrackPointsAppended(TrackPointsAppended { patrol, points })
+    Payload::TrackPointsAppended(TrackPointsAppended {
+        patrol,
+        points,
+        untimed: Vec::new(),
+    })
 }
 
 fn bench_store(dir: &std::path::Path, n: usize) -> (Duration, usize) {

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 use xuncha_domain::state::Rejection;
 use xuncha_domain::validate::ValidationError;
+use xuncha_domain::{Lang, Say};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// The input is wrong; the message says what to fix.
-    #[error("输入有误：{0}")]
+    #[error("{}", .0.say(Lang::Zh))]
     Invalid(#[from] ValidationError),
     /// The action breaks a rule of the record's lifecycle; nothing was saved.
     #[error("操作不允许：{0}")]
@@ -45,9 +46,9 @@ pub enum CoreError {
     #[error("同步已取消，下次同步会从中断处继续")]
     Cancelled,
     /// A photo could not be taken in; the message says why (damaged, not a photo, too large…).
-    #[error("照片无法导入：{0}")]
-    Photo(String),
-    #[error("GPX 文件有误：{0}")]
+    #[error("{}", .0.say(Lang::Zh))]
+    Photo(#[from] crate::photo::PhotoError),
+    #[error("{}", .0.say(Lang::Zh))]
     Gpx(#[from] crate::gpx::GpxError),
     #[error("{0}")]
     Other(String),
@@ -75,6 +76,15 @@ impl CoreError {
         }
     }
 
+    /// Whether the error is the caller's input (a wrong value, file or photo): to be fixed
+    /// by the person, not retried.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            CoreError::Invalid(_) | CoreError::Photo(_) | CoreError::Gpx(_)
+        )
+    }
+
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             code: self.code().to_owned(),
@@ -87,6 +97,61 @@ impl CoreError {
             context: context.into(),
             source,
         }
+    }
+}
+
+impl Say for CoreError {
+    /// The error in `lang`: one sentence for a person. Messages the server or the network
+    /// gave are passed on as they came.
+    fn say(&self, lang: Lang) -> String {
+        if lang == Lang::Zh {
+            return self.to_string();
+        }
+        match self {
+            CoreError::Invalid(e) => e.say(lang),
+            CoreError::Photo(e) => e.say(lang),
+            CoreError::Gpx(e) => e.say(lang),
+            CoreError::Refused(r) => format!("Not allowed ({}): {}", r.code, r.message),
+            CoreError::NotFound { what, id } => format!("Not found: {} {id}", noun_en(what)),
+            CoreError::NotSetUp(m) => format!("This device is not bound to a user: {m}"),
+            CoreError::Database(e) => format!("Database error: {e}"),
+            CoreError::Corrupt { context, source } => {
+                format!("Stored data cannot be read ({context}): {source}")
+            }
+            CoreError::TooNew { found, supported } => format!(
+                "The device store was made by a newer xuncha (version {found}, this one supports up to {supported}): update the app"
+            ),
+            CoreError::Io(e) => format!("File operation failed: {e}"),
+            CoreError::Network { message, .. } => message.clone(),
+            CoreError::Server {
+                status,
+                code,
+                message,
+            } => format!("The server refused ({status} {code}): {message}"),
+            CoreError::NotEnrolled => {
+                "This device is not signed in to a server: sign in under Settings first".into()
+            }
+            CoreError::SyncBusy => "Another sync is running: please wait".into(),
+            CoreError::Cancelled => "Sync cancelled; the next sync continues where this one stopped".into(),
+            CoreError::Other(m) => m.clone(),
+        }
+    }
+}
+
+/// The English for the record kinds `NotFound` names in Chinese.
+fn noun_en(what: &str) -> &str {
+    match what {
+        "巡查" => "patrol",
+        "检查" => "inspection",
+        "问题" => "finding",
+        "河段" => "reach",
+        "场所" => "site",
+        "用户" => "user",
+        "单位" => "unit",
+        "检查表" => "checklist",
+        "文件" => "file",
+        "记录" => "record",
+        other => other,
     }
 }
 

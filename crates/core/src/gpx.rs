@@ -8,29 +8,115 @@
 //! dilution of precision is kept as read, not turned into an accuracy in metres. On export, what
 //! GPX 1.1 has no element for (accuracy, speed, bearing, provider, the mock flag) is left out:
 //! a GPX file is a view for other tools, never the record itself.
+//!
+//! A patrol's track is imported with [`GpxFile::track_import`]: every track and segment after
+//! the first starts with a gap (`TrackPoint::gap_before`), so the stretch between two
+//! segments — signal lost, the receiver paused — counts as neither distance nor time; points
+//! without a time are kept apart as geometry and counted, never refused and never given a time.
+//! Imported fixes say `FixProvider::Imported`: a known source, not a mock location.
+//!
+//! Reading is as lenient as the common readers (gpxpy, GDAL) where the meaning is not in doubt:
+//! a file whose `<gpx>` element lacks the required `version` attribute is read by its
+//! namespace (GPX/1/0 or GPX/1/1).
 
 use ::gpx as gpx_format;
 use std::io::Cursor;
 use time::OffsetDateTime;
 use xuncha_domain::position::FixProvider;
-use xuncha_domain::{Position, TrackPoint, UnixMs};
+use xuncha_domain::{Lang, Position, Say, TrackPoint, UnixMs};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GpxError {
     /// The file is not GPX that can be read: bad XML, an unknown version, a number that is not
-    /// a number, a coordinate out of range…
-    #[error("GPX 文件无法读取 (unreadable GPX): {0}")]
+    /// a number… The reader's own words are kept for the log, not shown.
+    #[error("{}", self.say(Lang::Zh))]
     Unreadable(String),
-    #[error("轨迹第 {track} 条第 {segment} 段第 {point} 个点没有时间 (track point without a time)")]
+    /// A point whose latitude (or longitude) is not a real place.
+    #[error("{}", self.say(Lang::Zh))]
+    BadCoordinate { latitude: bool, value: f64 },
+    /// Indices count from 0; the words count from 1.
+    #[error("{}", self.say(Lang::Zh))]
     MissingTime {
         track: usize,
         segment: usize,
         point: usize,
     },
-    #[error("时间 {0:?} 超出 GPX 可表示的范围 (time out of range)")]
+    /// The file has tracks, but not one point in them has a time.
+    #[error("{}", self.say(Lang::Zh))]
+    NoTimedPoints,
+    #[error("{}", self.say(Lang::Zh))]
     TimeOutOfRange(UnixMs),
-    #[error("GPX 文件无法写出 (cannot write GPX): {0}")]
+    #[error("{}", self.say(Lang::Zh))]
     Unwritable(String),
+}
+
+impl Say for GpxError {
+    fn say(&self, lang: Lang) -> String {
+        match self {
+            GpxError::Unreadable(_) => lang.pick(
+                "这不是能读取的 GPX 文件（XML 格式或 GPX 内容有误），请从记录设备重新导出".into(),
+                "this is not a GPX file that can be read (bad XML or GPX content): export it again from the recording device".into(),
+            ),
+            GpxError::BadCoordinate { latitude, value } => {
+                let (zh, en) = if *latitude {
+                    ("纬度", "latitude")
+                } else {
+                    ("经度", "longitude")
+                };
+                lang.pick(
+                    format!("GPX 文件中有一个点的{zh}为 {value}，坐标不是真实位置，请检查文件"),
+                    format!("the GPX file has a point with a {en} of {value}, which is not a real place: check the file"),
+                )
+            }
+            GpxError::MissingTime {
+                track,
+                segment,
+                point,
+            } => lang.pick(
+                format!(
+                    "第 {} 条轨迹第 {} 段的第 {} 个点没有时间",
+                    track + 1,
+                    segment + 1,
+                    point + 1
+                ),
+                format!(
+                    "point {} of segment {} of track {} has no time",
+                    point + 1,
+                    segment + 1,
+                    track + 1
+                ),
+            ),
+            GpxError::NoTimedPoints => lang.pick(
+                "GPX 文件中没有一个带时间的轨迹点，无法作为巡查轨迹：请导出带时间的轨迹，而非路线或航点".into(),
+                "the GPX file has no track point with a time, so it cannot be a patrol track: export the track (not a route or waypoints) with times".into(),
+            ),
+            GpxError::TimeOutOfRange(t) => lang.pick(
+                format!("时间 {} 毫秒超出 GPX 能表示的范围", t.0),
+                format!("the time {} ms is outside what GPX can hold", t.0),
+            ),
+            GpxError::Unwritable(_) => lang.pick(
+                "无法写出 GPX 文件".into(),
+                "the GPX file could not be written".into(),
+            ),
+        }
+    }
+}
+
+/// A track read for a patrol: the timed fixes in file order (a gap before each track and
+/// segment after the first), and the points without a time, kept apart.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct TrackImport {
+    pub points: Vec<TrackPoint>,
+    /// Runs of consecutive points without a time, as geometry.
+    pub untimed: Vec<Vec<Position>>,
+    /// Non-empty segments read (tracks × segments).
+    pub segment_count: usize,
+}
+
+impl TrackImport {
+    pub fn untimed_count(&self) -> usize {
+        self.untimed.iter().map(Vec::len).sum()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +165,7 @@ impl Waypoint {
         let mut p = TrackPoint::at(t, self.position.lon, self.position.lat);
         p.altitude_m = self.elevation_m;
         p.speed_mps = self.speed_mps;
-        p.provider = FixProvider::Replay;
+        p.provider = FixProvider::Imported;
         Some(p)
     }
 }
@@ -132,6 +218,42 @@ impl GpxFile {
         Ok(out)
     }
 
+    /// Every track point for a patrol: timed ones as fixes, with a gap before the first fix of
+    /// each segment after the first (and wherever untimed points interrupted a segment), and
+    /// untimed ones as geometry. Fails only when no point at all has a time.
+    pub fn track_import(&self) -> Result<TrackImport, GpxError> {
+        let mut import = TrackImport::default();
+        for segment in self.tracks.iter().flat_map(|t| &t.segments) {
+            if segment.is_empty() {
+                continue;
+            }
+            import.segment_count += 1;
+            let mut gap = !import.points.is_empty();
+            let mut untimed_run: Vec<Position> = Vec::new();
+            for w in segment {
+                match w.to_track_point() {
+                    Some(mut fix) => {
+                        if !untimed_run.is_empty() {
+                            import.untimed.push(std::mem::take(&mut untimed_run));
+                            gap = !import.points.is_empty();
+                        }
+                        fix.gap_before = gap;
+                        gap = false;
+                        import.points.push(fix);
+                    }
+                    None => untimed_run.push(w.position),
+                }
+            }
+            if !untimed_run.is_empty() {
+                import.untimed.push(untimed_run);
+            }
+        }
+        if import.points.is_empty() {
+            return Err(GpxError::NoTimedPoints);
+        }
+        Ok(import)
+    }
+
     /// All points of all tracks, segments joined in file order, with or without times.
     pub fn all_track_points(&self) -> impl Iterator<Item = &Waypoint> {
         self.tracks.iter().flat_map(|t| t.segments.iter().flatten())
@@ -169,7 +291,21 @@ fn from_format(w: &gpx_format::Waypoint) -> Waypoint {
 
 /// Reads a GPX 1.0 or 1.1 document.
 pub fn read_gpx(bytes: &[u8]) -> Result<GpxFile, GpxError> {
-    let doc = gpx_format::read(Cursor::new(bytes)).map_err(|e| GpxError::Unreadable(e.to_string()))?;
+    let doc = match gpx_format::read(Cursor::new(bytes)) {
+        Err(gpx_format::errors::GpxError::InvalidElementLacksAttribute("version", "gpx")) => {
+            let versioned = with_version_from_namespace(bytes)
+                .ok_or_else(|| GpxError::Unreadable("no <gpx> start tag".into()))?;
+            gpx_format::read(Cursor::new(versioned))
+        }
+        other => other,
+    }
+    .map_err(|e| match e {
+        gpx_format::errors::GpxError::LonLatOutOfBoundsError(which, _, value) => GpxError::BadCoordinate {
+            latitude: which.eq_ignore_ascii_case("latitude"),
+            value,
+        },
+        other => GpxError::Unreadable(other.to_string()),
+    })?;
     let version = match doc.version {
         gpx_format::GpxVersion::Gpx10 => GpxVersion::V1_0,
         gpx_format::GpxVersion::Gpx11 => GpxVersion::V1_1,
@@ -209,9 +345,41 @@ pub fn read_gpx(bytes: &[u8]) -> Result<GpxFile, GpxError> {
         .chain(file.all_track_points())
         .chain(file.routes.iter().flat_map(|r| &r.points));
     for w in points {
-        w.position.check().map_err(GpxError::Unreadable)?;
+        let latitude_ok = (-90.0..=90.0).contains(&w.position.lat);
+        w.position.check().map_err(|_| GpxError::BadCoordinate {
+            latitude: !latitude_ok,
+            value: if latitude_ok {
+                w.position.lon
+            } else {
+                w.position.lat
+            },
+        })?;
     }
     Ok(file)
+}
+
+/// The document with `version="1.0"` or `"1.1"` added to its `<gpx>` start tag, chosen by the
+/// tag's namespace (1.1 when it names none): what gpxpy and GDAL assume for such files.
+fn with_version_from_namespace(bytes: &[u8]) -> Option<Vec<u8>> {
+    let start = bytes.windows(4).position(|w| w == b"<gpx").filter(|&i| {
+        bytes
+            .get(i + 4)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>')
+    })?;
+    let tag_end = start + bytes[start..].iter().position(|&b| b == b'>')?;
+    let version: &[u8] = if bytes[start..tag_end]
+        .windows(8)
+        .any(|w| w == b"GPX/1/0\"" || w == b"GPX/1/0'")
+    {
+        b" version=\"1.0\""
+    } else {
+        b" version=\"1.1\""
+    };
+    let mut out = Vec::with_capacity(bytes.len() + version.len());
+    out.extend_from_slice(&bytes[..start + 4]);
+    out.extend_from_slice(version);
+    out.extend_from_slice(&bytes[start + 4..]);
+    Some(out)
 }
 
 fn to_format(w: &Waypoint) -> Result<gpx_format::Waypoint, GpxError> {
@@ -228,20 +396,23 @@ fn to_format(w: &Waypoint) -> Result<gpx_format::Waypoint, GpxError> {
     Ok(out)
 }
 
-/// Writes one track (a single segment of `fixes`) and `waypoints` as a GPX 1.1 document.
+/// Writes one track and `waypoints` as a GPX 1.1 document: a `trkseg` for each recorded
+/// segment of `fixes` (a new one at every `gap_before`), so that other tools see the gaps too.
 pub fn write_gpx(track_name: &str, fixes: &[TrackPoint], waypoints: &[Waypoint]) -> Result<String, GpxError> {
-    let mut segment = gpx_format::TrackSegment::new();
-    for p in fixes {
-        let w = Waypoint {
-            time: Some(p.t),
-            elevation_m: p.altitude_m,
-            ..Waypoint::at(p.position())
-        };
-        segment.points.push(to_format(&w)?);
-    }
     let mut track = gpx_format::Track::new();
     track.name = Some(track_name.to_owned());
-    track.segments.push(segment);
+    for run in xuncha_domain::geo::segments(fixes) {
+        let mut segment = gpx_format::TrackSegment::new();
+        for p in run {
+            let w = Waypoint {
+                time: Some(p.t),
+                elevation_m: p.altitude_m,
+                ..Waypoint::at(p.position())
+            };
+            segment.points.push(to_format(&w)?);
+        }
+        track.segments.push(segment);
+    }
     let doc = gpx_format::Gpx {
         version: gpx_format::GpxVersion::Gpx11,
         creator: Some("xuncha".into()),

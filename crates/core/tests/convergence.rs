@@ -89,6 +89,7 @@ fn events(ops: &[(usize, u8, usize, u16)]) -> Vec<Event> {
             6 | 7 => Payload::TrackPointsAppended(TrackPointsAppended {
                 patrol: p,
                 points: vec![TrackPoint::at(now, 114.1 + (clock % 1000) as f64 * 1e-6, 30.65)],
+                untimed: Vec::new(),
             }),
             8 => Payload::PatrolEnded(PatrolEnded {
                 patrol: p,

@@ -1,5 +1,10 @@
 //! GPX import and export against the real tracks in shared/fixtures/gpx.
 
+mod support;
+
+use support::{device_with, recorded, reference};
+use xuncha_core::Store;
+use xuncha_core::api::{Request, Response};
 use xuncha_core::gpx::{GpxError, GpxFile, GpxVersion, Waypoint, read_gpx, write_gpx};
 use xuncha_domain::geo::{
     CleaningRules, FlagCode, PlausibilityRules, TravelMode, check_plausibility, clean_track, track_stats,
@@ -51,7 +56,7 @@ fn the_lake_track_is_gpx_1_0_with_waypoints_eight_tracks_and_an_empty_first_segm
         Position::new(14.357652292, 45.772163216)
     );
     let fix = first.to_track_point().expect("a timed point");
-    assert_eq!(fix.provider, xuncha_domain::position::FixProvider::Replay);
+    assert_eq!(fix.provider, xuncha_domain::position::FixProvider::Imported);
 }
 
 #[test]
@@ -208,8 +213,14 @@ fn the_drive_is_impossible_for_walking_but_fine_for_a_car() {
     let as_car = clean_track(&fixes, &CleaningRules::for_mode(TravelMode::Car));
     assert_eq!((as_car.points.len(), as_car.over_speed.len()), (104, 0));
 
-    // The fixes came from a file, so mock_location fires in both; the speed flag only for walking.
+    // The fixes came from a file: labelled imported, not taken for a mock location. The speed
+    // flag fires for walking only.
     let flags = |mode| check_plausibility(&fixes, &[], &PlausibilityRules::for_mode(mode));
+    assert!(
+        flags(TravelMode::Walking)
+            .iter()
+            .all(|f| f.code != FlagCode::MockLocation)
+    );
     assert!(
         flags(TravelMode::Walking)
             .iter()
@@ -235,6 +246,11 @@ fn export_then_import_gives_back_the_same_fixes_and_waypoints() {
     marker.elevation_m = Some(21.5);
     let text = write_gpx("巡河 2026-05-12", &fixes, std::slice::from_ref(&marker)).expect("writes");
     assert!(text.contains("version=\"1.1\""));
+    assert_eq!(
+        text.matches("<trkseg>").count(),
+        1,
+        "one recorded segment, one trkseg"
+    );
 
     let back = read_gpx(text.as_bytes()).expect("reads its own output");
     assert_eq!(back.version, GpxVersion::V1_1);
@@ -260,6 +276,229 @@ fn broken_files_give_a_clear_error_not_a_panic() {
         b"<gpx version=\"1.1\" xmlns=\"http://www.topografix.com/GPX/1/1\"><wpt lat=\"NaN\" lon=\"1\"></wpt></gpx>",
         b"",
     ] {
-        assert!(matches!(read_gpx(bad), Err(GpxError::Unreadable(_))), "{}", String::from_utf8_lossy(bad));
+        assert!(
+            matches!(read_gpx(bad), Err(GpxError::Unreadable(_) | GpxError::BadCoordinate { .. })),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
     }
+}
+
+/// What gpxpy (an independent reader, installed by scripts/setup.sh) makes of a GPX file:
+/// `length_2d()`, `get_duration()` (segments summed) and the moving time of
+/// `get_moving_data()` with xuncha's stopping speed (0.5 m/s = 1.8 km/h) on 2-D distances, the
+/// definition `track_stats` uses.
+fn gpxpy_figures(path: &str) -> (f64, f64, f64) {
+    let script = r#"
+import sys, gpxpy
+g = gpxpy.parse(open(sys.argv[1], encoding="utf-8"))
+length, duration = g.length_2d(), g.get_duration()
+for t in g.tracks:
+    for s in t.segments:
+        for p in s.points:
+            p.elevation = None
+moving = g.get_moving_data(stopped_speed_threshold=1.8, raw=True)
+print(length, duration, moving.moving_time)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, path])
+        .output()
+        .expect("python3 runs (scripts/setup.sh installs it with gpxpy)");
+    assert!(
+        out.status.success(),
+        "gpxpy failed — run scripts/setup.sh, which installs it: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let figures: Vec<f64> = text
+        .split_whitespace()
+        .map(|f| f.parse().expect("a number from gpxpy"))
+        .collect();
+    (figures[0], figures[1], figures[2])
+}
+
+fn within(ours: f64, theirs: f64, share: f64) -> bool {
+    (ours - theirs).abs() <= theirs.abs() * share
+}
+
+/// The lake recording is seven logs with gaps of up to hours between them (the receiver was
+/// off). Imported as one patrol, the gaps count as neither distance nor time: merged into one
+/// line it read 13.68 km / 7,190 s, where gpxpy reads 4.58 km / 4,239 s.
+#[test]
+fn a_multi_segment_recording_imports_as_one_patrol_without_counting_its_gaps() {
+    let path = format!("{FIXTURES}/cerknicko-jezero.gpx");
+    let (gpxpy_length_m, gpxpy_duration_s, gpxpy_moving_s) = gpxpy_figures(&path);
+    let import = fixture("cerknicko-jezero.gpx")
+        .track_import()
+        .expect("timed points");
+    assert_eq!(import.segment_count, 7);
+    assert_eq!(import.points.len(), 296);
+    assert_eq!(import.points.iter().filter(|p| p.gap_before).count(), 6);
+    assert_eq!(import.untimed_count(), 0);
+
+    let stats = track_stats(&import.points);
+    assert_eq!(stats.segment_count, 7);
+    assert!(
+        within(stats.length_m, gpxpy_length_m, 0.005),
+        "{} vs gpxpy {gpxpy_length_m}",
+        stats.length_m
+    );
+    assert_eq!(stats.recorded_s, gpxpy_duration_s);
+    assert!(
+        within(stats.moving_time_s, gpxpy_moving_s, 0.005),
+        "{} vs gpxpy {gpxpy_moving_s}",
+        stats.moving_time_s
+    );
+    assert!(
+        stats.duration_s > stats.recorded_s,
+        "the elapsed time still spans the gaps"
+    );
+
+    // Through the device: stored, read back with its gaps, and the patrol's report agrees.
+    let r = reference();
+    let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
+    let patrol: xuncha_domain::PatrolId = recorded(device.handle(Request::StartPatrol {
+        kind: xuncha_domain::payload::PatrolKind::River,
+        reach: None,
+        area: Some("Cerkniško jezero".into()),
+        at: Some(import.points[0].t),
+    }))
+    .id
+    .parse()
+    .expect("patrol id");
+    recorded(device.handle(Request::AppendTrackPoints {
+        patrol,
+        points: import.points.clone(),
+        untimed: import.untimed.clone(),
+    }));
+    let Ok(Response::Track(stored)) = device.handle(Request::GetTrack { patrol }) else {
+        panic!("no track")
+    };
+    assert_eq!(stored, import.points, "every fix back, gaps included");
+    let Ok(Response::PatrolReport(report)) = device.handle(Request::PatrolReport {
+        patrol,
+        mode: Some(TravelMode::Walking),
+    }) else {
+        panic!("no report")
+    };
+    assert!(report.stats.segment_count >= 7, "{:?}", report.stats);
+    assert!(
+        report.stats.length_m <= gpxpy_length_m * 1.005,
+        "cleaning only removes distance: {} vs {gpxpy_length_m}",
+        report.stats.length_m
+    );
+    assert!(report.stats.recorded_s <= gpxpy_duration_s);
+    assert!(
+        report
+            .flags
+            .iter()
+            .all(|f| f.code != FlagCode::MockLocation && f.code != FlagCode::TeleportJump),
+        "an imported track is no mock location, and a gap is no teleport: {:?}",
+        report.flags
+    );
+}
+
+/// In this real file only five points of the last log kept a time. They become the track; the
+/// other 291 are kept as its shape, counted, and never given a time.
+#[test]
+fn a_partly_timed_gpx_imports_its_timed_points_and_keeps_the_rest_as_geometry() {
+    let import = fixture("cerknicko-without-times.gpx")
+        .track_import()
+        .expect("some timed points");
+    assert_eq!(import.points.len(), 5);
+    assert_eq!(import.untimed_count(), 291);
+    assert!(
+        import
+            .points
+            .iter()
+            .all(|p| p.provider == xuncha_domain::position::FixProvider::Imported)
+    );
+    let timed = fixture("cerknicko-jezero.gpx");
+    let times: Vec<UnixMs> = timed.tracks[7].segments[0][16..=20]
+        .iter()
+        .filter_map(|w| w.time)
+        .collect();
+    assert_eq!(import.points.iter().map(|p| p.t).collect::<Vec<_>>(), times);
+
+    let r = reference();
+    let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
+    let patrol: xuncha_domain::PatrolId = recorded(device.handle(Request::StartPatrol {
+        kind: xuncha_domain::payload::PatrolKind::River,
+        reach: None,
+        area: Some("Cerkniško jezero".into()),
+        at: Some(import.points[0].t),
+    }))
+    .id
+    .parse()
+    .expect("patrol id");
+    recorded(device.handle(Request::AppendTrackPoints {
+        patrol,
+        points: import.points.clone(),
+        untimed: import.untimed.clone(),
+    }));
+    let Ok(Response::Record(detail)) = device.handle(Request::GetRecord {
+        id: patrol.to_string(),
+    }) else {
+        panic!("no record")
+    };
+    let xuncha_domain::state::AggregateState::Patrol(state) = &detail.state else {
+        panic!("not a patrol")
+    };
+    let kept: usize = state.untimed_lines.iter().map(Vec::len).sum();
+    assert_eq!(kept, 291, "the untimed points are kept with the patrol");
+    let Ok(Response::Track(stored)) = device.handle(Request::GetTrack { patrol }) else {
+        panic!("no track")
+    };
+    assert_eq!(
+        track_stats(&stored).point_count,
+        5,
+        "only timed fixes are in the figures"
+    );
+    let Ok(Response::PatrolReport(report)) = device.handle(Request::PatrolReport { patrol, mode: None })
+    else {
+        panic!("no report")
+    };
+    assert_eq!((report.points_received, report.untimed_points), (5, 291));
+}
+
+/// GPX 1.0 files from some loggers lack the `version` attribute the schema requires; gpxpy and
+/// GDAL read them by their namespace, and so does xuncha.
+#[test]
+fn a_gpx_without_its_version_attribute_is_read_by_its_namespace() {
+    let bytes = std::fs::read(format!("{FIXTURES}/cerknicko-jezero.gpx")).expect("fixture present");
+    let text = String::from_utf8(bytes).expect("utf-8");
+    let gpx_tag = text.find("<gpx").expect("a gpx element");
+    let without = format!(
+        "{}{}",
+        &text[..gpx_tag],
+        text[gpx_tag..].replacen("version=\"1.0\"", "", 1)
+    );
+    let tag = &without[gpx_tag..gpx_tag + without[gpx_tag..].find('>').expect("tag end")];
+    assert!(!tag.contains("version=") && tag.contains("GPX/1/0"), "{tag}");
+    let read = read_gpx(without.as_bytes()).expect("read by namespace");
+    assert_eq!(read.version, GpxVersion::V1_0);
+    assert_eq!(read, fixture("cerknicko-jezero.gpx"));
+
+    let eleven = r#"<gpx xmlns="http://www.topografix.com/GPX/1/1" creator="x"><trk><trkseg><trkpt lat="30.6" lon="114.1"><time>2026-05-01T08:00:00Z</time></trkpt></trkseg></trk></gpx>"#;
+    let read = read_gpx(eleven.as_bytes()).expect("read by namespace");
+    assert_eq!(read.version, GpxVersion::V1_1);
+    assert_eq!(read.track_import().expect("timed").points.len(), 1);
+}
+
+#[test]
+fn export_writes_one_trkseg_per_recorded_segment() {
+    let import = fixture("cerknicko-jezero.gpx")
+        .track_import()
+        .expect("timed points");
+    let text = write_gpx("湖", &import.points, &[]).expect("writes");
+    assert_eq!(text.matches("<trkseg>").count(), 7);
+    let back = read_gpx(text.as_bytes())
+        .expect("reads its own output")
+        .track_import()
+        .expect("timed");
+    assert_eq!(back.points.len(), import.points.len());
+    assert_eq!(
+        back.points.iter().map(|p| p.gap_before).collect::<Vec<_>>(),
+        import.points.iter().map(|p| p.gap_before).collect::<Vec<_>>()
+    );
 }

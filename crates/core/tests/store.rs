@@ -28,6 +28,7 @@ fn a_days_work(device: &xuncha_core::Device, r: &Reference) -> (PatrolId, Findin
     recorded(device.handle(R::AppendTrackPoints {
         patrol,
         points: points(120, T0),
+        untimed: Vec::new(),
     }));
     let finding: FindingId = recorded(device.handle(R::ReportFinding {
         record: RecordRef::Patrol(patrol),
@@ -239,6 +240,7 @@ fn a_forbidden_transition_is_refused_and_nothing_saved_is_lost() {
         .handle(R::AppendTrackPoints {
             patrol,
             points: points(3, T0 + 999_000),
+            untimed: Vec::new(),
         })
         .unwrap_err();
     assert_eq!(err.code(), "patrol_ended");

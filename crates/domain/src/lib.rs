@@ -17,6 +17,7 @@ pub mod state;
 pub mod time;
 pub mod validate;
 pub mod wire;
+pub mod words;
 
 pub use ed25519_dalek::SigningKey;
 pub use event::{ChainError, ChainHead, DevicePublicKey, Event, EventDraft, verify_chain};
@@ -25,5 +26,6 @@ pub use id::*;
 pub use payload::Payload;
 pub use position::{Position, TrackPoint};
 pub use time::{Hlc, HlcClock, UnixMs};
+pub use words::{Lang, Say};
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -107,6 +107,12 @@ pub struct PatrolStarted {
 pub struct TrackPointsAppended {
     pub patrol: PatrolId,
     pub points: Vec<TrackPoint>,
+    /// Stretches of an imported track whose points carry no time (a GPX file where a receiver
+    /// logged positions only): kept as the track's geometry — drawn, and counted for reach
+    /// coverage — but never in its length, duration, speed or moving time, since nothing says
+    /// when they were walked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untimed: Vec<Vec<Position>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

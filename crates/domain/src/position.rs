@@ -39,8 +39,11 @@ pub enum FixProvider {
     Gps,
     Network,
     Fused,
-    /// Replayed from a GPX file (demos and tests).
+    /// Replayed from a GPX file as if live (demos and tests).
     Replay,
+    /// Imported from a GPX file recorded by another receiver (a handheld GPS, another app):
+    /// a known source, shown as imported, never taken for a mock location.
+    Imported,
     Unknown,
 }
 
@@ -63,6 +66,11 @@ pub struct TrackPoint {
     /// The operating system said this fix came from a mock-location app.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mock: bool,
+    /// The track was not recorded between the fix before this one and this one (a new GPX
+    /// segment, signal lost, recording paused): that stretch is a gap, counted as neither
+    /// distance nor moving time, and drawn as a gap.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gap_before: bool,
 }
 
 impl TrackPoint {
@@ -77,6 +85,7 @@ impl TrackPoint {
             bearing_deg: None,
             provider: FixProvider::Gps,
             mock: false,
+            gap_before: false,
         }
     }
 

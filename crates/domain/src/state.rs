@@ -75,6 +75,9 @@ pub struct PatrolState {
     pub ended_at: Option<UnixMs>,
     pub notes: String,
     pub point_count: u64,
+    /// Imported track points without a time, by stretch (see `TrackPointsAppended::untimed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untimed_lines: Vec<Vec<Position>>,
     pub first_point_at: Option<UnixMs>,
     pub last_point_at: Option<UnixMs>,
     pub business_checks: Vec<BusinessChecked>,
@@ -292,6 +295,7 @@ pub fn apply(state: Option<&AggregateState>, event: &Event) -> Result<AggregateS
             ended_at: None,
             notes: String::new(),
             point_count: 0,
+            untimed_lines: Vec::new(),
             first_point_at: None,
             last_point_at: None,
             business_checks: Vec::new(),
@@ -363,6 +367,7 @@ fn apply_patrol(mut st: PatrolState, event: &Event) -> Result<PatrolState, Rejec
         Payload::TrackPointsAppended(a) => {
             st.open()?;
             st.point_count += a.points.len() as u64;
+            st.untimed_lines.extend(a.untimed.iter().cloned());
             let (lo, hi) = a
                 .points
                 .iter()

@@ -24,6 +24,18 @@ use serde::{Deserialize, Serialize};
 /// The path prefix of this version of the contract.
 pub const API_PREFIX: &str = "/api/v1";
 
+/// The version of the shapes that cross the wire inside `/api/v1`, sent by every client in
+/// [`WIRE_VERSION_HEADER`] (absent means 1) and by the server in its answers. A server refuses
+/// a client whose version is newer than its own (426): it could not keep the fields it does not
+/// know, and the events' hashes would no longer match. Each version only adds fields that are
+/// left out when unset, so an event without them hashes as it always did.
+/// - 1: the first contract.
+/// - 2: `TrackPoint::gap_before`, `FixProvider::Imported`, `TrackPointsAppended::untimed`.
+pub const WIRE_VERSION: u32 = 2;
+
+/// The HTTP header that carries [`WIRE_VERSION`].
+pub const WIRE_VERSION_HEADER: &str = "x-xuncha-wire";
+
 /// The most events one push may carry; a larger batch is refused with 413.
 pub const MAX_PUSH_EVENTS: usize = 500;
 

@@ -27,6 +27,7 @@ fn patrol_events(dev: &mut SimDevice) -> Vec<Event> {
             Payload::TrackPointsAppended(TrackPointsAppended {
                 patrol,
                 points: vec![TrackPoint::at(t, 114.1 + i as f64 * 1e-4, 30.65)],
+                untimed: Vec::new(),
             }),
             t,
         ));

@@ -130,6 +130,7 @@ fn scenario(steps: &[(usize, Op, usize, u16)]) -> Vec<Event> {
             Op::Points => Payload::TrackPointsAppended(TrackPointsAppended {
                 patrol,
                 points: vec![TrackPoint::at(now, 114.1, 30.65)],
+                untimed: Vec::new(),
             }),
             Op::EndPatrol => Payload::PatrolEnded(PatrolEnded {
                 patrol,

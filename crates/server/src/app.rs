@@ -376,6 +376,7 @@ pub fn router(state: AppState) -> Result<Router, Error> {
     }
     Ok(app
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(wire_version))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state))
 }
@@ -393,6 +394,26 @@ async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) 
     } else {
         tracing::info!(%method, %path, status, ms, "request");
     }
+    resp
+}
+
+/// Refuses a client newer than this server's wire shapes, before anything is read or stored,
+/// and says which version every answer speaks.
+async fn wire_version(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use xuncha_domain::wire::{WIRE_VERSION, WIRE_VERSION_HEADER};
+    let client = req
+        .headers()
+        .get(WIRE_VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .unwrap_or(1);
+    let mut resp = if client > WIRE_VERSION {
+        axum::response::IntoResponse::into_response(Error::ClientTooNew(client))
+    } else {
+        next.run(req).await
+    };
+    resp.headers_mut()
+        .insert(WIRE_VERSION_HEADER, axum::http::HeaderValue::from(WIRE_VERSION));
     resp
 }
 

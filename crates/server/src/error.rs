@@ -31,6 +31,9 @@ pub enum Error {
     TooLarge(String),
     #[error("请求太频繁，请稍后再试")]
     RateLimited,
+    /// The client speaks a newer version of the wire shapes than this server.
+    #[error("这台设备的应用比服务器新（数据格式版本 {0}，服务器只支持到 {max}）：请管理员升级服务器后再同步", max = xuncha_domain::wire::WIRE_VERSION)]
+    ClientTooNew(u32),
     /// A start-up problem: a bad URL, a database that cannot be opened.
     #[error("配置错误: {0}")]
     Config(String),
@@ -49,6 +52,7 @@ impl Error {
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::ClientTooNew(_) => StatusCode::UPGRADE_REQUIRED,
             Error::Config(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +69,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::TooLarge(_) => "too_large",
             Error::RateLimited => "rate_limited",
+            Error::ClientTooNew(_) => "client_too_new",
             Error::Config(_) | Error::Internal(_) => "internal",
         }
     }

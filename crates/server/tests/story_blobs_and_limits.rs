@@ -359,3 +359,39 @@ async fn a_device_over_its_rate_gets_429_and_others_are_served(b: &Backend) {
     assert_eq!(s, StatusCode::OK);
 }
 story!(a_device_over_its_rate_gets_429_and_others_are_served);
+
+/// A device on a newer app than the server is refused before anything is stored: the server
+/// would drop the fields it does not know and the events' hashes would no longer hold.
+async fn a_client_newer_than_the_server_is_refused_with_426_and_nothing_is_stored(b: &Backend) {
+    use xuncha_domain::wire::{WIRE_VERSION, WIRE_VERSION_HEADER};
+    let srv = TestServer::start(b).await;
+    seed(&srv.state).await;
+    let mut phone = srv.enrol("chief1").await;
+    let (_, _, events) = phone.patrol_with_finding();
+    let before = srv.event_count().await;
+    let resp = srv
+        .http
+        .post(srv.url("/api/v1/sync/push"))
+        .bearer_auth(&phone.token)
+        .header(WIRE_VERSION_HEADER, (WIRE_VERSION + 1).to_string())
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UPGRADE_REQUIRED);
+    assert_eq!(
+        resp.headers()[WIRE_VERSION_HEADER].to_str().unwrap(),
+        WIRE_VERSION.to_string()
+    );
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "client_too_new");
+    assert!(
+        body["message"].as_str().unwrap().contains("请管理员升级服务器"),
+        "{body}"
+    );
+    assert_eq!(srv.event_count().await, before);
+    // The same push from a client of this version (or one that names none) is taken.
+    srv.push_ok(&phone, &events).await;
+    assert_eq!(srv.event_count().await, before + events.len() as i64);
+}
+story!(a_client_newer_than_the_server_is_refused_with_426_and_nothing_is_stored);

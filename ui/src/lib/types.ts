@@ -9,7 +9,7 @@ export type UnixMs = number;
 
 export interface Position { lon: number; lat: number }
 
-export type FixProvider = 'gps' | 'network' | 'fused' | 'replay' | 'unknown';
+export type FixProvider = 'gps' | 'network' | 'fused' | 'replay' | 'imported' | 'unknown';
 
 export interface TrackPoint {
   t: UnixMs;
@@ -21,6 +21,8 @@ export interface TrackPoint {
   bearing_deg?: number;
   provider?: FixProvider;
   mock?: boolean;
+  /** The track was not recorded between the fix before and this one: a gap, not a path. */
+  gap_before?: boolean;
 }
 
 export type PatrolKind = 'river' | 'fishing_ban';
@@ -175,6 +177,8 @@ export interface PatrolState {
   ended_at: UnixMs | null;
   notes: string;
   point_count: number;
+  /** Imported points without a time, by stretch: drawn, never in the figures. */
+  untimed_lines?: Position[][];
   first_point_at: UnixMs | null;
   last_point_at: UnixMs | null;
   business_checks: BusinessChecked[];
@@ -361,6 +365,7 @@ export interface PlausibilityFlag { code: string; scope: unknown; label_zh: stri
 export interface PatrolReport {
   mode: TravelMode;
   points_received: number;
+  untimed_points: number;
   dropped: Record<string, number>;
   stats: {
     point_count: number;
@@ -368,6 +373,9 @@ export interface PatrolReport {
     started_at: UnixMs | null;
     ended_at: UnixMs | null;
     duration_s: number;
+    /** Each recorded segment's span, summed: gaps excluded. */
+    recorded_s: number;
+    segment_count: number;
     moving_time_s: number;
     average_speed_mps: number | null;
     moving_speed_mps: number | null;

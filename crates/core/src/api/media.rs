@@ -155,9 +155,3 @@ impl From<BlobError> for CoreError {
         }
     }
 }
-
-impl From<crate::photo::PhotoError> for CoreError {
-    fn from(e: crate::photo::PhotoError) -> Self {
-        CoreError::Photo(e.to_string())
-    }
-}

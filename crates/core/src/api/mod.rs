@@ -25,7 +25,7 @@ use xuncha_domain::payload::*;
 use xuncha_domain::people::{Unit, User};
 use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
 use xuncha_domain::state::AggregateState;
-use xuncha_domain::validate::MAX_POINTS_PER_EVENT;
+use xuncha_domain::validate::{MAX_POINTS_PER_EVENT, ValidationError};
 use xuncha_domain::*;
 
 /// Where "now" comes from: the system clock, or a fixed one in tests.
@@ -196,9 +196,17 @@ impl Device {
                 )?;
                 recorded(patrol.to_string(), e)
             }
-            R::AppendTrackPoints { patrol, points } => {
-                if points.is_empty() {
-                    return Err(CoreError::Other("没有轨迹点".to_owned()));
+            R::AppendTrackPoints {
+                patrol,
+                points,
+                untimed,
+            } => {
+                if points.is_empty() && untimed.iter().all(Vec::is_empty) {
+                    return Err(CoreError::Invalid(ValidationError::new(
+                        "points",
+                        "一个也没有",
+                        "is missing: there are none",
+                    )));
                 }
                 let mut events = Vec::new();
                 for chunk in points.chunks(MAX_POINTS_PER_EVENT) {
@@ -206,10 +214,25 @@ impl Device {
                         Payload::TrackPointsAppended(TrackPointsAppended {
                             patrol,
                             points: chunk.to_vec(),
+                            untimed: Vec::new(),
                         }),
                         now,
                     )?;
                     events.push(e.id);
+                }
+                // Untimed stretches go in events of their own, each within the size limit.
+                for line in untimed.iter().filter(|l| !l.is_empty()) {
+                    for chunk in line.chunks(MAX_POINTS_PER_EVENT) {
+                        let e = s.append(
+                            Payload::TrackPointsAppended(TrackPointsAppended {
+                                patrol,
+                                points: Vec::new(),
+                                untimed: vec![chunk.to_vec()],
+                            }),
+                            now,
+                        )?;
+                        events.push(e.id);
+                    }
                 }
                 Ok(Response::Recorded(Recorded {
                     id: patrol.to_string(),
@@ -442,7 +465,15 @@ impl Device {
                 }
                 let kind = xuncha_domain::catalogue::category(&category)
                     .map(|c| c.kind)
-                    .ok_or_else(|| CoreError::Other(format!("未知的问题类别 {category:?}")))?;
+                    .ok_or_else(|| {
+                        CoreError::Invalid(ValidationError::new(
+                            "category",
+                            format!(" {category:?} 不在类别目录中（`xuncha categories` 列出全部类别）"),
+                            format!(
+                                "{category:?} is not in the catalogue (`xuncha categories` lists them all)"
+                            ),
+                        ))
+                    })?;
                 let finding = FindingId::new();
                 let e = s.append(
                     Payload::FindingReported(FindingReported {
@@ -710,9 +741,15 @@ impl Device {
                     what: "问题",
                     id: key.clone(),
                 })?;
+                let rules = xuncha_domain::geo::FindingPhotoRules::default();
+                let flags = match &state {
+                    AggregateState::Finding(f) => xuncha_domain::geo::check_finding(f, &rules),
+                    _ => Vec::new(),
+                };
                 Ok(Response::Finding(Box::new(FindingDetail {
                     state,
                     timeline: queries::timeline(s.conn(), &key)?,
+                    flags,
                 })))
             }
             R::ListReaches => Ok(Response::Reaches(all_of(s, "reach", |a| match a {

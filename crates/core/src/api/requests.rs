@@ -24,6 +24,10 @@ pub enum Request {
     AppendTrackPoints {
         patrol: PatrolId,
         points: Vec<TrackPoint>,
+        /// Imported points without a time, by stretch: kept as the track's geometry, never in
+        /// its time, speed or length figures (see `TrackPointsAppended::untimed`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        untimed: Vec<Vec<Position>>,
     },
     EndPatrol {
         patrol: PatrolId,
@@ -256,6 +260,9 @@ pub struct RecordDetail {
 pub struct FindingDetail {
     pub state: AggregateState,
     pub timeline: Vec<TimelineEntry>,
+    /// Its photos against its reported place and its original photos, each explained.
+    #[serde(default)]
+    pub flags: Vec<xuncha_domain::geo::PlausibilityFlag>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -96,7 +96,7 @@ impl Client {
     ) -> Result<Response> {
         let mut attempt = 0;
         loop {
-            let mut req = build(&self.http);
+            let mut req = build(&self.http).header(WIRE_VERSION_HEADER, WIRE_VERSION.to_string());
             if let Some(t) = &self.token {
                 req = req.bearer_auth(t);
             }

@@ -13,7 +13,7 @@
 //! noise cannot fake it nor hide it, is reported in `over_speed` — a walking patrol done by
 //! car shows up there, not as a track cleaned down to nothing.
 
-use super::{fix_distance_m, time_order};
+use super::{fix_distance_m, segments, time_order};
 use crate::position::TrackPoint;
 use crate::time::UnixMs;
 use serde::{Deserialize, Serialize};
@@ -176,10 +176,26 @@ impl CleanedTrack {
 }
 
 /// Cleans `points` (in any order; the result is in time order) by `rules`.
+///
+/// Gaps between recorded segments (`gap_before`) are kept: a kept fix starts a new segment
+/// when any fix from the kept one before it up to itself did, so dropping the first fix of a
+/// segment never joins two segments. A move across a gap is never judged by its speed (the
+/// patroller may have driven to the next reach with the recording paused), and cleaning looks
+/// for outliers only within a segment.
 pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack {
+    let order = time_order(points);
+    // segment_of[i]: how many gaps come before fix i in time order, i.e. its segment number.
+    let mut segment_of = vec![0usize; points.len()];
+    let mut segment = 0;
+    for (position, &i) in order.iter().enumerate() {
+        if position > 0 && points[i].gap_before {
+            segment += 1;
+        }
+        segment_of[i] = segment;
+    }
     let mut dropped = Vec::new();
     let mut valid: Vec<usize> = Vec::with_capacity(points.len());
-    for i in time_order(points) {
+    for i in order {
         let p = &points[i];
         let reason = if p.check().is_err() {
             Some(DropReason::InvalidCoordinates)
@@ -206,6 +222,7 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
     let mut start = 0;
     // A first fix that is far from the next two, while those two agree, is itself the outlier.
     if valid.len() >= 3
+        && segment_of[valid[0]] == segment_of[valid[2]]
         && speed(valid[0], valid[1]) > max
         && speed(valid[0], valid[2]) > max
         && speed(valid[1], valid[2]) <= max
@@ -225,12 +242,15 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
             k += 1;
             continue;
         };
-        if speed(last, valid[k]) <= max {
+        if segment_of[last] != segment_of[valid[k]] || speed(last, valid[k]) <= max {
             kept.push(valid[k]);
             k += 1;
             continue;
         }
-        let horizon = (k + rules.outlier_lookahead).min(valid.len() - 1);
+        let mut horizon = (k + rules.outlier_lookahead).min(valid.len() - 1);
+        while segment_of[valid[horizon]] != segment_of[last] {
+            horizon -= 1;
+        }
         // A jump away and back: the run is impossible from the last kept fix *and* to the
         // first fix after it that is reachable again. A vehicle that merely slowed down fails
         // the second test, since its fixes lead smoothly to the next one.
@@ -258,8 +278,17 @@ pub fn clean_track(points: &[TrackPoint], rules: &CleaningRules) -> CleanedTrack
     for d in &dropped {
         counts.add(d.reason);
     }
-    let kept_points: Vec<TrackPoint> = kept.iter().map(|&i| points[i]).collect();
-    let over_speed = over_speed_stretches(&kept_points, rules);
+    let kept_points: Vec<TrackPoint> = kept
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| TrackPoint {
+            gap_before: n > 0 && segment_of[i] != segment_of[kept[n - 1]],
+            ..points[i]
+        })
+        .collect();
+    let over_speed = segments(&kept_points)
+        .flat_map(|segment| over_speed_stretches(segment, rules))
+        .collect();
     CleanedTrack {
         points: kept_points,
         kept_indices: kept,

@@ -70,21 +70,23 @@ impl ReachIndex {
 
     /// Cuts the centre line `line` (WGS-84, upstream first) into pieces of at most `piece_m`.
     pub fn new(line: &[Position], piece_m: f64) -> Result<Self, ValidationError> {
-        let problem = |problem: String| ValidationError {
-            field: "line".into(),
-            problem,
-        };
+        let problem = |zh: String, en: String| ValidationError::new("line", zh, en);
         if line.len() < 2 {
-            return Err(problem("河段中心线至少需要两个点".into()));
+            return Err(problem("至少需要两个".into(), "needs at least two".into()));
         }
         if !(piece_m.is_finite() && piece_m > 0.0) {
-            return Err(problem(format!("分段长度 {piece_m} 必须是正数")));
+            return Err(problem(
+                format!("的分段长度 {piece_m} 必须是正数"),
+                format!("has a piece length of {piece_m}, which must be positive"),
+            ));
         }
         for (i, p) in line.iter().enumerate() {
-            p.check().map_err(|e| problem(format!("第 {i} 个点：{e}")))?;
+            if let Some((zh, en)) = crate::validate::position_problem(p) {
+                return Err(ValidationError::new(format!("line[{i}]"), zh, en));
+            }
         }
-        let frame =
-            LocalFrame::centred_on(line.iter().copied()).ok_or_else(|| problem("河段中心线为空".into()))?;
+        let frame = LocalFrame::centred_on(line.iter().copied())
+            .ok_or_else(|| problem("是空的".into(), "is empty".into()))?;
         let mut pieces = Vec::new();
         let mut midpoints = Vec::new();
         let mut along_m = 0.0;
@@ -138,9 +140,10 @@ impl ReachIndex {
         if let [only] = metric.as_slice() {
             mark_near_point(*only, &mut covered);
         }
-        for w in metric.windows(2) {
+        for (i, w) in metric.windows(2).enumerate() {
             let (a, b) = (w[0], w[1]);
-            if a.distance_m(b) > rules.max_join_m {
+            // Across a gap between recorded segments nothing was seen: only the ends count.
+            if track[i + 1].gap_before || a.distance_m(b) > rules.max_join_m {
                 mark_near_point(a, &mut covered);
                 mark_near_point(b, &mut covered);
                 continue;

@@ -35,7 +35,8 @@ pub use clean::{CleanedTrack, CleaningRules, DropReason, TravelMode, clean_track
 pub use coverage::{Coverage, CoverageRules, ReachIndex};
 pub use onsite::{OnSiteCheck, check_on_site};
 pub use plausibility::{
-    FlagCode, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, check_plausibility,
+    FindingPhoto, FindingPhotoRules, FlagCode, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules,
+    check_finding, check_finding_photos, check_plausibility,
 };
 pub use simplify::{simplify_track, simplify_track_indices};
 pub use stats::{BoundingBox, TrackStats, track_stats};
@@ -56,6 +57,19 @@ pub fn haversine_distance_m(a: Position, b: Position) -> f64 {
 
 fn fix_distance_m(a: &TrackPoint, b: &TrackPoint) -> f64 {
     haversine_distance_m(a.position(), b.position())
+}
+
+/// The recorded segments of a time-ordered track: a new one starts at every fix with
+/// `gap_before`. An empty track has none.
+pub fn segments(points: &[TrackPoint]) -> impl Iterator<Item = &[TrackPoint]> {
+    let mut rest = points;
+    std::iter::from_fn(move || {
+        let (_, tail) = rest.split_first()?;
+        let end = 1 + tail.iter().position(|p| p.gap_before).unwrap_or(tail.len());
+        let (segment, after) = rest.split_at(end);
+        rest = after;
+        Some(segment)
+    })
 }
 
 /// Indices of `points` in time order (stable, so equal times keep their recorded order).

@@ -6,15 +6,32 @@
 //! track stays the record.
 
 use super::frame::LocalFrame;
+use super::segments;
 use crate::position::TrackPoint;
 use geo::{Coord, LineString, SimplifyIdx};
 
 /// Indices (ascending) of the fixes that a Douglas-Peucker simplification with `tolerance_m`
-/// keeps: every dropped fix lies within `tolerance_m` of the simplified line.
+/// keeps: every dropped fix lies within `tolerance_m` of the simplified line. Each recorded
+/// segment (see `TrackPoint::gap_before`) is simplified on its own, so the first and last fix
+/// of every segment are kept and no gap is bridged.
 pub fn simplify_track_indices(points: &[TrackPoint], tolerance_m: f64) -> Vec<usize> {
     let Some(frame) = LocalFrame::centred_on(points.iter().map(TrackPoint::position)) else {
         return Vec::new();
     };
+    let mut kept = Vec::new();
+    let mut offset = 0;
+    for segment in segments(points) {
+        kept.extend(
+            simplify_segment(&frame, segment, tolerance_m)
+                .into_iter()
+                .map(|i| i + offset),
+        );
+        offset += segment.len();
+    }
+    kept
+}
+
+fn simplify_segment(frame: &LocalFrame, points: &[TrackPoint], tolerance_m: f64) -> Vec<usize> {
     let line: LineString<f64> = points
         .iter()
         .map(|p| {

@@ -1,6 +1,12 @@
 //! Figures of a (cleaned) track: geodesic length, duration, moving time, speeds and bounding
 //! box. Reads the fixes in the order given — clean the track first (`clean_track`), which
 //! also puts it in time order. Never alters a fix.
+//!
+//! A track is one or more recorded segments: a fix with `gap_before` starts a new one (a new
+//! GPX `trkseg` or `trk`, signal lost, recording paused). What lies between two segments was
+//! not recorded, so it is a gap: it adds neither length nor moving time nor recorded time, however
+//! far apart its ends are. The length and moving time are therefore sums over segments,
+//! exactly as gpxpy's `length_2d()` and `get_moving_data()` compute them.
 
 use super::geodesic_distance_m;
 use crate::position::TrackPoint;
@@ -22,14 +28,21 @@ pub struct BoundingBox {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrackStats {
     pub point_count: usize,
-    /// Geodesic length on the WGS-84 ellipsoid, summed over consecutive fixes.
+    /// Geodesic length on the WGS-84 ellipsoid, summed over consecutive fixes of each segment.
     pub length_m: f64,
     pub started_at: Option<UnixMs>,
     pub ended_at: Option<UnixMs>,
+    /// From the first fix to the last, gaps included.
     pub duration_s: f64,
-    /// Time spent in segments at or above [`STOPPED_BELOW_MPS`].
+    /// The time the track was being recorded: each segment's first to last fix, summed.
+    #[serde(default)]
+    pub recorded_s: f64,
+    /// Recorded segments (0 for an empty track); `segment_count - 1` gaps lie between them.
+    #[serde(default)]
+    pub segment_count: usize,
+    /// Time between fixes at or above [`STOPPED_BELOW_MPS`], within segments.
     pub moving_time_s: f64,
-    /// Length over duration (`None` for a track without duration).
+    /// Length over recorded time (`None` for a track without recorded time).
     pub average_speed_mps: Option<f64>,
     /// Length of the moving segments over moving time.
     pub moving_speed_mps: Option<f64>,
@@ -40,10 +53,20 @@ pub fn track_stats(points: &[TrackPoint]) -> TrackStats {
     let mut length_m = 0.0;
     let mut moving_time_s = 0.0;
     let mut moving_length_m = 0.0;
+    let mut recorded_s = 0.0;
+    let segment_count = if points.is_empty() {
+        0
+    } else {
+        1 + points[1..].iter().filter(|p| p.gap_before).count()
+    };
     for w in points.windows(2) {
+        if w[1].gap_before {
+            continue;
+        }
         let d_m = geodesic_distance_m(w[0].position(), w[1].position());
         let dt_s = w[1].t.seconds_since(w[0].t);
         length_m += d_m;
+        recorded_s += dt_s;
         if dt_s > 0.0 && d_m / dt_s >= STOPPED_BELOW_MPS {
             moving_time_s += dt_s;
             moving_length_m += d_m;
@@ -77,8 +100,10 @@ pub fn track_stats(points: &[TrackPoint]) -> TrackStats {
         started_at,
         ended_at,
         duration_s,
+        recorded_s,
+        segment_count,
         moving_time_s,
-        average_speed_mps: (duration_s > 0.0).then(|| length_m / duration_s),
+        average_speed_mps: (recorded_s > 0.0).then(|| length_m / recorded_s),
         moving_speed_mps: (moving_time_s > 0.0).then(|| moving_length_m / moving_time_s),
         bbox,
     }

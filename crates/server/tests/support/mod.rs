@@ -468,8 +468,10 @@ pub fn track(patrol: PatrolId, n: usize) -> Payload {
                 bearing_deg: None,
                 provider: xuncha_domain::position::FixProvider::Gps,
                 mock: false,
+                gap_before: false,
             })
             .collect(),
+        untimed: Vec::new(),
     })
 }
 
