@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distanceM, distanceToLineM, pathLengthM, reachCoverage } from './geo';
+import { distanceM, distanceToLineM, pathLengthM, reachCoverage, trackLines } from './geo';
 
 // Along a parallel near Wuhan: 0.001° of longitude at 30.65°N is about 95.7 m.
 const at = (i: number, dlat = 0) => ({ lon: 114.1 + i * 0.001, lat: 30.65 + dlat });
@@ -10,6 +10,15 @@ describe('geometry for the screens', () => {
     expect(distanceM({ lon: 0, lat: 0 }, { lon: 0, lat: 1 })).toBeCloseTo(111_195, -1);
     expect(pathLengthM([at(0), at(1), at(2)])).toBeCloseTo(191.4, 0);
     expect(pathLengthM([])).toBe(0);
+  });
+
+  it('counts no distance across a gap between recorded segments', () => {
+    // Two segments 5 km apart: only the two 95.7 m steps are walked.
+    const track = [at(0), at(1), { ...at(50), gap_before: true }, at(51)];
+    expect(pathLengthM(track)).toBeCloseTo(191.4, 0);
+    expect(trackLines(track).map((l) => l.length)).toEqual([2, 2]);
+    expect(trackLines([])).toEqual([]);
+    expect(trackLines([at(0)])).toEqual([[at(0)]]);
   });
 
   it('measures the distance from a spot to a line', () => {

@@ -15,10 +15,26 @@ export function distanceM(a: Position, b: Position): number {
   return 2 * R_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-export function pathLengthM(points: Position[]): number {
+/** A fix that may start a new recorded segment: nothing was recorded between it and the fix before. */
+export type TrackFix = Position & { gap_before?: boolean };
+
+/** The length of a track, segment by segment: a gap between segments adds nothing. */
+export function pathLengthM(points: TrackFix[]): number {
   let sum = 0;
-  for (let i = 1; i < points.length; i++) sum += distanceM(points[i - 1], points[i]);
+  for (let i = 1; i < points.length; i++) {
+    if (!points[i].gap_before) sum += distanceM(points[i - 1], points[i]);
+  }
   return sum;
+}
+
+/** The recorded segments of a track, each as a line to draw (a new one at every gap). */
+export function trackLines<P extends TrackFix>(points: P[]): P[][] {
+  const lines: P[][] = [];
+  for (const p of points) {
+    if (p.gap_before || lines.length === 0) lines.push([]);
+    lines[lines.length - 1].push(p);
+  }
+  return lines;
 }
 
 /** The nearest point of a polyline to `p`, and how far it is. */
