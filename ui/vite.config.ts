@@ -7,6 +7,17 @@ export default defineConfig({
   base: './',
   plugins: [svelte()],
   build: { target: 'es2020', sourcemap: false, chunkSizeWarningLimit: 400 },
-  server: { proxy: { '/api': 'http://127.0.0.1:8787' } },
+  // `npm run dev` in front of `xuncha bridge` (port 8787): open http://localhost:5173/?token=…
+  // with the secret the bridge printed. The bridge answers only its own Host and Origin, so the
+  // proxy speaks as the bridge's page; the secret and JSON are still required.
+  server: {
+    proxy: {
+      '/api': {
+        target: 'http://127.0.0.1:8787',
+        changeOrigin: true,
+        configure: (proxy) => proxy.on('proxyReq', (req) => req.removeHeader('origin')),
+      },
+    },
+  },
   test: { environment: 'jsdom', include: ['src/**/*.test.ts'] },
 });

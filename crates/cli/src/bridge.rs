@@ -5,10 +5,17 @@
 //! body is `{code, message}`.
 //!
 //! It is for development and the browser end-to-end tests only: a few worker threads, loopback
-//! by default, no authentication. It never adds behaviour of its own on top of the API.
+//! by default. Loopback is not a wall against the web pages the user has open, so every request
+//! passes the gate (`gate.rs`): an exact Host, the bridge's own Origin, and for the API the
+//! per-run secret printed at start and a JSON body; requests naming a file path are refused.
+//! It never adds behaviour of its own on top of the API.
+
+mod gate;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
+use gate::{Gate, Head, Refusal};
+use serde::Deserialize;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
@@ -24,16 +31,23 @@ pub struct BridgeArgs {
     /// The built UI (`ui/dist`).
     #[arg(long)]
     pub ui_dir: PathBuf,
-    /// Allow listening on an address other than loopback (the bridge has no authentication).
+    /// Allow listening on an address other than loopback (anyone who can reach it and learns
+    /// the secret controls this device).
     #[arg(long)]
     pub allow_remote: bool,
+    /// The secret every API call must carry (header `X-Xuncha-Bridge`); by default a random
+    /// one for each run, printed with the address to open. Prefer the environment variable:
+    /// a command line is visible to every user of this machine.
+    #[arg(long, env = "XUNCHA_BRIDGE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// The policy the app runs under (the Tauri shell should set the same in tauri.conf.json): only
 /// its own files and the bridge; images also from data:/blob: (previews, signatures) and https:
 /// (a basemap's tiles, when the user sets a tile URL); inline styles for Leaflet and Svelte.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; connect-src 'self'; \
-     img-src 'self' data: blob: https:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'";
+     img-src 'self' data: blob: https:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 /// Requests answered at the same time (a sync, the progress questions, the screens' reads).
 const WORKERS: usize = 4;
@@ -44,7 +58,7 @@ const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 pub fn serve(device: &Device, args: &BridgeArgs) -> Result<()> {
     if !args.listen.ip().is_loopback() && !args.allow_remote {
         bail!(
-            "开发桥没有身份验证，只在本机地址上监听；{} 不是本机地址（确需如此请加 --allow-remote）",
+            "开发桥只在本机地址上监听；{} 不是本机地址，能连到它又拿到口令的人就能操作本设备（确需如此请加 --allow-remote）",
             args.listen
         );
     }
@@ -56,9 +70,12 @@ pub fn serve(device: &Device, args: &BridgeArgs) -> Result<()> {
     }
     let server = Server::http(args.listen).map_err(|e| anyhow!("无法在 {} 上监听：{e}", args.listen))?;
     let bound = server.server_addr().to_ip().context("监听地址不是 IP 地址")?;
-    // Tests read this line to learn the port when --listen asked for port 0.
+    let gate = Gate::new(bound, args.token.clone())?;
+    // Tests and scripts read these lines: the port when --listen asked for port 0, and the
+    // address to open, which carries the secret (the UI keeps it and drops it from the address).
     let mut out = std::io::stdout().lock();
     writeln!(out, "xuncha bridge listening on http://{bound}")?;
+    writeln!(out, "在浏览器中打开 http://{bound}/?token={}", gate.token())?;
     out.flush()?;
     drop(out);
 
@@ -69,7 +86,7 @@ pub fn serve(device: &Device, args: &BridgeArgs) -> Result<()> {
         for _ in 0..WORKERS {
             scope.spawn(|| {
                 while let Ok(request) = server.recv() {
-                    answer_one(device, &args.ui_dir, request);
+                    answer_one(device, &gate, &args.ui_dir, request);
                 }
             });
         }
@@ -77,10 +94,23 @@ pub fn serve(device: &Device, args: &BridgeArgs) -> Result<()> {
     Ok(())
 }
 
-fn answer_one(device: &Device, ui_dir: &Path, mut request: tiny_http::Request) {
+fn answer_one(device: &Device, gate: &Gate, ui_dir: &Path, mut request: tiny_http::Request) {
     let url = request.url().split(['?', '#']).next().unwrap_or("/").to_owned();
-    let response = match (request.method(), url.as_str()) {
-        (Method::Post, "/api") => {
+    let head = Head::from_pairs(
+        request
+            .headers()
+            .iter()
+            .map(|h| (h.field.as_str().as_str(), h.value.as_str())),
+    );
+    let admitted = gate
+        .admit(&head)
+        .and_then(|()| match (request.method(), url.as_str()) {
+            (Method::Post, "/api") => gate.admit_api(&head),
+            _ => Ok(()),
+        });
+    let response = match (admitted, request.method(), url.as_str()) {
+        (Err(refusal), _, _) => refused(refusal),
+        (Ok(()), Method::Post, "/api") => {
             let mut body = Vec::new();
             let read = request
                 .as_reader()
@@ -92,8 +122,8 @@ fn answer_one(device: &Device, ui_dir: &Path, mut request: tiny_http::Request) {
                 Ok(_) => api(device, &body),
             }
         }
-        (Method::Get | Method::Head, path) => static_file(ui_dir, path),
-        _ => error(405, "method_not_allowed", "只支持 GET 和 POST /api".to_owned()),
+        (Ok(()), Method::Get | Method::Head, path) => static_file(ui_dir, path),
+        (Ok(()), _, _) => error(405, "method_not_allowed", "只支持 GET 和 POST /api".to_owned()),
     };
     // A client that went away is not the bridge's problem; keep serving the others.
     if let Err(e) = request.respond(response) {
@@ -106,6 +136,10 @@ type Answer = Response<std::io::Cursor<Vec<u8>>>;
 fn header(name: &str, value: &'static str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes())
         .expect("header names and values here are ASCII constants")
+}
+
+fn refused(r: Refusal) -> Answer {
+    error(r.status, r.code, r.message)
 }
 
 fn json(status: u16, body: Vec<u8>) -> Answer {
@@ -141,12 +175,19 @@ fn status_of(e: &CoreError) -> u16 {
 }
 
 fn api(device: &Device, body: &[u8]) -> Answer {
-    let request: Request = match serde_json::from_slice(body) {
+    let parsed = serde_json::from_slice::<serde_json::Value>(body).and_then(|value| {
+        let request = Request::deserialize(&value)?;
+        Ok((value, request))
+    });
+    let (value, request) = match parsed {
         Ok(r) => r,
         // An action this core does not know yet says "unknown variant" here; the UI shows that
         // feature as not available rather than as a failure.
         Err(e) => return error(400, "bad_request", format!("请求无法解析：{e}")),
     };
+    if let Err(r) = gate::refuse_paths(&request, &value) {
+        return refused(r);
+    }
     match device.handle(request) {
         Ok(r) => match serde_json::to_vec(&r) {
             Ok(bytes) => json(200, bytes),
@@ -194,6 +235,9 @@ fn static_file(root: &Path, url_path: &str) -> Answer {
             .with_status_code(200)
             .with_header(header("Content-Type", content_type(&file)))
             .with_header(header("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+            // The first address carries the secret; it never goes to a tile server.
+            .with_header(header("Referrer-Policy", "no-referrer"))
+            .with_header(header("X-Content-Type-Options", "nosniff"))
             .with_header(header("Cache-Control", "no-store")),
         Err(e) => error(500, "io", format!("无法读取 {}：{e}", file.display())),
     }

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, HttpTransport, NOT_AVAILABLE, TauriTransport, UNREACHABLE, pickTransport, toApiError } from './transport';
+import {
+  ApiError,
+  BRIDGE_TOKEN_HEADER,
+  HttpTransport,
+  NOT_AVAILABLE,
+  TauriTransport,
+  UNREACHABLE,
+  bridgeToken,
+  pickTransport,
+  toApiError,
+  type BridgePage,
+} from './transport';
 
 function answering(status: number, body: string): typeof fetch {
   return async () => new Response(body, { status, headers: { 'Content-Type': 'application/json' } });
@@ -45,6 +56,94 @@ describe('the HTTP transport (development bridge)', () => {
     const crash = await new HttpTransport('api', answering(502, 'Bad Gateway')).send({}).catch((x) => x);
     expect([crash.code, crash.status]).toEqual(['other', 502]);
     expect(crash.message).toContain('Bad Gateway');
+  });
+});
+
+/** A page at `address`, with its own tab storage and address bar. */
+function pageAt(address: string, storage = new Map<string, string>()) {
+  const url = new URL(address);
+  const page = {
+    location: { search: url.search, pathname: url.pathname, hash: url.hash },
+    shown: address,
+    history: {
+      state: { screen: 'home' },
+      replaceState(_data: unknown, _unused: string, to?: string) {
+        page.shown = new URL(to ?? '', address).href;
+      },
+    },
+    sessionStorage: { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v) },
+  };
+  return page satisfies BridgePage;
+}
+
+describe('the bridge’s secret', () => {
+  it('is taken once from the printed address, kept for the tab and removed from the address bar', () => {
+    const storage = new Map<string, string>();
+    const first = pageAt('http://127.0.0.1:8081/?token=s3cret&lang=en#/records', storage);
+    expect(bridgeToken(first)).toBe('s3cret');
+    expect(first.shown).toBe('http://127.0.0.1:8081/?lang=en#/records');
+    // A reload (the address no longer has it) uses the kept one.
+    const reloaded = pageAt(first.shown, storage);
+    expect(bridgeToken(reloaded)).toBe('s3cret');
+    expect(reloaded.shown).toBe(first.shown);
+    // A new run's address replaces it.
+    expect(bridgeToken(pageAt('http://127.0.0.1:8081/?token=next', storage))).toBe('next');
+    expect(bridgeToken(pageAt('http://127.0.0.1:8081/', storage))).toBe('next');
+  });
+
+  it('is absent when the app was opened without it, and in a page without storage', () => {
+    expect(bridgeToken(pageAt('http://127.0.0.1:8081/#/home'))).toBeNull();
+    expect(bridgeToken({})).toBeNull();
+    const broken: BridgePage = {
+      location: { search: '', pathname: '/', hash: '' },
+      sessionStorage: {
+        getItem: () => {
+          throw new Error('SecurityError');
+        },
+        setItem: () => undefined,
+      },
+    };
+    expect(bridgeToken(broken)).toBeNull();
+  });
+
+  it('goes with every call as a header, beside JSON', async () => {
+    const sent: RequestInit[] = [];
+    const recording: typeof fetch = async (_url, init) => {
+      sent.push(init ?? {});
+      return new Response('{"type":"done"}', { status: 200 });
+    };
+    await new HttpTransport('api', recording, 's3cret').send({ action: 'rebuild' });
+    await new HttpTransport('api', recording, 's3cret').send({ action: 'home' });
+    expect(sent.map((i) => (i.headers as Record<string, string>)[BRIDGE_TOKEN_HEADER])).toEqual(['s3cret', 's3cret']);
+    expect(sent.every((i) => (i.headers as Record<string, string>)['Content-Type'] === 'application/json')).toBe(true);
+    await new HttpTransport('api', recording).send({ action: 'home' });
+    expect(BRIDGE_TOKEN_HEADER in (sent[2].headers as Record<string, string>)).toBe(false);
+  });
+
+  it('is what the bridge transport is built with outside the shell', async () => {
+    const sent: RequestInit[] = [];
+    const page = pageAt('http://127.0.0.1:8081/?token=from-address');
+    const t = await pickTransport(page);
+    expect(t.name).toBe('http');
+    expect(page.shown).toBe('http://127.0.0.1:8081/');
+    const original = globalThis.fetch;
+    globalThis.fetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+      sent.push(init ?? {});
+      return new Response('{"type":"done"}', { status: 200 });
+    }) as typeof fetch;
+    try {
+      await t.send({ action: 'home' });
+    } finally {
+      globalThis.fetch = original;
+    }
+    expect((sent[0].headers as Record<string, string>)[BRIDGE_TOKEN_HEADER]).toBe('from-address');
+  });
+
+  it('refused by the bridge is an error the screens can show', async () => {
+    const body = '{"code":"bridge_token","message":"缺少开发桥口令或口令不对：请用 xuncha bridge 启动时打印的地址（带 ?token=）重新打开应用"}';
+    const e = await new HttpTransport('api', answering(403, body)).send({}).catch((x) => x);
+    expect([e.code, e.status]).toEqual(['bridge_token', 403]);
+    expect(e.message).toContain('?token=');
   });
 });
 

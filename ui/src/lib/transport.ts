@@ -59,19 +59,62 @@ function isResponse(v: unknown): v is RawResponse {
   return !!v && typeof v === 'object' && typeof (v as { type?: unknown }).type === 'string';
 }
 
+/** The header that carries the bridge's per-run secret on every API call. */
+export const BRIDGE_TOKEN_HEADER = 'X-Xuncha-Bridge';
+const TOKEN_KEY = 'xuncha.bridge-token';
+
+/** What `bridgeToken` needs of the page (the window, or a stand-in in tests). */
+export interface BridgePage {
+  location?: { search: string; pathname: string; hash: string };
+  history?: { state: unknown; replaceState(data: unknown, unused: string, url?: string): void };
+  sessionStorage?: Pick<Storage, 'getItem' | 'setItem'>;
+}
+
+/**
+ * The bridge's per-run secret. `xuncha bridge` prints an address with `?token=…`; the secret is
+ * taken from it once, kept for this tab (sessionStorage, so a reload keeps working and a new
+ * run's address replaces it) and removed from the address bar, so that it is not in a
+ * screenshot, a bookmark or a link copied from the page.
+ */
+export function bridgeToken(page: BridgePage = globalThis as never): string | null {
+  const loc = page.location;
+  const params = new URLSearchParams(loc?.search ?? '');
+  const fromAddress = params.get('token');
+  if (loc && fromAddress) {
+    try {
+      page.sessionStorage?.setItem(TOKEN_KEY, fromAddress);
+    } catch {
+      // Storage turned off: the secret still serves this page until it is reloaded.
+    }
+    params.delete('token');
+    const rest = params.toString();
+    page.history?.replaceState(page.history.state, '', `${loc.pathname}${rest ? `?${rest}` : ''}${loc.hash}`);
+    return fromAddress;
+  }
+  try {
+    return page.sessionStorage?.getItem(TOKEN_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export class HttpTransport implements Transport {
   readonly name = 'http';
   constructor(
     private readonly url = 'api',
     private readonly fetchImpl: typeof fetch = (...a) => fetch(...a),
+    /** The bridge's secret; without it the bridge answers every call 403 `bridge_token`. */
+    private readonly token: string | null = null,
   ) {}
 
   async send(request: unknown): Promise<RawResponse> {
     let res: globalThis.Response;
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (this.token) headers[BRIDGE_TOKEN_HEADER] = this.token;
     try {
       res = await this.fetchImpl(this.url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers,
         body: JSON.stringify(request),
       });
     } catch (e) {
@@ -114,11 +157,11 @@ export class TauriTransport implements Transport {
   }
 }
 
-/** Tauri when running inside the shell, the HTTP bridge otherwise. */
-export async function pickTransport(w: { __TAURI_INTERNALS__?: unknown } = globalThis as never): Promise<Transport> {
+/** Tauri when running inside the shell, the HTTP bridge (with its secret) otherwise. */
+export async function pickTransport(w: { __TAURI_INTERNALS__?: unknown } & BridgePage = globalThis as never): Promise<Transport> {
   if (w.__TAURI_INTERNALS__) {
     const { invoke } = await import('@tauri-apps/api/core');
     return new TauriTransport(invoke);
   }
-  return new HttpTransport();
+  return new HttpTransport('api', undefined, bridgeToken(w));
 }
