@@ -98,6 +98,18 @@ pub struct Server {
 
 impl Server {
     pub fn start(backend: Backend) -> Server {
+        Self::start_with(
+            backend,
+            Limits {
+                device_requests_per_minute: 1_000_000,
+                device_burst: 1_000_000,
+                ..Limits::default()
+            },
+        )
+    }
+
+    /// A server with these limits (e.g. short token lifetimes).
+    pub fn start_with(backend: Backend, limits: Limits) -> Server {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -107,11 +119,7 @@ impl Server {
             database_url: backend.database_url.clone(),
             blob_url: backend.dir.path().join("blobs").to_string_lossy().into_owned(),
             pool_size: 8,
-            limits: Limits {
-                device_requests_per_minute: 1_000_000,
-                device_burst: 1_000_000,
-                ..Limits::default()
-            },
+            limits,
         };
         let (state, listener) = rt.block_on(async {
             let state = AppState::open(&config).await.unwrap();

@@ -4,8 +4,13 @@
 //! (de)serialising.
 //!
 //! Routes (all JSON unless said):
+//! - `POST /api/v1/enrol/challenge` → `EnrolChallenge` (no token: a fresh nonce to sign)
 //! - `POST /api/v1/enrol` `EnrolRequest` → `EnrolResponse` (no token needed: the user's
-//!   credentials are the authority)
+//!   credentials are the authority, and the device's signature over the challenge proves it
+//!   holds the key it enrols)
+//! - `POST /api/v1/token/refresh` → `TokenRefreshResponse` (device token: a new token, the old
+//!   one stops working)
+//! - `POST /api/v1/token/revoke` → 204 (device token: signing out ends the token on the server)
 //! - `POST /api/v1/sync/push` `PushRequest` → `PushResponse` (device token)
 //! - `GET  /api/v1/sync/pull?after=CURSOR&limit=N` → `PullResponse` (device token)
 //! - `POST /api/v1/blobs/missing` `MissingBlobsRequest` → `MissingBlobsResponse` (device token)
@@ -31,7 +36,9 @@ pub const API_PREFIX: &str = "/api/v1";
 /// left out when unset, so an event without them hashes as it always did.
 /// - 1: the first contract.
 /// - 2: `TrackPoint::gap_before`, `FixProvider::Imported`, `TrackPointsAppended::untimed`.
-pub const WIRE_VERSION: u32 = 2;
+/// - 3: `EnrolRequest::challenge`/`signature` (proof of the key, over `enrol_proof_message`),
+///   `EnrolResponse::token_expires_at`, the token refresh and revoke routes.
+pub const WIRE_VERSION: u32 = 3;
 
 /// The HTTP header that carries [`WIRE_VERSION`].
 pub const WIRE_VERSION_HEADER: &str = "x-xuncha-wire";
@@ -42,7 +49,23 @@ pub const MAX_PUSH_EVENTS: usize = 500;
 /// The most events one pull answers with.
 pub const MAX_PULL_EVENTS: u32 = 1_000;
 
-/// A device asks to join: a user's credentials vouch for the device's public key.
+/// The longest login, password and device name an enrolment may carry (characters).
+pub const MAX_LOGIN_CHARS: usize = 100;
+pub const MAX_PASSWORD_CHARS: usize = 200;
+pub const MAX_DEVICE_NAME_CHARS: usize = 200;
+
+/// A fresh nonce from the server that an enrolling device signs, proving it holds the secret of
+/// the public key it enrols. Valid once, until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolChallenge {
+    /// 32 random bytes, hex.
+    pub nonce: String,
+    /// Unix ms after which the server no longer accepts it.
+    pub expires_at: i64,
+}
+
+/// A device asks to join: a user's credentials vouch for the device's public key, and the
+/// device's signature over the server's challenge proves it holds that key's secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnrolRequest {
     /// The device's own id, made on the device when its store was created: its events may
@@ -54,6 +77,28 @@ pub struct EnrolRequest {
     pub public_key: DevicePublicKey,
     /// A name for people, e.g. "张三的手机".
     pub device_name: String,
+    /// `EnrolChallenge::nonce`, as received (wire 3; refused when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
+    /// Hex of the Ed25519 signature by the device's key over [`enrol_proof_message`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// What an enrolling device signs: a fixed domain tag (so the signature can never pass for an
+/// event's or anything else's), the server's nonce, and what it enrols (device, key, login), so a
+/// signature made for one enrolment cannot be replayed for another.
+pub fn enrol_proof_message(
+    nonce: &str,
+    device: DeviceId,
+    public_key: &DevicePublicKey,
+    login: &str,
+) -> Vec<u8> {
+    format!(
+        "xuncha-enrol-proof-v1\nnonce={nonce}\ndevice={device}\npublic_key={}\nlogin={login}",
+        public_key.to_hex()
+    )
+    .into_bytes()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,6 +113,17 @@ pub struct EnrolResponse {
     /// what it pulls.
     pub server_device: DeviceId,
     pub server_public_key: DevicePublicKey,
+    /// Unix ms when `token` stops working; refresh it before (wire 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at: Option<i64>,
+}
+
+/// The answer of `POST /token/refresh`: the token to use from now on (the one that asked no
+/// longer works).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRefreshResponse {
+    pub token: String,
+    pub expires_at: i64,
 }
 
 /// A batch of the device's own events, in any order; the server sorts them by `seq`.
@@ -210,5 +266,29 @@ mod tests {
         );
         let back: EventAck = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, ack);
+    }
+
+    #[test]
+    fn an_enrolment_proof_names_everything_it_vouches_for() {
+        let device = DeviceId::new();
+        let key = DevicePublicKey([3; 32]);
+        let base = enrol_proof_message("ab", device, &key, "chief1");
+        assert!(base.starts_with(b"xuncha-enrol-proof-v1\n"), "domain-separated");
+        assert_ne!(base, enrol_proof_message("ac", device, &key, "chief1"));
+        assert_ne!(base, enrol_proof_message("ab", DeviceId::new(), &key, "chief1"));
+        assert_ne!(
+            base,
+            enrol_proof_message("ab", device, &DevicePublicKey([4; 32]), "chief1")
+        );
+        assert_ne!(base, enrol_proof_message("ab", device, &key, "chief2"));
+    }
+
+    #[test]
+    fn a_wire_2_enrolment_still_reads_and_leaves_the_proof_out() {
+        let json = serde_json::json!({"device": DeviceId::new(), "login": "a", "password": "b",
+            "public_key": DevicePublicKey([3; 32]), "device_name": "c"});
+        let req: EnrolRequest = serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((req.challenge.as_deref(), req.signature.as_deref()), (None, None));
+        assert_eq!(serde_json::to_value(&req).unwrap_or_default(), json);
     }
 }

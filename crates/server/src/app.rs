@@ -125,11 +125,35 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "POST",
+        "/api/v1/enrol/challenge",
+        Public,
+        "A fresh nonce for an enrolling device to sign",
+        None,
+        "EnrolChallenge",
+    ),
+    route(
+        "POST",
         "/api/v1/enrol",
         Public,
-        "Enrol a device with a user's credentials",
+        "Enrol a device with a user's credentials and a signed challenge",
         Some("EnrolRequest"),
         "EnrolResponse",
+    ),
+    route(
+        "POST",
+        "/api/v1/token/refresh",
+        Device,
+        "A new device token; the one used stops working",
+        None,
+        "TokenRefreshResponse",
+    ),
+    route(
+        "POST",
+        "/api/v1/token/revoke",
+        Device,
+        "Sign the device out: its token stops working",
+        None,
+        "text",
     ),
     route(
         "POST",
@@ -333,7 +357,10 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/healthz") => get(healthz),
         ("GET", "/readyz") => get(readyz),
         ("GET", "/api/v1/openapi.json") => get(openapi_json),
+        ("POST", "/api/v1/enrol/challenge") => post(sync::enrol_challenge),
         ("POST", "/api/v1/enrol") => post(sync::enrol),
+        ("POST", "/api/v1/token/refresh") => post(sync::token_refresh),
+        ("POST", "/api/v1/token/revoke") => post(sync::token_revoke),
         ("POST", "/api/v1/session") => post(sync::session),
         ("DELETE", "/api/v1/session") => delete(sync::sign_out),
         ("POST", "/api/v1/sync/push") => post(sync::push),
@@ -440,7 +467,8 @@ pub async fn serve_state(
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, backend = state.db.backend_name(), "serving");
     let app = router(state)?;
-    axum::serve(listener, app)
+    // With the peer's address, for the sign-in back-off per address.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::Internal(format!("serve: {e}")))

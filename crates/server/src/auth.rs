@@ -1,7 +1,8 @@
 //! Who is asking: device tokens (issued at enrolment) for the sync routes, session tokens
 //! (issued at sign-in) for the office routes, argon2 password hashes. Tokens are random and
-//! only their SHA-256 is stored, so a copy of the database cannot be used to sign in. Must
-//! never log a token or a password.
+//! only their SHA-256 is stored, so a copy of the database cannot be used to sign in; both kinds
+//! expire (`Limits::session_ttl_ms`, `device_token_ttl_ms`) and an expired one is answered 401
+//! `token_expired`. Must never log a token or a password.
 
 use crate::app::AppState;
 use crate::db::DeviceRow;
@@ -37,6 +38,22 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
         .map_err(|e| Error::Internal(format!("argon2: {e}")))
 }
 
+/// A hash of a password nobody knows, made with the same parameters as real ones: a sign-in for
+/// an unknown login is checked against it, so it costs the same work as a known login and its
+/// answer time does not tell which logins exist.
+pub fn dummy_password_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let mut secret = [0u8; 32];
+        // Without randomness the dummy is still a valid hash of a long unguessable-enough text.
+        let _ = getrandom::fill(&mut secret);
+        hash_password(&hex::encode(secret)).unwrap_or_else(|_| {
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Yb6l2YV1kNQ0vFqW8W2bVzV0y3m2y0k8rW3dXk2aQ4"
+                .to_owned()
+        })
+    })
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
@@ -56,11 +73,13 @@ fn bearer(parts: &Parts) -> Result<String, Error> {
         .ok_or(Error::Unauthenticated)
 }
 
-/// An enrolled, unrevoked device and the user it works for.
+/// An enrolled, unrevoked device with an unexpired token, and the user it works for.
 #[derive(Clone, Debug)]
 pub struct AuthDevice {
     pub device: DeviceRow,
     pub user: User,
+    /// The SHA-256 of the token it used, to refresh or end it.
+    pub token: [u8; 32],
 }
 
 /// A signed-in user (office staff, admins, or any user reading through the office API).
@@ -98,18 +117,22 @@ async fn device_of(state: &AppState, token: String) -> Result<AuthDevice, Error>
             let Some(device) = s.device_by_token(&h)? else {
                 return Ok(None);
             };
-            let user = match device.user {
+            let user = match device.0.user {
                 Some(u) => s.user_by_id(u)?,
                 None => None,
             };
             Ok(Some((device, user)))
         })
         .await?;
-    let Some((device, user)) = found else {
+    let Some(((device, expires_at), user)) = found else {
         return Err(Error::Unauthenticated);
     };
     if device.revoked_at.is_some() {
         return Err(Error::Revoked("此设备的令牌已被吊销，请重新登记设备".into()));
+    }
+    // A token from before expiry existed (NULL) was given a lifetime by migration 0002.
+    if expires_at.is_none_or(|at| at <= crate::now_ms()) {
+        return Err(Error::TokenExpired);
     }
     let user = user.ok_or(Error::Unauthenticated)?;
     if user.disabled {
@@ -119,6 +142,7 @@ async fn device_of(state: &AppState, token: String) -> Result<AuthDevice, Error>
     Ok(AuthDevice {
         device,
         user: user.user,
+        token: h,
     })
 }
 
@@ -130,11 +154,14 @@ async fn user_of(state: &AppState, token: String) -> Result<AuthUser, Error> {
     let user = state
         .db
         .read(move |s| match s.session_user(&h)? {
-            Some(id) => s.user_by_id(id),
+            Some((id, expires_at)) => Ok(s.user_by_id(id)?.map(|u| (u, expires_at))),
             None => Ok(None),
         })
-        .await?
-        .ok_or(Error::Unauthenticated)?;
+        .await?;
+    let (user, expires_at) = user.ok_or(Error::Unauthenticated)?;
+    if expires_at.is_none_or(|at| at <= crate::now_ms()) {
+        return Err(Error::TokenExpired);
+    }
     if user.disabled {
         return Err(Error::Revoked("此用户已停用".into()));
     }
@@ -167,6 +194,25 @@ impl FromRequestParts<AppState> for Reader {
         } else {
             user_of(state, token).await.map(Reader::User)
         }
+    }
+}
+
+/// The address the request came from, for the sign-in back-off. It is the TCP peer: behind a
+/// reverse proxy that is the proxy, so the per-address back-off then counts all clients
+/// together (forwarded-for headers are not trusted, anyone can write them). `None` when the
+/// server was not started with connection info.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }
 
@@ -210,5 +256,13 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong horse", &h));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_real_hash_that_no_password_opens() {
+        let dummy = dummy_password_hash();
+        assert!(PasswordHash::new(dummy).is_ok());
+        assert!(!verify_password("", dummy));
+        assert_eq!(dummy, dummy_password_hash(), "made once");
     }
 }

@@ -31,6 +31,17 @@ pub enum Error {
     TooLarge(String),
     #[error("请求太频繁，请稍后再试")]
     RateLimited,
+    /// The token was valid once but its time is up: refresh it or sign in again.
+    #[error("令牌已过期，请重新登录")]
+    TokenExpired,
+    /// Not now: too many failed sign-ins for a login or from an address, or every password
+    /// check is busy. Answered 429 with `Retry-After`.
+    #[error("{message}")]
+    RetryLater {
+        code: &'static str,
+        message: String,
+        retry_after_s: u64,
+    },
     /// The client speaks a newer version of the wire shapes than this server.
     #[error("这台设备的应用比服务器新（数据格式版本 {0}，服务器只支持到 {max}）：请管理员升级服务器后再同步", max = xuncha_domain::wire::WIRE_VERSION)]
     ClientTooNew(u32),
@@ -46,12 +57,14 @@ impl Error {
         match self {
             Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Unauthenticated | Error::BadCredentials | Error::Revoked(_) => StatusCode::UNAUTHORIZED,
+            Error::Unauthenticated | Error::BadCredentials | Error::Revoked(_) | Error::TokenExpired => {
+                StatusCode::UNAUTHORIZED
+            }
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::RateLimited | Error::RetryLater { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::ClientTooNew(_) => StatusCode::UPGRADE_REQUIRED,
             Error::Config(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -61,7 +74,8 @@ impl Error {
         match self {
             Error::BadRequest { code, .. }
             | Error::Unprocessable { code, .. }
-            | Error::Conflict { code, .. } => code,
+            | Error::Conflict { code, .. }
+            | Error::RetryLater { code, .. } => code,
             Error::Unauthenticated => "unauthenticated",
             Error::BadCredentials => "bad_credentials",
             Error::Revoked(_) => "token_revoked",
@@ -69,6 +83,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::TooLarge(_) => "too_large",
             Error::RateLimited => "rate_limited",
+            Error::TokenExpired => "token_expired",
             Error::ClientTooNew(_) => "client_too_new",
             Error::Config(_) | Error::Internal(_) => "internal",
         }
@@ -106,11 +121,22 @@ impl IntoResponse for Error {
             }
             other => other.to_string(),
         };
+        let retry_after = match &self {
+            Error::RetryLater { retry_after_s, .. } => Some(*retry_after_s),
+            _ => None,
+        };
         let body = ErrorBody {
             code: self.code().to_owned(),
             message,
         };
-        (status, axum::Json(body)).into_response()
+        let mut resp = (status, axum::Json(body)).into_response();
+        if let Some(s) = retry_after {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(s.max(1)),
+            );
+        }
+        resp
     }
 }
 

@@ -1,11 +1,18 @@
-//! The limits that keep one client from hurting the rest: sizes (bodies, batches, blobs) and a
-//! per-device request rate (a token bucket per device, in this process's memory; with several
-//! processes each enforces its own share). Breaking a limit gets 413 or 429, nothing else.
+//! The limits that keep one client from hurting the rest: sizes (bodies, batches, blobs), a
+//! per-device request rate (a token bucket per device), how long tokens and enrolment
+//! challenges live, and the sign-in guard: exponential back-off after failed passwords per login
+//! and per client address, and a bounded number of password checks of their own, so a flood of
+//! sign-ins can neither guess on nor take the cores that push and pull need. The buckets and the
+//! back-off are in this process's memory: with several processes each enforces its own share,
+//! and a restart forgets them. Breaking a limit gets 413 or 429 (with `Retry-After` where the
+//! wait is known), nothing else.
 
 use crate::error::Error;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use xuncha_domain::DeviceId;
 
 #[derive(Clone, Debug)]
@@ -21,6 +28,25 @@ pub struct Limits {
     /// Sustained requests per minute per device, and the burst allowed above it.
     pub device_requests_per_minute: u32,
     pub device_burst: u32,
+    /// How long an office session token works, and a device token until it is refreshed.
+    pub session_ttl_ms: i64,
+    pub device_token_ttl_ms: i64,
+    /// How long an enrolment challenge may be answered, and how many may be outstanding.
+    pub enrol_challenge_ttl_ms: i64,
+    pub max_live_enrol_challenges: i64,
+    /// Failed passwords allowed for one login, and from one address (many people may share
+    /// one, behind a NAT), before each further failure doubles the wait.
+    pub sign_in_free_failures_per_login: u32,
+    pub sign_in_free_failures_per_address: u32,
+    /// The first wait after the free failures, and the longest.
+    pub sign_in_backoff_base_ms: u64,
+    pub sign_in_backoff_max_ms: u64,
+    /// A login's or address's failures are forgotten this long after the last one.
+    pub sign_in_forget_after_ms: u64,
+    /// Password checks (argon2) that may run at once, apart from every other request, and how
+    /// long a sign-in waits for one before it is told to come back.
+    pub password_checks: usize,
+    pub password_check_wait_ms: u64,
 }
 
 impl Default for Limits {
@@ -32,15 +58,27 @@ impl Default for Limits {
             max_blob_bytes: 64 << 20,
             device_requests_per_minute: 1_200,
             device_burst: 300,
+            session_ttl_ms: 12 * 3_600_000,
+            device_token_ttl_ms: 90 * 24 * 3_600_000,
+            enrol_challenge_ttl_ms: 5 * 60_000,
+            max_live_enrol_challenges: 10_000,
+            sign_in_free_failures_per_login: 5,
+            sign_in_free_failures_per_address: 30,
+            sign_in_backoff_base_ms: 1_000,
+            sign_in_backoff_max_ms: 15 * 60_000,
+            sign_in_forget_after_ms: 3_600_000,
+            password_checks: 2,
+            password_check_wait_ms: 10_000,
         }
     }
 }
 
-/// Token buckets, one per device.
+/// Token buckets, one per device, and the sign-in guard.
 pub struct RateLimiter {
     per_second: f64,
     burst: f64,
     buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
+    pub sign_in: SignInGuard,
 }
 
 impl RateLimiter {
@@ -49,6 +87,7 @@ impl RateLimiter {
             per_second: f64::from(limits.device_requests_per_minute) / 60.0,
             burst: f64::from(limits.device_burst.max(1)),
             buckets: Mutex::new(HashMap::new()),
+            sign_in: SignInGuard::new(limits),
         }
     }
 
@@ -70,6 +109,172 @@ impl RateLimiter {
     }
 }
 
+/// Who failed: a login (as typed, trimmed and lower-cased, cut to a bounded length) or a client
+/// address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Attempter {
+    Login(String),
+    Address(IpAddr),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    blocked_until: Instant,
+}
+
+/// At most this many logins and addresses are remembered; past it, the stale ones are dropped
+/// and, if none is stale, a new one is not tracked (its address still is, or already was).
+const MAX_TRACKED: usize = 100_000;
+
+/// Back-off after failed passwords, and the password checks' own capacity.
+pub struct SignInGuard {
+    free_per_login: u32,
+    free_per_address: u32,
+    base: Duration,
+    max: Duration,
+    forget_after: Duration,
+    wait: Duration,
+    failures: Mutex<HashMap<Attempter, Failures>>,
+    checks: tokio::sync::Semaphore,
+    argon2_runs: AtomicU64,
+}
+
+/// Holding one lets a password check run.
+pub type PasswordCheckPermit<'a> = tokio::sync::SemaphorePermit<'a>;
+
+fn login_key(login: &str) -> Attempter {
+    Attempter::Login(
+        login
+            .trim()
+            .chars()
+            .take(xuncha_domain::wire::MAX_LOGIN_CHARS)
+            .flat_map(char::to_lowercase)
+            .collect(),
+    )
+}
+
+impl SignInGuard {
+    pub fn new(limits: &Limits) -> Self {
+        SignInGuard {
+            free_per_login: limits.sign_in_free_failures_per_login,
+            free_per_address: limits.sign_in_free_failures_per_address,
+            base: Duration::from_millis(limits.sign_in_backoff_base_ms.max(1)),
+            max: Duration::from_millis(limits.sign_in_backoff_max_ms.max(limits.sign_in_backoff_base_ms)),
+            forget_after: Duration::from_millis(limits.sign_in_forget_after_ms),
+            wait: Duration::from_millis(limits.password_check_wait_ms),
+            failures: Mutex::new(HashMap::new()),
+            checks: tokio::sync::Semaphore::new(limits.password_checks.max(1)),
+            argon2_runs: AtomicU64::new(0),
+        }
+    }
+
+    fn keys(login: &str, address: Option<IpAddr>) -> Vec<Attempter> {
+        let mut keys = vec![login_key(login)];
+        keys.extend(address.map(Attempter::Address));
+        keys
+    }
+
+    /// Refuses with 429 and the wait while the login or the address is backing off.
+    pub fn check(&self, login: &str, address: Option<IpAddr>) -> Result<(), Error> {
+        let now = Instant::now();
+        let failures = self
+            .failures
+            .lock()
+            .map_err(|_| Error::Internal("sign-in lock".into()))?;
+        let wait = Self::keys(login, address)
+            .iter()
+            .filter_map(|k| failures.get(k))
+            .map(|f| f.blocked_until.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
+        if wait.is_zero() {
+            return Ok(());
+        }
+        let retry_after_s = wait.as_millis().div_ceil(1000).max(1) as u64;
+        Err(Error::RetryLater {
+            code: "too_many_attempts",
+            message: format!("密码错误次数过多，请 {retry_after_s} 秒后再试；忘记密码请联系管理员"),
+            retry_after_s,
+        })
+    }
+
+    /// Counts a failed password for the login and the address; past the free failures each one
+    /// doubles the wait, up to the longest.
+    pub fn failed(&self, login: &str, address: Option<IpAddr>) -> Result<(), Error> {
+        let now = Instant::now();
+        let mut failures = self
+            .failures
+            .lock()
+            .map_err(|_| Error::Internal("sign-in lock".into()))?;
+        if failures.len() >= MAX_TRACKED {
+            let forget = self.forget_after;
+            failures.retain(|_, f| now.duration_since(f.last) < forget || f.blocked_until > now);
+        }
+        for key in Self::keys(login, address) {
+            let free = match key {
+                Attempter::Login(_) => self.free_per_login,
+                Attempter::Address(_) => self.free_per_address,
+            };
+            if failures.len() >= MAX_TRACKED && !failures.contains_key(&key) {
+                continue;
+            }
+            let f = failures.entry(key).or_insert(Failures {
+                count: 0,
+                last: now,
+                blocked_until: now,
+            });
+            if now.duration_since(f.last) >= self.forget_after {
+                f.count = 0;
+            }
+            f.count = f.count.saturating_add(1);
+            f.last = now;
+            if f.count > free {
+                let doublings = (f.count - free - 1).min(30);
+                let wait = self.base.saturating_mul(1u32 << doublings).min(self.max);
+                f.blocked_until = now + wait;
+            }
+        }
+        Ok(())
+    }
+
+    /// A right password clears the login's failures (not the address's: one good account must
+    /// not reset an address that guesses at others).
+    pub fn succeeded(&self, login: &str) -> Result<(), Error> {
+        self.failures
+            .lock()
+            .map_err(|_| Error::Internal("sign-in lock".into()))?
+            .remove(&login_key(login));
+        Ok(())
+    }
+
+    /// Waits for a free password check, or refuses with 429 when none frees up in time.
+    pub async fn password_check(&self) -> Result<PasswordCheckPermit<'_>, Error> {
+        let busy = || Error::RetryLater {
+            code: "sign_in_busy",
+            message: "登录的人太多，请稍后再试".into(),
+            retry_after_s: 5,
+        };
+        match tokio::time::timeout(self.wait, self.checks.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) => Err(Error::Internal("password check semaphore closed".into())),
+            Err(_) => Err(busy()),
+        }
+    }
+
+    /// Counts one argon2 verification (known login or not).
+    pub fn count_argon2(&self) {
+        self.argon2_runs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many argon2 verifications this process ran: tests use it to see that an unknown
+    /// login costs the same work as a known one.
+    pub fn argon2_runs(&self) -> u64 {
+        self.argon2_runs.load(Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +293,38 @@ mod tests {
         }
         assert!(matches!(r.check(a), Err(Error::RateLimited)));
         assert!(r.check(b).is_ok());
+    }
+
+    #[test]
+    fn failures_past_the_free_ones_back_off_per_login_and_per_address() {
+        let limits = Limits {
+            sign_in_free_failures_per_login: 2,
+            sign_in_free_failures_per_address: 4,
+            sign_in_backoff_base_ms: 60_000,
+            ..Limits::default()
+        };
+        let g = SignInGuard::new(&limits);
+        let here: Option<IpAddr> = "10.0.0.1".parse().ok();
+        let there: Option<IpAddr> = "10.0.0.2".parse().ok();
+        for _ in 0..2 {
+            assert!(g.check("Chief1", here).is_ok());
+            assert!(g.failed("chief1 ", here).is_ok());
+        }
+        assert!(g.check("chief1", there).is_ok(), "two failures are free");
+        assert!(g.failed("chief1", here).is_ok());
+        match g.check("CHIEF1", there) {
+            Err(Error::RetryLater { retry_after_s, .. }) => assert!((59..=60).contains(&retry_after_s)),
+            other => panic!("the login backs off from any address: {other:?}"),
+        }
+        assert!(g.check("chief2", there).is_ok());
+        assert!(g.failed("chief3", here).is_ok());
+        assert!(g.failed("chief4", here).is_ok());
+        assert!(
+            g.check("chief5", here).is_err(),
+            "the address backs off for every login"
+        );
+        assert!(g.check("chief5", there).is_ok());
+        assert!(g.succeeded("chief1").is_ok());
+        assert!(g.check("chief1", there).is_ok());
     }
 }

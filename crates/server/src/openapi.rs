@@ -47,6 +47,16 @@ fn example(name: &str) -> Option<serde_json::Value> {
             password: "••••••••".into(),
             public_key: key,
             device_name: "张三的手机".into(),
+            challenge: Some(hex::encode([0x5au8; 32])),
+            signature: Some(hex::encode([0xa5u8; 64])),
+        }),
+        "EnrolChallenge" => serde_json::to_value(EnrolChallenge {
+            nonce: hex::encode([0x5au8; 32]),
+            expires_at: 1_767_225_900_000,
+        }),
+        "TokenRefreshResponse" => serde_json::to_value(TokenRefreshResponse {
+            token: "xd_…".into(),
+            expires_at: 1_775_001_600_000,
         }),
         "PushResponse" => serde_json::to_value(PushResponse {
             results: vec![
@@ -85,7 +95,7 @@ fn example(name: &str) -> Option<serde_json::Value> {
         }),
         "EnrolResponse" => serde_json::to_value(serde_json::json!({
             "device": DeviceId::new(), "token": "xd_…", "server_device": DeviceId::new(),
-            "server_public_key": key, "user": {"id": EventId::new(), "name": "新河大队河湖长",
+            "server_public_key": key, "token_expires_at": 1_775_001_600_000_i64, "user": {"id": EventId::new(), "name": "新河大队河湖长",
             "login": "chief-01", "unit": EventId::new(), "roles": [{"role": "river_chief", "level": "brigade"}]}
         })),
         _ => return None,
@@ -97,6 +107,8 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
     let from = match name {
         "EnrolRequest"
         | "EnrolResponse"
+        | "EnrolChallenge"
+        | "TokenRefreshResponse"
         | "PushRequest"
         | "PushResponse"
         | "PullResponse"

@@ -1,5 +1,8 @@
 //! What the store keeps about syncing: the account (server, token, user, server key, pull
-//! cursor), the server's verdicts on pushed events, which blobs the server holds, and settings.
+//! cursor), when the token was issued and expires, a signed-out token the server has not yet
+//! been told to revoke, the server's verdicts on pushed events, which blobs the server holds,
+//! and settings. It also signs an enrolment challenge with the device's key (the key never
+//! leaves the store).
 
 use super::Store;
 use crate::error::{CoreError, Result};
@@ -21,6 +24,17 @@ pub struct Account {
     pub server_public_key: DevicePublicKey,
     pub pull_cursor: u64,
     pub enrolled_at: UnixMs,
+}
+
+const PENDING_REVOCATION: &str = "sync.pending_revocation";
+const TOKEN_ISSUED_AT: &str = "sync.token_issued_at";
+const TOKEN_EXPIRES_AT: &str = "sync.token_expires_at";
+
+/// A token this device signed out of, to be revoked on its server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRevocation {
+    pub server_url: String,
+    pub token: String,
 }
 
 /// A pushed event the server did not simply accept.
@@ -98,10 +112,97 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets the server account. Records stay, and unsynced ones stay in the outbox.
+    /// Forgets the server account. Records stay, and unsynced ones stay in the outbox. The
+    /// token is kept aside as a pending revocation until the server has been told to end it
+    /// (at once when online, else at the next sync or sign-in).
     pub fn sign_out(&mut self) -> Result<()> {
-        self.conn.execute("DELETE FROM sync_account", [])?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let held: Option<(String, String)> = tx
+            .query_row(
+                "SELECT server_url, token FROM sync_account WHERE singleton = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((server_url, token)) = held {
+            let pending = serde_json::to_string(&PendingRevocation { server_url, token })
+                .map_err(|e| CoreError::corrupt("待注销令牌", e))?;
+            tx.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+                params![PENDING_REVOCATION, pending],
+            )?;
+        }
+        tx.execute("DELETE FROM sync_account", [])?;
+        tx.execute(
+            "DELETE FROM settings WHERE key IN (?1, ?2)",
+            params![TOKEN_ISSUED_AT, TOKEN_EXPIRES_AT],
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// A signed-out token the server has not yet confirmed as revoked.
+    pub fn pending_revocation(&self) -> Result<Option<PendingRevocation>> {
+        self.setting(PENDING_REVOCATION)?
+            .map(|v| serde_json::from_str(&v).map_err(|e| CoreError::corrupt("待注销令牌", e)))
+            .transpose()
+    }
+
+    /// The server ended the token (or it can no longer be used anyway).
+    pub fn clear_pending_revocation(&mut self, token: &str) -> Result<()> {
+        if self.pending_revocation()?.is_some_and(|p| p.token == token) {
+            self.conn
+                .execute("DELETE FROM settings WHERE key = ?1", [PENDING_REVOCATION])?;
+        }
+        Ok(())
+    }
+
+    /// When the account's token was issued and when it stops working (`None`: unknown, e.g.
+    /// from a server before tokens expired).
+    pub fn token_lifetime(&self) -> Result<Option<(UnixMs, UnixMs)>> {
+        let read = |key| -> Result<Option<i64>> { Ok(self.setting(key)?.and_then(|v| v.parse().ok())) };
+        Ok(match (read(TOKEN_ISSUED_AT)?, read(TOKEN_EXPIRES_AT)?) {
+            (Some(issued), Some(expires)) => Some((UnixMs(issued), UnixMs(expires))),
+            _ => None,
+        })
+    }
+
+    /// Keeps a new token for the account (after enrolment or a refresh) and its lifetime.
+    pub fn set_token(&mut self, token: &str, issued_at: UnixMs, expires_at: Option<i64>) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("UPDATE sync_account SET token = ?1 WHERE singleton = 1", [token])?;
+        match expires_at {
+            Some(expires) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2), (?3, ?4)",
+                    params![
+                        TOKEN_ISSUED_AT,
+                        issued_at.0.to_string(),
+                        TOKEN_EXPIRES_AT,
+                        expires.to_string()
+                    ],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM settings WHERE key IN (?1, ?2)",
+                    params![TOKEN_ISSUED_AT, TOKEN_EXPIRES_AT],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The device key's signature (hex) over an enrolment proof
+    /// (`xuncha_domain::wire::enrol_proof_message`).
+    pub fn sign_enrol_proof(&self, message: &[u8]) -> String {
+        use ed25519_dalek::Signer;
+        hex::encode(self.key.sign(message).to_bytes())
     }
 
     pub fn set_pull_cursor(&mut self, cursor: u64) -> Result<()> {

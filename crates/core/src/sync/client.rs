@@ -102,6 +102,11 @@ impl Client {
             }
             let failure = match req.send() {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
+                // Without a token this is a sign-in: a person waits, so a refusal to try again
+                // later (too many wrong passwords) is shown to them with its wait, not retried.
+                Ok(resp) if resp.status() == StatusCode::TOO_MANY_REQUESTS && self.token.is_none() => {
+                    return Err(server_error(resp));
+                }
                 Ok(resp) if transient(resp.status()) => {
                     format!("{what}：服务器暂时不可用（{}）", resp.status())
                 }
@@ -149,8 +154,32 @@ impl Client {
         self.json(what, resp)
     }
 
+    /// A fresh challenge to sign before enrolling.
+    pub fn enrol_challenge(&mut self) -> Result<EnrolChallenge> {
+        let url = self.url("/enrol/challenge");
+        let resp = self.send("登录", |h| h.post(&url))?;
+        self.json("登录", resp)
+    }
+
     pub fn enrol(&mut self, req: &EnrolRequest) -> Result<EnrolResponse> {
         self.post_json("登录", "/enrol", req)
+    }
+
+    /// Swaps this client's token for a new one (the old one stops working on the server) and
+    /// uses the new one from now on.
+    pub fn refresh_token(&mut self) -> Result<TokenRefreshResponse> {
+        let url = self.url("/token/refresh");
+        let resp = self.send("更新令牌", |h| h.post(&url))?;
+        let answer: TokenRefreshResponse = self.json("更新令牌", resp)?;
+        self.token = Some(answer.token.clone());
+        Ok(answer)
+    }
+
+    /// Ends this client's token on the server (signing out).
+    pub fn revoke_token(&mut self) -> Result<()> {
+        let url = self.url("/token/revoke");
+        self.send("退出登录", |h| h.post(&url))?;
+        Ok(())
     }
 
     pub fn push(&mut self, req: &PushRequest) -> Result<PushResponse> {

@@ -1,4 +1,5 @@
-//! Sync with the central server: enrolment, then push the outbox, then the blobs its events
+//! Sync with the central server: enrolment (proving the device holds its key), token refresh
+//! and sign-out, then push the outbox, then the blobs its events
 //! refer to, then pull what the office decided — in that order, because events are small and
 //! precious and photos are large. Every step can be cut off at any moment and run again: the
 //! server stores each event and blob once, and a half-sent blob resumes from the server's
@@ -9,7 +10,7 @@ pub mod engine;
 pub mod plan;
 
 pub use client::RetryPolicy;
-pub use engine::{SyncOptions, SyncPhase, SyncProgress, SyncReport, enrol, sync};
+pub use engine::{SyncOptions, SyncPhase, SyncProgress, SyncReport, enrol, sign_out, sync};
 
 use crate::error::Result;
 use xuncha_domain::BlobHash;

@@ -66,15 +66,18 @@ pub struct AggregateRow {
     pub last: (i64, u32, DeviceId, EventId),
 }
 
-/// Which events of the log a reader may see.
+/// Which events of the log a reader may see. Never an event flagged `invalid` or
+/// `not_authorised` (`fold::PERMANENT_FLAGS`): those are kept as evidence, not handed out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Visibility {
     /// Office staff: every event of these units, and reference data without a unit.
     Units(Vec<UnitId>),
-    /// A field worker: reference data of these units (their own and the ones above) or without
-    /// a unit, and the server chain's decisions on records `owner` made.
+    /// A field worker: reference data of these units (their own, the ones above and the ones
+    /// below) or without a unit, of the `reaches` naming them as a chief wherever filed, and the
+    /// server chain's decisions on records `owner` made.
     Field {
         units: Vec<UnitId>,
+        reaches: Vec<uuid::Uuid>,
         owner: UserId,
         server_device: DeviceId,
     },
@@ -104,15 +107,55 @@ pub trait Storage {
     fn users(&mut self) -> Result<Vec<User>, Error>;
     /// `false` when there is no such user.
     fn user_set_disabled(&mut self, id: UserId, disabled: bool) -> Result<bool, Error>;
-    fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error>;
+    /// A new session that stops working at `expires_at` (unix ms).
+    fn session_insert(
+        &mut self,
+        token_hash: &[u8; 32],
+        user: UserId,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), Error>;
     /// Ends a session; `false` when there was no live one.
     fn session_revoke(&mut self, token_hash: &[u8; 32], at: i64) -> Result<bool, Error>;
-    /// The user of a live (not revoked) session.
-    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error>;
+    /// The user of a not revoked session, and when it expires (`None`: a session from before
+    /// expiry existed; the caller decides).
+    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<(UserId, Option<i64>)>, Error>;
 
     // ---- devices
     fn device_insert(&mut self, device: &DeviceRow, token_hash: Option<&[u8; 32]>) -> Result<(), Error>;
-    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error>;
+    /// The device holding this token, and when the token expires.
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<(DeviceRow, Option<i64>)>, Error>;
+    /// Gives a device a new token (or none: signed out) valid until `expires_at`.
+    fn device_set_token(
+        &mut self,
+        id: DeviceId,
+        token_hash: Option<&[u8; 32]>,
+        expires_at: Option<i64>,
+    ) -> Result<bool, Error>;
+    /// Swaps a live device token for a new one in one step, so of two refreshes with the same
+    /// token only one wins. `false` when `old` is no device's token (any more).
+    fn device_replace_token(
+        &mut self,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        expires_at: i64,
+    ) -> Result<bool, Error>;
+    /// Ends a device token (the device signed out); the device stays enrolled and may sign in
+    /// again. `false` when no device holds it.
+    fn device_drop_token(&mut self, token_hash: &[u8; 32]) -> Result<bool, Error>;
+
+    // ---- enrolment challenges
+    /// Forgets expired challenges, then stores a new one unless `max_live` are outstanding
+    /// (`false`: too many, try later).
+    fn enrol_challenge_insert(
+        &mut self,
+        nonce: &[u8; 32],
+        expires_at: i64,
+        now: i64,
+        max_live: i64,
+    ) -> Result<bool, Error>;
+    /// Uses a challenge up: `true` only for a stored, unexpired nonce, and only once.
+    fn enrol_challenge_take(&mut self, nonce: &[u8; 32], now: i64) -> Result<bool, Error>;
     /// Reads a device and locks its row (its chain head) until the transaction ends.
     fn device_lock(&mut self, id: DeviceId) -> Result<Option<DeviceRow>, Error>;
     fn device_set_head(&mut self, id: DeviceId, head: ChainHead) -> Result<(), Error>;

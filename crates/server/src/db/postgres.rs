@@ -10,7 +10,13 @@ use ::postgres::types::ToSql;
 use ::postgres::{Client, NoTls, Row, Statement};
 use std::collections::HashMap;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_initial.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_token_expiry_and_enrol_challenges.sql"),
+    ),
+];
 
 /// Any number: identifies the migration lock among this database's advisory locks.
 const MIGRATION_LOCK: i64 = 0x7875_6e63_6861;
@@ -279,10 +285,16 @@ impl Storage for PgTx<'_> {
         Ok(n == 1)
     }
 
-    fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error> {
+    fn session_insert(
+        &mut self,
+        token_hash: &[u8; 32],
+        user: UserId,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
         self.execute(
-            "INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
-            &[&token_hash.as_slice(), &user.to_string(), &at],
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&token_hash.as_slice(), &user.to_string(), &at, &expires_at],
         )?;
         Ok(())
     }
@@ -295,12 +307,12 @@ impl Storage for PgTx<'_> {
         Ok(n == 1)
     }
 
-    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error> {
+    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<(UserId, Option<i64>)>, Error> {
         self.query_opt(
-            "SELECT user_id FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL",
             &[&token_hash.as_slice()],
         )?
-        .map(|r| parse_id(r.get::<_, &str>(0)))
+        .map(|r| Ok((parse_id(r.get::<_, &str>(0))?, r.get::<_, Option<i64>>(1))))
         .transpose()
     }
 
@@ -319,15 +331,78 @@ impl Storage for PgTx<'_> {
         Ok(())
     }
 
-    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<(DeviceRow, Option<i64>)>, Error> {
         self.query_opt(
-            "SELECT id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash
+            "SELECT id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash, token_expires_at
              FROM devices WHERE token_hash = $1",
             &[&token_hash.as_slice()],
         )?
         .as_ref()
-        .map(to_device)
+        .map(|r| Ok((to_device(r)?, r.get::<_, Option<i64>>(8))))
         .transpose()
+    }
+
+    fn device_set_token(
+        &mut self,
+        id: DeviceId,
+        token_hash: Option<&[u8; 32]>,
+        expires_at: Option<i64>,
+    ) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE devices SET token_hash = $1, token_expires_at = $2 WHERE id = $3",
+            &[&token_hash.map(|h| h.to_vec()), &expires_at, &id.to_string()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn device_replace_token(
+        &mut self,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        expires_at: i64,
+    ) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE devices SET token_hash = $1, token_expires_at = $2 WHERE token_hash = $3 AND revoked_at IS NULL",
+            &[&new.as_slice(), &expires_at, &old.as_slice()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn device_drop_token(&mut self, token_hash: &[u8; 32]) -> Result<bool, Error> {
+        let n = self.execute(
+            "UPDATE devices SET token_hash = NULL, token_expires_at = NULL WHERE token_hash = $1",
+            &[&token_hash.as_slice()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn enrol_challenge_insert(
+        &mut self,
+        nonce: &[u8; 32],
+        expires_at: i64,
+        now: i64,
+        max_live: i64,
+    ) -> Result<bool, Error> {
+        self.execute("DELETE FROM enrol_challenges WHERE expires_at <= $1", &[&now])?;
+        let live: i64 = self
+            .query_opt("SELECT COUNT(*) FROM enrol_challenges", &[])?
+            .map_or(0, |r| r.get(0));
+        if live >= max_live {
+            return Ok(false);
+        }
+        self.execute(
+            "INSERT INTO enrol_challenges (nonce, expires_at) VALUES ($1, $2)",
+            &[&nonce.as_slice(), &expires_at],
+        )?;
+        Ok(true)
+    }
+
+    fn enrol_challenge_take(&mut self, nonce: &[u8; 32], now: i64) -> Result<bool, Error> {
+        let n = self.execute(
+            "DELETE FROM enrol_challenges WHERE nonce = $1 AND expires_at > $2",
+            &[&nonce.as_slice(), &now],
+        )?;
+        Ok(n == 1)
     }
 
     fn device_lock(&mut self, id: DeviceId) -> Result<Option<DeviceRow>, Error> {
@@ -494,17 +569,22 @@ impl Storage for PgTx<'_> {
         let limit = i64::from(limit);
         let rows = match v {
             Visibility::Units(units) => self.query(
-                "SELECT cursor, body FROM events WHERE cursor > $1 AND (unit IS NULL OR unit = ANY($3))
+                "SELECT cursor, body FROM events WHERE cursor > $1
+                   AND (flag_code IS NULL OR flag_code NOT IN ('invalid', 'not_authorised'))
+                   AND (unit IS NULL OR unit = ANY($3))
                  ORDER BY cursor LIMIT $2",
                 &[&cursor, &limit, &strings(units)],
             )?,
             Visibility::Field {
                 units,
+                reaches,
                 owner,
                 server_device,
             } => self.query(
-                "SELECT cursor, body FROM events WHERE cursor > $1 AND (
+                "SELECT cursor, body FROM events WHERE cursor > $1
+                   AND (flag_code IS NULL OR flag_code NOT IN ('invalid', 'not_authorised')) AND (
                    (is_reference AND (unit IS NULL OR unit = ANY($5)))
+                   OR (is_reference AND agg_kind = 'reach' AND agg_id = ANY($6))
                    OR (device = $3 AND owner = $4 AND NOT is_reference))
                  ORDER BY cursor LIMIT $2",
                 &[
@@ -513,6 +593,7 @@ impl Storage for PgTx<'_> {
                     &server_device.to_string(),
                     &owner.to_string(),
                     &strings(units),
+                    &reaches.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
                 ],
             )?,
         };

@@ -6,7 +6,13 @@ use super::pool::Connection;
 use super::*;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_initial.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_token_expiry_and_enrol_challenges.sql"),
+    ),
+];
 
 pub struct SqliteConnection {
     conn: rusqlite::Connection,
@@ -370,11 +376,17 @@ impl Storage for SqliteTx<'_> {
         Ok(n == 1)
     }
 
-    fn session_insert(&mut self, token_hash: &[u8; 32], user: UserId, at: i64) -> Result<(), Error> {
+    fn session_insert(
+        &mut self,
+        token_hash: &[u8; 32],
+        user: UserId,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
         self.0
             .execute(
-                "INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
-                params![token_hash.as_slice(), user.to_string(), at],
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash.as_slice(), user.to_string(), at, expires_at],
             )
             .map_err(db)?;
         Ok(())
@@ -391,13 +403,18 @@ impl Storage for SqliteTx<'_> {
         Ok(n == 1)
     }
 
-    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<UserId>, Error> {
-        let id: Option<String> = self
+    fn session_user(&mut self, token_hash: &[u8; 32]) -> Result<Option<(UserId, Option<i64>)>, Error> {
+        let row: Option<(String, Option<i64>)> = self
             .0
-            .prepare_cached("SELECT user_id FROM sessions WHERE token_hash = ?1 AND revoked_at IS NULL")
-            .and_then(|mut s| s.query_row([token_hash.as_slice()], |r| r.get(0)).optional())
+            .prepare_cached(
+                "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1 AND revoked_at IS NULL",
+            )
+            .and_then(|mut s| {
+                s.query_row([token_hash.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(db)?;
-        id.as_deref().map(parse_id).transpose()
+        row.map(|(id, exp)| Ok((parse_id(&id)?, exp))).transpose()
     }
 
     fn device_insert(&mut self, d: &DeviceRow, token_hash: Option<&[u8; 32]>) -> Result<(), Error> {
@@ -417,14 +434,99 @@ impl Storage for SqliteTx<'_> {
         Ok(())
     }
 
-    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
-        let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1");
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<(DeviceRow, Option<i64>)>, Error> {
+        let sql = format!("SELECT {DEVICE_COLS}, token_expires_at FROM devices WHERE token_hash = ?1");
         let t = self
             .0
             .prepare_cached(&sql)
-            .and_then(|mut s| s.query_row([token_hash.as_slice()], device_tuple).optional())
+            .and_then(|mut s| {
+                s.query_row([token_hash.as_slice()], |r| {
+                    Ok((device_tuple(r)?, r.get::<_, Option<i64>>(8)?))
+                })
+                .optional()
+            })
             .map_err(db)?;
-        t.map(to_device).transpose()
+        t.map(|(d, exp)| Ok((to_device(d)?, exp))).transpose()
+    }
+
+    fn device_set_token(
+        &mut self,
+        id: DeviceId,
+        token_hash: Option<&[u8; 32]>,
+        expires_at: Option<i64>,
+    ) -> Result<bool, Error> {
+        let n = self
+            .0
+            .execute(
+                "UPDATE devices SET token_hash = ?1, token_expires_at = ?2 WHERE id = ?3",
+                params![token_hash.map(|h| h.to_vec()), expires_at, id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn device_replace_token(
+        &mut self,
+        old: &[u8; 32],
+        new: &[u8; 32],
+        expires_at: i64,
+    ) -> Result<bool, Error> {
+        let n = self
+            .0
+            .execute(
+                "UPDATE devices SET token_hash = ?1, token_expires_at = ?2 WHERE token_hash = ?3 AND revoked_at IS NULL",
+                params![new.as_slice(), expires_at, old.as_slice()],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn device_drop_token(&mut self, token_hash: &[u8; 32]) -> Result<bool, Error> {
+        let n = self
+            .0
+            .execute(
+                "UPDATE devices SET token_hash = NULL, token_expires_at = NULL WHERE token_hash = ?1",
+                params![token_hash.as_slice()],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn enrol_challenge_insert(
+        &mut self,
+        nonce: &[u8; 32],
+        expires_at: i64,
+        now: i64,
+        max_live: i64,
+    ) -> Result<bool, Error> {
+        self.0
+            .execute("DELETE FROM enrol_challenges WHERE expires_at <= ?1", [now])
+            .map_err(db)?;
+        let live: i64 = self
+            .0
+            .query_row("SELECT COUNT(*) FROM enrol_challenges", [], |r| r.get(0))
+            .map_err(db)?;
+        if live >= max_live {
+            return Ok(false);
+        }
+        self.0
+            .execute(
+                "INSERT INTO enrol_challenges (nonce, expires_at) VALUES (?1, ?2)",
+                params![nonce.as_slice(), expires_at],
+            )
+            .map_err(db)?;
+        Ok(true)
+    }
+
+    fn enrol_challenge_take(&mut self, nonce: &[u8; 32], now: i64) -> Result<bool, Error> {
+        let n = self
+            .0
+            .execute(
+                "DELETE FROM enrol_challenges WHERE nonce = ?1 AND expires_at > ?2",
+                params![nonce.as_slice(), now],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
     }
 
     fn device_lock(&mut self, id: DeviceId) -> Result<Option<DeviceRow>, Error> {
@@ -612,7 +714,8 @@ impl Storage for SqliteTx<'_> {
         let (sql, mut args): (String, Vec<String>) = match v {
             Visibility::Units(units) => (
                 format!(
-                    "SELECT cursor, body FROM events WHERE cursor > ?1 AND (unit IS NULL OR unit IN ({}))
+                    "SELECT cursor, body FROM events WHERE cursor > ?1 AND (flag_code IS NULL OR flag_code NOT IN ('invalid', 'not_authorised'))
+                       AND (unit IS NULL OR unit IN ({}))
                      ORDER BY cursor LIMIT ?2",
                     placeholders(units.len(), 3)
                 ),
@@ -620,19 +723,23 @@ impl Storage for SqliteTx<'_> {
             ),
             Visibility::Field {
                 units,
+                reaches,
                 owner,
                 server_device,
             } => (
                 format!(
-                    "SELECT cursor, body FROM events WHERE cursor > ?1 AND (
+                    "SELECT cursor, body FROM events WHERE cursor > ?1 AND (flag_code IS NULL OR flag_code NOT IN ('invalid', 'not_authorised')) AND (
                        (is_reference = 1 AND (unit IS NULL OR unit IN ({})))
+                       OR (is_reference = 1 AND agg_kind = 'reach' AND agg_id IN ({}))
                        OR (device = ?3 AND owner = ?4 AND is_reference = 0))
                      ORDER BY cursor LIMIT ?2",
-                    placeholders(units.len(), 5)
+                    placeholders(units.len(), 5),
+                    placeholders(reaches.len(), 5 + units.len())
                 ),
                 {
                     let mut a = vec![server_device.to_string(), owner.to_string()];
                     a.extend(units.iter().map(|u| u.to_string()));
+                    a.extend(reaches.iter().map(|r| r.to_string()));
                     a
                 },
             ),

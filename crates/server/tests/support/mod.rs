@@ -172,23 +172,31 @@ impl TestServer {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// A fresh enrolment challenge's nonce.
+    pub async fn challenge(&self) -> String {
+        let (status, body) = self.call("POST", "/api/v1/enrol/challenge", None, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["nonce"].as_str().unwrap().to_owned()
+    }
+
+    /// An enrolment as a real device sends it: with a fresh challenge signed by its key.
+    pub async fn enrol_request(
+        &self,
+        device: DeviceId,
+        login: &str,
+        password: &str,
+        key: &SigningKey,
+    ) -> Value {
+        let nonce = self.challenge().await;
+        signed_enrol_request(device, login, password, key, &nonce)
+    }
+
     pub async fn enrol(&self, login: &str) -> Phone {
         let key = random_key();
-        let req = EnrolRequest {
-            device: DeviceId::new(),
-            login: login.into(),
-            password: password_of(login),
-            public_key: DevicePublicKey(key.verifying_key().to_bytes()),
-            device_name: format!("{login} 的手机"),
-        };
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/v1/enrol",
-                None,
-                Some(&serde_json::to_value(&req).unwrap()),
-            )
+        let req = self
+            .enrol_request(DeviceId::new(), login, &password_of(login), &key)
             .await;
+        let (status, body) = self.call("POST", "/api/v1/enrol", None, Some(&req)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let r: EnrolResponse = serde_json::from_value(body).unwrap();
         Phone::new(key, r.device, r.token, r.user)
@@ -253,6 +261,29 @@ impl Drop for TestServer {
             let _ = tx.send(());
         }
     }
+}
+
+/// An enrolment request for `device` and `key`, with `key`'s signature over `nonce`.
+pub fn signed_enrol_request(
+    device: DeviceId,
+    login: &str,
+    password: &str,
+    key: &SigningKey,
+    nonce: &str,
+) -> Value {
+    use ed25519_dalek::Signer;
+    let public_key = DevicePublicKey(key.verifying_key().to_bytes());
+    let message = xuncha_domain::wire::enrol_proof_message(nonce, device, &public_key, login);
+    serde_json::to_value(EnrolRequest {
+        device,
+        login: login.into(),
+        password: password.into(),
+        public_key,
+        device_name: format!("{login} 的手机"),
+        challenge: Some(nonce.to_owned()),
+        signature: Some(hex::encode(key.sign(&message).to_bytes())),
+    })
+    .unwrap()
 }
 
 // ---- people --------------------------------------------------------------------------------

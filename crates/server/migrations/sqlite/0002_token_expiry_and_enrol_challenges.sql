@@ -1,0 +1,15 @@
+-- Tokens expire (issue 11, class 8): sessions and device tokens carry the time they stop
+-- working. Rows from before get a full lifetime from now rather than dying at the upgrade.
+ALTER TABLE sessions ADD COLUMN expires_at INTEGER;
+UPDATE sessions SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 43200000
+    WHERE expires_at IS NULL;
+ALTER TABLE devices ADD COLUMN token_expires_at INTEGER;
+UPDATE devices SET token_expires_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 7776000000
+    WHERE token_hash IS NOT NULL AND token_expires_at IS NULL;
+-- Enrolment challenges (issue 11, class 7): each nonce is used once, before it expires. In the
+-- database, not in memory, so any server process can check a nonce another one issued.
+CREATE TABLE enrol_challenges (
+    nonce BLOB PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX enrol_challenges_by_expiry ON enrol_challenges (expires_at);
