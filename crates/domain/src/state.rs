@@ -366,7 +366,7 @@ fn apply_patrol(mut st: PatrolState, event: &Event) -> Result<PatrolState, Rejec
     match &event.payload {
         Payload::TrackPointsAppended(a) => {
             st.open()?;
-            st.point_count += a.points.len() as u64;
+            st.point_count = st.point_count.saturating_add(a.points.len() as u64);
             st.untimed_lines.extend(a.untimed.iter().cloned());
             let (lo, hi) = a
                 .points
@@ -404,10 +404,10 @@ fn apply_patrol(mut st: PatrolState, event: &Event) -> Result<PatrolState, Rejec
         Payload::PublicityTallied(t) => {
             st.fishing_ban("宣传统计")?;
             st.open()?;
-            st.publicity.banners += t.tally.banners;
-            st.publicity.signs += t.tally.signs;
-            st.publicity.notices += t.tally.notices;
-            st.publicity.leaflets += t.tally.leaflets;
+            st.publicity = add_tally(&st.publicity, &t.tally).ok_or_else(|| Rejection {
+                code: "tally_overflow".into(),
+                message: "宣传数量累计超出可记录的范围，这次统计未计入".into(),
+            })?;
         }
         Payload::GearSeized(g) => {
             st.fishing_ban("收缴渔具")?;
@@ -426,6 +426,17 @@ fn apply_patrol(mut st: PatrolState, event: &Event) -> Result<PatrolState, Rejec
         _ => return reject("wrong_aggregate", "事件不属于巡查"),
     }
     Ok(st)
+}
+
+/// A patrol's publicity totals plus one tally, or `None` if any total would overflow: each
+/// tally is bounded by validation, but a fold must never wrap or panic whatever it is fed.
+fn add_tally(total: &Publicity, tally: &Publicity) -> Option<Publicity> {
+    Some(Publicity {
+        banners: total.banners.checked_add(tally.banners)?,
+        signs: total.signs.checked_add(tally.signs)?,
+        notices: total.notices.checked_add(tally.notices)?,
+        leaflets: total.leaflets.checked_add(tally.leaflets)?,
+    })
 }
 
 fn apply_inspection(mut st: InspectionState, event: &Event) -> Result<InspectionState, Rejection> {
@@ -454,7 +465,10 @@ fn apply_inspection(mut st: InspectionState, event: &Event) -> Result<Inspection
             if st.answers.len() < st.items.len() {
                 return reject(
                     "checklist_incomplete",
-                    format!("还有 {} 个检查项未填写", st.items.len() - st.answers.len()),
+                    format!(
+                        "还有 {} 个检查项未填写",
+                        st.items.len().saturating_sub(st.answers.len())
+                    ),
                 );
             }
             st.record = Some(OnSiteRecordState {
@@ -603,7 +617,7 @@ fn apply_finding(mut st: FindingState, event: &Event) -> Result<FindingState, Re
                 );
             }
             st.status = F::Reopened;
-            st.reopen_count += 1;
+            st.reopen_count = st.reopen_count.saturating_add(1);
             st.reopen_reason = Some(r.reason.clone());
         }
         _ => return reject("wrong_aggregate", "事件不属于问题记录"),

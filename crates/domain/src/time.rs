@@ -1,6 +1,11 @@
 //! Time. Wall-clock instants are milliseconds since the Unix epoch (`UnixMs`). Ordering across
 //! devices uses a hybrid logical clock (`Hlc`): a phone whose clock is wrong still produces
 //! stamps that respect causality, and every pair of stamps is ordered (ties broken by device).
+//!
+//! Time is bounded (`TimeWindow`): a recorded time is never before `EARLIEST` and never more
+//! than a window ahead of the clock that checks it, and a clock never adopts a remote stamp
+//! beyond that window, so one phone with its clock set to 9999 cannot drag every later stamp
+//! (the server's decisions, other phones' records) after it.
 
 use crate::id::DeviceId;
 use serde::{Deserialize, Serialize};
@@ -26,6 +31,43 @@ impl UnixMs {
     }
 }
 
+/// The earliest time any record may carry: 2000-01-01T00:00:00Z. The system is younger, but
+/// real handheld GPS logs and camera files of earlier years (a 2010 track, a 2008 photo) are
+/// imported as evidence; nothing before 2000 is, so 1970 (a clock reset to zero) and negative
+/// times are refused.
+pub const EARLIEST: UnixMs = UnixMs(946_684_800_000);
+
+/// How far from the checking clock a recorded time may lie: never before `EARLIEST`, and at
+/// most `max_future_ms` ahead (phones' clocks drift, but not by a day). How far into the past a
+/// record may be entered late is a different question, not answered here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeWindow {
+    pub max_future_ms: i64,
+}
+
+impl TimeWindow {
+    /// The window every part of the system uses unless configured otherwise.
+    pub const DEFAULT: TimeWindow = TimeWindow {
+        max_future_ms: UnixMs::DAY,
+    };
+
+    /// The latest time admitted when the checking clock reads `now`.
+    pub fn latest(&self, now: UnixMs) -> UnixMs {
+        now.plus_ms(self.max_future_ms.max(0))
+    }
+
+    /// Whether `t` lies inside the window as seen from `now`.
+    pub fn admits(&self, t: UnixMs, now: UnixMs) -> bool {
+        t >= EARLIEST && t <= self.latest(now)
+    }
+}
+
+impl Default for TimeWindow {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 /// A hybrid logical clock stamp: the wall time it was made at (as best the device knew it),
 /// a counter that orders stamps within one millisecond or when the wall clock went back, and
 /// the device that made it.
@@ -48,8 +90,9 @@ impl PartialOrd for Hlc {
     }
 }
 
-/// The clock of one device. It never goes backwards, and after `observe` every stamp it makes
-/// is later than the observed one.
+/// The clock of one device. It never goes backwards, and after `observe` of a stamp inside the
+/// time window every stamp it makes is later than the observed one; a stamp beyond the window
+/// is not adopted at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HlcClock {
     pub device: DeviceId,
@@ -77,8 +120,20 @@ impl HlcClock {
         self.stamp()
     }
 
-    /// Take in a stamp seen from elsewhere (a pulled event) so that later local stamps follow it.
-    pub fn observe(&mut self, seen: Hlc, physical_now: UnixMs) {
+    /// Take in a stamp seen from elsewhere (a pulled event) so that later local stamps follow it,
+    /// unless it lies beyond the default window (see `observe_within`).
+    pub fn observe(&mut self, seen: Hlc, physical_now: UnixMs) -> bool {
+        self.observe_within(seen, physical_now, &TimeWindow::DEFAULT)
+    }
+
+    /// Take in a stamp seen from elsewhere so that later local stamps follow it — but only if
+    /// its wall time is no further ahead of `physical_now` than `window` allows: a remote clock
+    /// set years ahead would otherwise carry this one (and every stamp made after) with it.
+    /// Returns whether the stamp was adopted; one refused leaves the clock as it was.
+    pub fn observe_within(&mut self, seen: Hlc, physical_now: UnixMs, window: &TimeWindow) -> bool {
+        if seen.wall_ms > window.latest(physical_now).0 {
+            return false;
+        }
         let wall = physical_now.0.max(self.last_wall_ms).max(seen.wall_ms);
         let counter = if wall == self.last_wall_ms && wall == seen.wall_ms {
             self.last_counter.max(seen.counter).saturating_add(1)
@@ -91,6 +146,7 @@ impl HlcClock {
         };
         self.last_wall_ms = wall;
         self.last_counter = counter;
+        true
     }
 
     fn stamp(&self) -> Hlc {
@@ -124,5 +180,57 @@ mod tests {
         mine.observe(remote, UnixMs(2_000));
         let next = mine.tick(UnixMs(2_001));
         assert!(next > remote);
+    }
+
+    #[test]
+    fn a_stamp_beyond_the_window_is_not_adopted() {
+        let now = UnixMs(1_780_000_000_000);
+        let mut mine = HlcClock::new(DeviceId::new());
+        mine.tick(now);
+        let before = mine;
+        let far = Hlc {
+            wall_ms: 253_402_300_799_000, // 9999-12-31T23:59:59Z
+            counter: 7,
+            device: DeviceId::new(),
+        };
+        assert!(!mine.observe(far, now));
+        assert_eq!(mine, before);
+        let next = mine.tick(now.plus_ms(1));
+        assert_eq!(next.wall_ms, now.0 + 1);
+    }
+
+    #[test]
+    fn a_stamp_at_the_edge_of_the_window_is_adopted() {
+        let now = UnixMs(1_780_000_000_000);
+        let mut mine = HlcClock::new(DeviceId::new());
+        let edge = Hlc {
+            wall_ms: now.0 + UnixMs::DAY,
+            counter: 0,
+            device: DeviceId::new(),
+        };
+        assert!(mine.observe(edge, now));
+        assert!(mine.tick(now) > edge);
+        let just_over = Hlc {
+            wall_ms: now.0 + UnixMs::DAY + 1,
+            ..edge
+        };
+        assert!(!mine.observe(just_over, now));
+    }
+
+    #[test]
+    fn the_window_admits_nothing_before_2000_nor_past_its_bound() {
+        let now = UnixMs(1_780_000_000_000);
+        let w = TimeWindow::DEFAULT;
+        assert!(w.admits(EARLIEST, now));
+        assert!(!w.admits(EARLIEST.plus_ms(-1), now));
+        assert!(!w.admits(UnixMs(0), now));
+        assert!(!w.admits(UnixMs(-1), now));
+        assert!(w.admits(now.plus_ms(UnixMs::DAY), now));
+        assert!(!w.admits(now.plus_ms(UnixMs::DAY + 1), now));
+        assert_eq!(
+            w.latest(UnixMs(i64::MAX - 5)),
+            UnixMs(i64::MAX),
+            "saturates, never wraps"
+        );
     }
 }

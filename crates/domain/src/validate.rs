@@ -1,25 +1,69 @@
 //! Checks of one payload on its own, before it becomes an event on a device and when a server
-//! receives it: real coordinates, required fields present, times not far in the future, codes
-//! from the catalogue. Rules that depend on earlier events live in `state`.
+//! receives it: real coordinates, required fields present, times inside the time window, codes
+//! from the catalogue, and a bound on every number, text and list, so no field can carry a
+//! 5 MiB description or a count that overflows a sum. Rules that depend on earlier events live
+//! in `state`.
 //!
 //! An error names the field for programs (`field`, e.g. "points[12].t") and says the problem
 //! to a person in one sentence in either language ("第 13 个轨迹点的时间早于 1970 年"),
 //! counting from 1 and using the names a person knows, never the field path.
 
 use crate::catalogue::{self, FindingKind};
+use crate::event::Event;
 use crate::payload::*;
-use crate::position::Position;
-use crate::time::UnixMs;
+use crate::position::{Position, TrackPoint};
+use crate::time::{EARLIEST, TimeWindow, UnixMs};
 use crate::words::{Lang, Say, ordinal};
 
 /// How far ahead of the checking clock a recorded time may be before it is refused: phones'
-/// clocks drift, but not by a day.
-pub const MAX_FUTURE_MS: i64 = UnixMs::DAY;
+/// clocks drift, but not by a day. The default of `TimeWindow`.
+pub const MAX_FUTURE_MS: i64 = TimeWindow::DEFAULT.max_future_ms;
+
+/// How far ahead a rectification deadline may be set: deadlines lie in the future by nature,
+/// but not by years.
+pub const MAX_DEADLINE_AHEAD_MS: i64 = 5 * 366 * UnixMs::DAY;
 
 /// The most track points one event may carry; longer tracks are sent in several events.
 pub const MAX_POINTS_PER_EVENT: usize = 5_000;
 
-const MAX_TEXT_CHARS: usize = 20_000;
+/// Names of people, units, sites, reaches and checklists; logins.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Codes and numbers: unit codes, checklist item codes, category codes, document numbers.
+pub const MAX_CODE_CHARS: usize = 64;
+/// One line of free text: a patrol area, an address.
+pub const MAX_LINE_CHARS: usize = 200;
+/// Notes, reasons and captions.
+pub const MAX_NOTE_CHARS: usize = 2_000;
+/// Descriptions of a problem, a seized item, a checklist item or its legal basis.
+pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
+/// The text of a document as printed and signed (an on-site record, a commitment letter).
+pub const MAX_DOCUMENT_CHARS: usize = 20_000;
+
+/// The most of one kind of publicity one tally may count. A patrol's totals are summed with
+/// checked arithmetic in `state`, so even many tallies cannot overflow.
+pub const MAX_TALLY_PER_EVENT: u32 = 100_000;
+/// The most items one seizure may count.
+pub const MAX_SEIZED_QUANTITY: u32 = 100_000;
+/// The most items a checklist may have.
+pub const MAX_CHECKLIST_ITEMS: usize = 500;
+/// The highest version number a checklist may carry.
+pub const MAX_CHECKLIST_VERSION: u32 = 1_000_000;
+/// The most points of a reach's centre line.
+pub const MAX_REACH_LINE_POINTS: usize = 10_000;
+/// The longest a reach may be, in metres.
+pub const MAX_REACH_LENGTH_M: f64 = 1_000_000.0;
+/// The most chiefs a reach may name.
+pub const MAX_REACH_CHIEFS: usize = 100;
+/// The most roles one user may hold.
+pub const MAX_ROLES: usize = 16;
+/// The most after-rectification photos one rectification may name.
+pub const MAX_AFTER_PHOTOS: usize = 50;
+/// Bounds of a track point's readings: wide enough for any real receiver, narrow enough that
+/// garbage is refused. Accuracy and altitude in metres, speed in m/s, bearing in degrees.
+pub const MAX_ACCURACY_M: f64 = 100_000.0;
+pub const ALTITUDE_RANGE_M: (f64, f64) = (-20_000.0, 100_000.0);
+pub const MAX_SPEED_MPS: f64 = 1_000.0;
+pub const MAX_BEARING_DEG: f64 = 360.0;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.say(Lang::Zh))]
@@ -123,10 +167,24 @@ fn field_name(name: &str) -> (&str, &str) {
         "rectified_at" => ("整改时间", "rectification time"),
         "verified_at" => ("验收时间", "verification time"),
         "at" => ("时间", "time"),
+        "hlc" => ("时钟时间戳", "clock stamp"),
+        "accuracy_m" => ("定位精度", "accuracy"),
+        "altitude_m" => ("海拔", "altitude"),
+        "speed_mps" => ("速度", "speed"),
+        "bearing_deg" => ("方向", "bearing"),
+        "address" => ("地址", "address"),
+        "legal_basis" => ("依据", "legal basis"),
+        "version" | "checklist_version" => ("检查表版本", "checklist version"),
+        "chiefs" => ("河湖长", "chief"),
+        "after_photos" => ("整改后照片", "after-rectification photo"),
         "area" => ("巡查区域", "patrol area"),
         "reach" => ("河段", "reach"),
         "notes" | "note" => ("备注", "note"),
         "tally" => ("宣传数量", "publicity tally"),
+        "banners" => ("横幅数量", "number of banners"),
+        "signs" => ("标牌数量", "number of signs"),
+        "notices" => ("通告数量", "number of notices"),
+        "leaflets" => ("传单数量", "number of leaflets"),
         "description" => ("描述", "description"),
         "quantity" => ("数量", "quantity"),
         "position" => ("位置", "position"),
@@ -187,41 +245,100 @@ pub fn position_problem(p: &Position) -> Option<(String, String)> {
 
 struct Checker {
     now: UnixMs,
+    window: TimeWindow,
 }
 
 impl Checker {
-    fn required(&self, field: &str, value: &str) -> Result<(), ValidationError> {
+    /// A text that must not be empty, of at most `max` characters.
+    fn required(&self, field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
         if value.trim().is_empty() {
             return Err(err(field, "不能为空", "must not be empty"));
         }
-        self.text(field, value)
+        self.text(field, value, max)
     }
 
-    fn text(&self, field: &str, value: &str) -> Result<(), ValidationError> {
-        if value.chars().count() > MAX_TEXT_CHARS {
+    /// A text of at most `max` characters (counted without reading past the bound, so a
+    /// 5 MiB text costs no more than a long one).
+    fn text(&self, field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
+        if value.len() > max && value.chars().nth(max).is_some() {
             return Err(err(
                 field,
-                format!("太长（最多 {MAX_TEXT_CHARS} 字）"),
-                format!("is too long (at most {MAX_TEXT_CHARS} characters)"),
+                format!("太长（最多 {max} 字）"),
+                format!("is too long (at most {max} characters)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn list(&self, field: &str, len: usize, max: usize) -> Result<(), ValidationError> {
+        if len > max {
+            return Err(err(
+                field,
+                format!("太多：最多 {max} 个"),
+                format!("are too many: at most {max}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn count(&self, field: &str, n: u32, max: u32) -> Result<(), ValidationError> {
+        if n > max {
+            return Err(err(
+                field,
+                format!("为 {n}，超过上限 {max}"),
+                format!("is {n}, more than the most allowed, {max}"),
             ));
         }
         Ok(())
     }
 
     fn time(&self, field: &str, t: UnixMs) -> Result<(), ValidationError> {
-        if t.0 <= 0 {
+        self.not_before_earliest(field, t)?;
+        if t > self.window.latest(self.now) {
+            let hours = (t.0 as f64 - self.now.0 as f64) / UnixMs::HOUR as f64;
+            let (zh, en) = if hours > 48.0 {
+                let days = hours / 24.0;
+                (
+                    format!("比当前时间晚 {days:.0} 天，请检查设备时钟"),
+                    format!("is {days:.0} days ahead of the current time: check the device's clock"),
+                )
+            } else {
+                (
+                    format!("比当前时间晚 {hours:.1} 小时，请检查设备时钟"),
+                    format!("is {hours:.1} hours ahead of the current time: check the device's clock"),
+                )
+            };
+            return Err(err(field, zh, en));
+        }
+        Ok(())
+    }
+
+    fn not_before_earliest(&self, field: &str, t: UnixMs) -> Result<(), ValidationError> {
+        if t.0 < 0 {
             return Err(err(
                 field,
                 "早于 1970 年，不是有效的时间",
                 "is before 1970, which is not a valid time",
             ));
         }
-        if t.0 > self.now.0 + MAX_FUTURE_MS {
-            let hours = (t.0 - self.now.0) as f64 / UnixMs::HOUR as f64;
+        if t < EARLIEST {
             return Err(err(
                 field,
-                format!("比当前时间晚 {hours:.1} 小时，请检查设备时钟"),
-                format!("is {hours:.1} hours ahead of the current time: check the device's clock"),
+                "早于 2000 年，不是有效的时间，请检查设备时钟",
+                "is before 2000, which is not a valid time: check the device's clock",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A deadline: after `EARLIEST`, and not years ahead.
+    fn deadline(&self, field: &str, t: UnixMs) -> Result<(), ValidationError> {
+        self.not_before_earliest(field, t)?;
+        if t > self.now.plus_ms(MAX_DEADLINE_AHEAD_MS) {
+            return Err(err(
+                field,
+                "超过 5 年之后，请检查日期",
+                "is more than 5 years ahead: check the date",
             ));
         }
         Ok(())
@@ -238,7 +355,37 @@ impl Checker {
         p.as_ref().map_or(Ok(()), |p| self.position(field, p))
     }
 
+    /// A fix's readings, each finite and inside its bound.
+    fn readings(&self, field: &str, pt: &TrackPoint) -> Result<(), ValidationError> {
+        if let Err(m) = pt.check() {
+            return Err(err(
+                field,
+                format!("的定位数据无效（{m}）"),
+                "has invalid fix data (accuracy, altitude, speed or bearing is not a number)",
+            ));
+        }
+        let (lo_alt, hi_alt) = ALTITUDE_RANGE_M;
+        for (name, value, lo, hi) in [
+            ("accuracy_m", pt.accuracy_m, 0.0, MAX_ACCURACY_M),
+            ("altitude_m", pt.altitude_m, lo_alt, hi_alt),
+            ("speed_mps", pt.speed_mps, -MAX_SPEED_MPS, MAX_SPEED_MPS),
+            ("bearing_deg", pt.bearing_deg, -MAX_BEARING_DEG, MAX_BEARING_DEG),
+        ] {
+            if let Some(v) = value
+                && !(lo..=hi).contains(&v)
+            {
+                return Err(err(
+                    format!("{field}.{name}"),
+                    format!("为 {v}，超出 {lo} 到 {hi} 的范围"),
+                    format!("is {v}, outside {lo} to {hi}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn category(&self, field: &str, code: &str, kind: Option<FindingKind>) -> Result<(), ValidationError> {
+        self.text(field, code, MAX_CODE_CHARS)?;
         match catalogue::category(code) {
             None => Err(err(
                 field,
@@ -253,16 +400,65 @@ impl Checker {
             Some(_) => Ok(()),
         }
     }
+
+    /// The items of a checklist: some, not too many, each with a unique code and bounded text.
+    fn checklist_items(&self, items: &[crate::reference::ChecklistItem]) -> Result<(), ValidationError> {
+        if items.is_empty() {
+            return Err(err("items", "一个也没有", "is missing: there are none"));
+        }
+        self.list("items", items.len(), MAX_CHECKLIST_ITEMS)?;
+        let mut codes = std::collections::BTreeSet::new();
+        for (i, item) in items.iter().enumerate() {
+            self.required(&format!("items[{i}].code"), &item.code, MAX_CODE_CHARS)?;
+            self.required(&format!("items[{i}].text"), &item.text, MAX_DESCRIPTION_CHARS)?;
+            self.text(
+                &format!("items[{i}].legal_basis"),
+                &item.legal_basis,
+                MAX_DESCRIPTION_CHARS,
+            )?;
+            if !codes.insert(item.code.as_str()) {
+                return Err(err(
+                    format!("items[{i}].code"),
+                    format!(" {} 重复", item.code),
+                    format!("{} is used twice", item.code),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn version(&self, field: &str, v: u32) -> Result<(), ValidationError> {
+        self.count(field, v, MAX_CHECKLIST_VERSION)
+    }
 }
 
-/// Validates a payload as of `now` (the clock of whoever checks).
+/// Validates a whole event as of `now` (the clock of whoever checks): its clock stamp inside
+/// the default time window, then its payload. A server checks this for every pushed event, and
+/// a device for every event it pulls from another device.
+pub fn validate_event(event: &Event, now: UnixMs) -> Result<(), ValidationError> {
+    validate_event_within(event, now, &TimeWindow::DEFAULT)
+}
+
+/// `validate_event` with a configured time window.
+pub fn validate_event_within(event: &Event, now: UnixMs, window: &TimeWindow) -> Result<(), ValidationError> {
+    let c = Checker { now, window: *window };
+    c.time("hlc", UnixMs(event.hlc.wall_ms))?;
+    validate_within(&event.payload, now, window)
+}
+
+/// Validates a payload as of `now` (the clock of whoever checks), with the default time window.
 pub fn validate(payload: &Payload, now: UnixMs) -> Result<(), ValidationError> {
-    let c = Checker { now };
+    validate_within(payload, now, &TimeWindow::DEFAULT)
+}
+
+/// Validates a payload as of `now` with a configured time window.
+pub fn validate_within(payload: &Payload, now: UnixMs, window: &TimeWindow) -> Result<(), ValidationError> {
+    let c = Checker { now, window: *window };
     match payload {
         Payload::PatrolStarted(p) => {
             c.time("started_at", p.started_at)?;
             if let Some(area) = &p.area {
-                c.text("area", area)?;
+                c.text("area", area, MAX_LINE_CHARS)?;
             }
             if p.reach.is_none() && p.area.as_deref().is_none_or(|a| a.trim().is_empty()) {
                 return Err(err(
@@ -274,11 +470,14 @@ pub fn validate(payload: &Payload, now: UnixMs) -> Result<(), ValidationError> {
             Ok(())
         }
         Payload::TrackPointsAppended(p) => {
-            let untimed: usize = p.untimed.iter().map(Vec::len).sum();
+            let untimed = p
+                .untimed
+                .iter()
+                .fold(0usize, |n, line| n.saturating_add(line.len()));
             if p.points.is_empty() && untimed == 0 {
                 return Err(err("points", "一个也没有", "is missing: there are none"));
             }
-            if p.points.len() + untimed > MAX_POINTS_PER_EVENT {
+            if p.points.len().saturating_add(untimed) > MAX_POINTS_PER_EVENT {
                 return Err(err(
                     "points",
                     format!("太多：一次最多 {MAX_POINTS_PER_EVENT} 个，请分批"),
@@ -287,13 +486,7 @@ pub fn validate(payload: &Payload, now: UnixMs) -> Result<(), ValidationError> {
             }
             for (i, pt) in p.points.iter().enumerate() {
                 c.position(&format!("points[{i}]"), &pt.position())?;
-                if let Err(m) = pt.check() {
-                    return Err(err(
-                        format!("points[{i}]"),
-                        format!("的定位数据无效（{m}）"),
-                        "has invalid fix data (accuracy, altitude, speed or bearing is not a number)",
-                    ));
-                }
+                c.readings(&format!("points[{i}]"), pt)?;
                 c.time(&format!("points[{i}].t"), pt.t)?;
             }
             for (i, line) in p.untimed.iter().enumerate() {
@@ -308,86 +501,86 @@ pub fn validate(payload: &Payload, now: UnixMs) -> Result<(), ValidationError> {
         }
         Payload::PatrolEnded(p) => {
             c.time("ended_at", p.ended_at)?;
-            c.text("notes", &p.notes)
+            c.text("notes", &p.notes, MAX_NOTE_CHARS)
         }
         Payload::BusinessChecked(p) => {
             c.time("checked_at", p.checked_at)?;
-            c.text("notes", &p.notes)
+            c.text("notes", &p.notes, MAX_NOTE_CHARS)
         }
         Payload::PublicityTallied(p) => {
             let t = &p.tally;
-            if t.banners + t.signs + t.notices + t.leaflets == 0 {
+            for (field, n) in [
+                ("banners", t.banners),
+                ("signs", t.signs),
+                ("notices", t.notices),
+                ("leaflets", t.leaflets),
+            ] {
+                c.count(field, n, MAX_TALLY_PER_EVENT)?;
+            }
+            if [t.banners, t.signs, t.notices, t.leaflets]
+                .iter()
+                .all(|n| *n == 0)
+            {
                 return Err(err("tally", "全为 0", "is all zero"));
             }
             Ok(())
         }
         Payload::GearSeized(p) => {
-            c.required("description", &p.description)?;
+            c.required("description", &p.description, MAX_DESCRIPTION_CHARS)?;
             if p.quantity == 0 {
                 return Err(err("quantity", "至少为 1", "must be at least 1"));
             }
+            c.count("quantity", p.quantity, MAX_SEIZED_QUANTITY)?;
             c.opt_position("position", &p.position)?;
             c.time("seized_at", p.seized_at)
         }
         Payload::CommitmentLetterSigned(p) => {
-            c.required("signer_name", &p.signer_name)?;
-            c.required("text", &p.text)?;
+            c.required("signer_name", &p.signer_name, MAX_NAME_CHARS)?;
+            c.required("text", &p.text, MAX_DOCUMENT_CHARS)?;
             c.time("signed_at", p.signed_at)
         }
         Payload::InspectionStarted(p) => {
-            if p.items.is_empty() {
-                return Err(err("items", "一个也没有", "is missing: there are none"));
-            }
-            let mut codes = std::collections::BTreeSet::new();
-            for (i, item) in p.items.iter().enumerate() {
-                c.required(&format!("items[{i}].code"), &item.code)?;
-                c.required(&format!("items[{i}].text"), &item.text)?;
-                if !codes.insert(item.code.as_str()) {
-                    return Err(err(
-                        format!("items[{i}].code"),
-                        format!(" {} 重复", item.code),
-                        format!("{} is used twice", item.code),
-                    ));
-                }
-            }
+            c.version("checklist_version", p.checklist_version)?;
+            c.checklist_items(&p.items)?;
             c.opt_position("position", &p.position)?;
             c.time("started_at", p.started_at)
         }
         Payload::ChecklistAnswered(p) => {
-            c.required("item", &p.item)?;
-            c.text("note", &p.note)
+            c.required("item", &p.item, MAX_CODE_CHARS)?;
+            c.text("note", &p.note, MAX_NOTE_CHARS)
         }
         Payload::OnSiteRecordIssued(p) => {
-            c.required("number", &p.number)?;
-            c.required("content", &p.content)?;
+            c.required("number", &p.number, MAX_CODE_CHARS)?;
+            c.required("content", &p.content, MAX_DOCUMENT_CHARS)?;
             c.time("issued_at", p.issued_at)?;
-            if let Some(d) = p.rectification_deadline
-                && d <= p.issued_at
-            {
-                return Err(err(
-                    "rectification_deadline",
-                    "必须晚于检查时间",
-                    "must be after the inspection time",
-                ));
+            if let Some(d) = p.rectification_deadline {
+                if d <= p.issued_at {
+                    return Err(err(
+                        "rectification_deadline",
+                        "必须晚于检查时间",
+                        "must be after the inspection time",
+                    ));
+                }
+                c.deadline("rectification_deadline", d)?;
             }
             Ok(())
         }
         Payload::DocumentSigned(p) => {
-            c.required("signer_name", &p.signer_name)?;
+            c.required("signer_name", &p.signer_name, MAX_NAME_CHARS)?;
             c.time("signed_at", p.signed_at)
         }
         Payload::SignatureRefused(p) => {
-            c.required("reason", &p.reason)?;
-            c.required("witness_name", &p.witness_name)?;
+            c.required("reason", &p.reason, MAX_NOTE_CHARS)?;
+            c.required("witness_name", &p.witness_name, MAX_NAME_CHARS)?;
             c.time("at", p.at)
         }
         Payload::InspectionClosed(p) => {
             c.time("closed_at", p.closed_at)?;
-            c.text("notes", &p.notes)
+            c.text("notes", &p.notes, MAX_NOTE_CHARS)
         }
         Payload::FindingReported(p) => {
             c.category("category", &p.category, Some(p.kind))?;
-            c.required("description", &p.description)?;
+            c.required("description", &p.description, MAX_DESCRIPTION_CHARS)?;
             c.opt_position("location", &p.location)?;
             c.time("reported_at", p.reported_at)
         }
@@ -404,7 +597,7 @@ pub fn validate(payload: &Payload, now: UnixMs) -> Result<(), ValidationError> {
                 c.category("category", code, None)?;
             }
             if let Some(d) = &p.description {
-                c.required("description", d)?;
+                c.required("description", d, MAX_DESCRIPTION_CHARS)?;
             }
             c.opt_position("location", &p.location)
         }
@@ -420,68 +613,69 @@ pub fn validate(payload: &Payload, now: UnixMs) -> Result<(), ValidationError> {
             if let Some(t) = p.taken_at {
                 c.time("taken_at", t)?;
             }
-            c.text("caption", &p.caption)
+            c.text("caption", &p.caption, MAX_NOTE_CHARS)
         }
         Payload::RectificationAssigned(p) => {
-            c.required("assignee", &p.assignee)?;
-            c.text("note", &p.note)?;
-            if p.deadline.0 <= 0 {
-                return Err(err(
-                    "deadline",
-                    "早于 1970 年，不是有效的时间",
-                    "is before 1970, which is not a valid time",
-                ));
-            }
-            Ok(())
+            c.required("assignee", &p.assignee, MAX_NAME_CHARS)?;
+            c.text("note", &p.note, MAX_NOTE_CHARS)?;
+            c.deadline("deadline", p.deadline)
         }
         Payload::FindingRectified(p) => {
-            c.required("note", &p.note)?;
+            c.required("note", &p.note, MAX_NOTE_CHARS)?;
+            c.list("after_photos", p.after_photos.len(), MAX_AFTER_PHOTOS)?;
             c.opt_position("position", &p.position)?;
             c.time("rectified_at", p.rectified_at)
         }
         Payload::FindingVerified(p) => {
-            c.text("note", &p.note)?;
+            c.text("note", &p.note, MAX_NOTE_CHARS)?;
             c.time("verified_at", p.verified_at)
         }
         Payload::FindingReopened(p) => {
-            c.required("reason", &p.reason)?;
+            c.required("reason", &p.reason, MAX_NOTE_CHARS)?;
             c.time("at", p.at)
         }
         Payload::UnitDefined(u) => {
-            c.required("name", &u.name)?;
-            c.required("code", &u.code)
+            c.required("name", &u.name, MAX_NAME_CHARS)?;
+            c.required("code", &u.code, MAX_CODE_CHARS)
         }
         Payload::UserDefined(u) => {
-            c.required("name", &u.name)?;
-            c.required("login", &u.login)?;
+            c.required("name", &u.name, MAX_NAME_CHARS)?;
+            c.required("login", &u.login, MAX_NAME_CHARS)?;
             if u.roles.is_empty() {
                 return Err(err("roles", "至少要有一个", "must have at least one"));
             }
-            Ok(())
+            c.list("roles", u.roles.len(), MAX_ROLES)
         }
         Payload::ReachDefined(r) => {
-            c.required("name", &r.name)?;
+            c.required("name", &r.name, MAX_NAME_CHARS)?;
             if r.line.len() < 2 {
                 return Err(err("line", "至少需要 2 个", "needs at least 2"));
             }
+            c.list("line", r.line.len(), MAX_REACH_LINE_POINTS)?;
             for (i, p) in r.line.iter().enumerate() {
                 c.position(&format!("line[{i}]"), p)?;
             }
             if !(r.length_m.is_finite() && r.length_m > 0.0) {
                 return Err(err("length_m", "必须为正数", "must be positive"));
             }
-            Ok(())
+            if r.length_m > MAX_REACH_LENGTH_M {
+                return Err(err(
+                    "length_m",
+                    format!("超过上限 {MAX_REACH_LENGTH_M} 米"),
+                    format!("is more than the most allowed, {MAX_REACH_LENGTH_M} m"),
+                ));
+            }
+            c.list("chiefs", r.chiefs.len(), MAX_REACH_CHIEFS)
         }
         Payload::SiteDefined(s) => {
-            c.required("name", &s.name)?;
+            c.required("name", &s.name, MAX_NAME_CHARS)?;
+            c.text("address", &s.address, MAX_LINE_CHARS)?;
             c.position("location", &s.location)
         }
         Payload::ChecklistPublished(t) => {
-            c.required("name", &t.name)?;
-            if t.items.is_empty() {
-                return Err(err("items", "一个也没有", "is missing: there are none"));
-            }
-            Ok(())
+            c.required("name", &t.name, MAX_NAME_CHARS)?;
+            c.version("version", t.version)?;
+            c.checklist_items(&t.items)
         }
     }
 }

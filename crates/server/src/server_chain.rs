@@ -86,7 +86,9 @@ impl ServerChain {
             None => (1, EventHash::GENESIS),
         };
         // Observe the record's latest stamp first, so a decision sorts after what it decides
-        // on even when the phone's clock ran ahead of the server's.
+        // on even when the phone's clock ran ahead of the server's — within the time window
+        // only: a stamp beyond it (stored before the window was enforced) is not adopted, so
+        // the server's own clock stays its own.
         let seen = s.aggregate_get(payload.aggregate())?.map(|r| xuncha_domain::Hlc {
             wall_ms: r.last.0,
             counter: r.last.1,

@@ -76,6 +76,7 @@ pub(crate) fn import_photo(
     device_fix: Option<TrackPoint>,
     utc_offset_min: Option<i32>,
     options: &IngestOptions,
+    now: UnixMs,
 ) -> Result<PhotoImported> {
     let capture = CaptureContext {
         device_fix,
@@ -86,7 +87,38 @@ pub(crate) fn import_photo(
         PhotoSource::Path(path) => ingest_path(std::path::Path::new(&path), &capture, options)?,
     };
     photo.store_blobs(blobs)?;
-    Ok(PhotoImported::from(&photo))
+    Ok(with_believable_time(
+        PhotoImported::from(&photo),
+        photo.taken_local.as_deref(),
+        now,
+    ))
+}
+
+/// A camera whose clock was never set says 1980 or 2000-01-01, a wrong one may say next year:
+/// such a time is no evidence of when the photo was taken, and a record may not carry it. It is
+/// dropped (the photo keeps everything else) and the reason is said beside the EXIF problems.
+fn with_believable_time(mut photo: PhotoImported, camera_clock: Option<&str>, now: UnixMs) -> PhotoImported {
+    let window = xuncha_domain::time::TimeWindow::default();
+    let Some(t) = photo.taken_at else {
+        return photo;
+    };
+    if t >= xuncha_domain::time::EARLIEST && t.0 <= now.0.saturating_add(window.max_future_ms) {
+        return photo;
+    }
+    photo.taken_at = None;
+    // As the camera's clock showed it, which is what a person recognises ("1980-01-01").
+    let when = camera_clock
+        .and_then(|c| c.get(..10))
+        .map(str::to_owned)
+        .or_else(|| chrono::DateTime::from_timestamp_millis(t.0).map(|d| d.format("%Y-%m-%d").to_string()))
+        .unwrap_or_else(|| format!("{} ms", t.0));
+    let note =
+        format!("相机记录的拍摄时间（{when}）不可信：早于 2000 年或晚于现在，相机时钟可能未设置，未采用");
+    photo.exif_problem = Some(match photo.exif_problem.take() {
+        Some(p) => format!("{p}；{note}"),
+        None => note,
+    });
+    photo
 }
 
 pub(crate) enum PhotoSource {

@@ -1,4 +1,7 @@
-//! The sync run: plan, push, upload, pull, with progress and cancellation.
+//! The sync run: plan, push, upload, pull, with progress and cancellation; and the account's
+//! token around it: enrolment that proves the device holds its key (it signs the server's
+//! challenge), a refresh once half the token's life has passed, and sign-out that ends the token
+//! on the server at once when online, else before the next sync or sign-in.
 
 use super::BlobSource;
 use super::client::{Client, RetryPolicy};
@@ -9,8 +12,10 @@ use crate::store::{Account, PushRejection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use xuncha_domain::wire::{EnrolRequest, EventOutcome, MAX_PULL_EVENTS, PushRequest};
-use xuncha_domain::{BlobHash, Event, EventId};
+use xuncha_domain::time::TimeWindow;
+use xuncha_domain::validate::validate_event_within;
+use xuncha_domain::wire::{EnrolRequest, EventOutcome, MAX_PULL_EVENTS, PushRequest, enrol_proof_message};
+use xuncha_domain::{BlobHash, DeviceId, Event, EventId, UnixMs};
 
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
@@ -97,16 +102,42 @@ pub fn enrol(
     password: &str,
     device_name: &str,
 ) -> Result<Account> {
+    // A token signed out of earlier is ended first; without a network for its server it waits.
+    let _ = revoke_pending(device, 1);
     let (id, public_key) = device.with_store_mut(|s| (s.device_id(), s.public_key()));
     let mut client = Client::new(server_url, None)?;
-    client.retry.attempts = 3;
-    let resp = client.enrol(&EnrolRequest {
-        device: id,
-        login: login.to_owned(),
-        password: password.to_owned(),
-        public_key,
-        device_name: device_name.to_owned(),
-    })?;
+    // Each try needs a fresh challenge (the server takes one per try), so the retries are here
+    // rather than inside one call.
+    client.retry.attempts = 1;
+    let mut attempt = 0;
+    let resp = loop {
+        let tried = client.enrol_challenge().and_then(|challenge| {
+            let message = enrol_proof_message(&challenge.nonce, id, &public_key, login);
+            let signature = device.with_store_mut(|s| s.sign_enrol_proof(&message));
+            client.enrol(&EnrolRequest {
+                device: id,
+                login: login.to_owned(),
+                password: password.to_owned(),
+                public_key,
+                device_name: device_name.to_owned(),
+                challenge: Some(challenge.nonce),
+                signature: Some(signature),
+            })
+        });
+        match tried {
+            Ok(resp) => break resp,
+            Err(CoreError::Network {
+                message,
+                transient: true,
+            }) if attempt < 2 => {
+                attempt += 1;
+                client.retry.attempts = 3;
+                client.back_off(attempt, &message)?;
+                client.retry.attempts = 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
     if resp.device != id {
         return Err(CoreError::Other(format!(
             "服务器登记的设备编号 {} 与本机 {id} 不符",
@@ -141,8 +172,53 @@ pub fn enrol(
         pull_cursor: 0,
         enrolled_at: device.now(),
     };
-    device.with_store_mut(|s| s.save_account(&account))?;
+    let issued_at = device.now();
+    device.with_store_mut(|s| -> Result<()> {
+        s.save_account(&account)?;
+        s.set_token(&account.token, issued_at, resp.token_expires_at)
+    })?;
     Ok(account)
+}
+
+/// Signs the device out: the account is forgotten here, and its token is ended on the server
+/// now if it answers, else before the next sync or sign-in.
+pub fn sign_out(device: &Device) -> Result<()> {
+    device.with_store_mut(|s| s.sign_out())?;
+    // Offline is normal here: the revocation stays pending in the store.
+    let _ = revoke_pending(device, 1);
+    Ok(())
+}
+
+/// Tells the server to end a token this device signed out of. Any answer but "no network" ends
+/// the pending revocation: a token the server refuses needs no revoking.
+fn revoke_pending(device: &Device, attempts: u32) -> Result<()> {
+    let Some(pending) = device.with_store_mut(|s| s.pending_revocation())? else {
+        return Ok(());
+    };
+    let mut client = Client::new(&pending.server_url, Some(pending.token.clone()))?;
+    client.retry.attempts = attempts;
+    match client.revoke_token() {
+        Ok(()) | Err(CoreError::Server { .. }) => {
+            device.with_store_mut(|s| s.clear_pending_revocation(&pending.token))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Refreshes the account's token once half its life has passed, so a device that syncs now and
+/// then never meets an expired token. An expired one answers 401 `token_expired`: the user
+/// signs in again.
+fn refresh_if_due(device: &Device, client: &mut Client) -> Result<()> {
+    let Some((issued, expires)) = device.with_store_mut(|s| s.token_lifetime())? else {
+        return Ok(());
+    };
+    let now = device.now();
+    let due = issued.0.saturating_add(expires.0.saturating_sub(issued.0) / 2);
+    if now.0 < due {
+        return Ok(());
+    }
+    let answer = client.refresh_token()?;
+    device.with_store_mut(|s| s.set_token(&answer.token, now, Some(answer.expires_at)))
 }
 
 /// Runs one sync. Safe to run again at any time, and after any failure or kill.
@@ -154,11 +230,14 @@ pub fn sync(
     cancel: &AtomicBool,
 ) -> Result<SyncReport> {
     let _guard = device.begin_sync()?;
+    // A signed-out token is ended first; its server being out of reach does not hold this back.
+    let _ = revoke_pending(device, 2);
     let account = device
         .with_store_mut(|s| s.account())?
         .ok_or(CoreError::NotEnrolled)?;
     let mut client = Client::new(&account.server_url, Some(account.token.clone()))?;
     client.retry = opts.retry.clone();
+    refresh_if_due(device, &mut client)?;
     let mut report = SyncReport::default();
     let mut p = SyncProgress::default();
 
@@ -318,6 +397,10 @@ pub fn sync(
             }
         }
         let now = device.now();
+        let events: Vec<Event> = events
+            .into_iter()
+            .filter(|e| foldable(e, account.server_device, now))
+            .collect();
         device.with_store_mut(|s| -> Result<()> {
             s.ingest(&events, now, None)?;
             s.set_pull_cursor(resp.cursor)
@@ -335,6 +418,26 @@ pub fn sync(
     p.retries = client.retries;
     progress(&p);
     Ok(report)
+}
+
+/// How far ahead of this device's clock a pulled event's times may be: wider than the server's
+/// window, because this device's clock may be behind (the server already held every stamp to
+/// its own clock), but a stamp years ahead is refused all the same.
+const PULLED_WINDOW: TimeWindow = TimeWindow {
+    max_future_ms: 30 * UnixMs::DAY,
+};
+
+/// Whether a pulled event may be stored and folded here. An office device receives other
+/// devices' events, and some of them the server kept only as flagged evidence: a field device's
+/// attempt at reference data, an event that fails validation (stamped in 9999, a tally past its
+/// bound). The wire does not say which are flagged, so the device applies the same rules and
+/// skips those: they stay on the server as evidence and are never folded here. Reference data
+/// comes only from the server's own chain.
+fn foldable(event: &Event, server_device: DeviceId, now: UnixMs) -> bool {
+    if event.device == server_device {
+        return true;
+    }
+    !event.payload.is_reference_data() && validate_event_within(event, now, &PULLED_WINDOW).is_ok()
 }
 
 type Pushed = (Vec<Event>, xuncha_domain::wire::PushResponse);
@@ -419,4 +522,67 @@ fn upload(
     }
     p.bytes_done = base_done + total;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xuncha_domain::payload::{Payload, Publicity, PublicityTallied};
+    use xuncha_domain::people::{Role, User};
+    use xuncha_domain::testkit::SimDevice;
+    use xuncha_domain::{PatrolId, UnitId, UserId};
+
+    const NOW: UnixMs = UnixMs(1_780_000_000_000);
+
+    fn tally(banners: u32) -> Payload {
+        Payload::PublicityTallied(PublicityTallied {
+            patrol: PatrolId::new(),
+            tally: Publicity {
+                banners,
+                ..Publicity::default()
+            },
+        })
+    }
+
+    fn user() -> Payload {
+        Payload::UserDefined(User {
+            id: UserId::new(),
+            name: "张三".into(),
+            login: "zhang".into(),
+            unit: UnitId::new(),
+            roles: vec![Role::Admin],
+        })
+    }
+
+    #[test]
+    fn a_device_folds_no_pulled_event_the_server_would_have_flagged() {
+        let server = SimDevice::new(1);
+        let mut field = SimDevice::new(2);
+        let ours = server.device;
+        assert!(foldable(&field.make(tally(3), NOW), ours, NOW));
+        // Stamped in 9999, in 1970, or carrying a count past its bound: invalid.
+        let from_9999 = field.make(tally(3), UnixMs(253_402_300_799_000));
+        assert!(!foldable(&from_9999, ours, NOW));
+        let from_1970 = SimDevice::new(3).make(tally(3), UnixMs(0));
+        assert!(!foldable(&from_1970, ours, NOW));
+        let too_many = SimDevice::new(4).make(tally(u32::MAX), NOW);
+        assert!(!foldable(&too_many, ours, NOW));
+        // Reference data from a field device: not its to write.
+        assert!(!foldable(&SimDevice::new(5).make(user(), NOW), ours, NOW));
+    }
+
+    #[test]
+    fn the_servers_own_chain_is_taken_as_it_comes() {
+        let mut server = SimDevice::new(1);
+        let e = server.make(user(), NOW);
+        assert!(foldable(&e, server.device, NOW));
+    }
+
+    #[test]
+    fn a_device_whose_clock_is_days_behind_still_folds_what_others_recorded() {
+        let server = SimDevice::new(1);
+        let mut field = SimDevice::new(2);
+        let e = field.make(tally(3), NOW.plus_ms(10 * UnixMs::DAY));
+        assert!(foldable(&e, server.device, NOW));
+    }
 }
