@@ -6,27 +6,13 @@ mod support;
 
 use serde_json::Value;
 use std::process::Command;
-use support::{ok_json, reference_bundle, xuncha};
+use support::{ok_json, signed_in, xuncha};
 use xuncha_domain::*;
 
 #[test]
 fn a_river_patrol_scripted_through_the_cli() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let data = tmp.path().join("device");
-    let (unit, user, bundle) = reference_bundle(tmp.path());
-
-    ok_json(&data, &["import", bundle.to_str().expect("path")]);
-    ok_json(
-        &data,
-        &[
-            "device",
-            "set-user",
-            "--user",
-            &user.to_string(),
-            "--unit",
-            &unit.to_string(),
-        ],
-    );
+    let data = signed_in(tmp.path());
 
     let started = ok_json(
         &data,
@@ -144,11 +130,12 @@ fn a_river_patrol_scripted_through_the_cli() {
         .collect();
     assert_eq!(seqs, [1, 2, 3, 4, 5], "one chain, no gaps");
 
-    // Verifying a finding nobody has rectified is refused, with a clear message and exit code 4…
+    // Verifying one's own finding is the office's to do (docs/ACCESS.md): refused on the device,
+    // with a clear message and exit code 4…
     let refused = xuncha(&data, &["finding", "verify", &finding]);
     assert_eq!(refused.status.code(), Some(4));
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("整改完成后才能验收"), "{stderr}");
+    assert!(stderr.contains("不能验收或退回自己上报的问题"), "{stderr}");
     // …and so is a finding of an unknown category.
     let bad = xuncha(
         &data,

@@ -228,13 +228,24 @@ fn a_forbidden_transition_is_refused_and_nothing_saved_is_lost() {
     let before = device.with_store_mut(|s| s.all_events().expect("events"));
 
     let err = device
+        .handle(R::RectifyFinding {
+            finding,
+            note: "已清运".into(),
+            after_photos: vec![BlobHash::of(b"after-cleanup")],
+            position: None,
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "not_assigned", "{err}");
+    assert!(err.to_string().contains("交办后才能整改"), "{err}");
+
+    // Verifying one's own finding is not the chief's to do (the access model), refused first.
+    let err = device
         .handle(R::VerifyFinding {
             finding,
             note: String::new(),
         })
         .unwrap_err();
-    assert_eq!(err.code(), "finding_not_rectified");
-    assert!(err.to_string().contains("整改完成后才能验收"), "{err}");
+    assert_eq!(err.code(), "not_authorised");
 
     let err = device
         .handle(R::AppendTrackPoints {

@@ -4,6 +4,7 @@
 //! (callers pass `now`), no randomness beyond fresh ids.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod catalogue;
 pub mod event;
 pub mod geo;

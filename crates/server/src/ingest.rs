@@ -1,6 +1,8 @@
 //! Push: a device's batch of events checked and stored exactly once. Each event is checked in
 //! `seq` order against the device's chain head as the server holds it (hash, signature, link,
-//! no gap), then against the domain's validation and state machine.
+//! no gap), then against the domain's validation, the access model (`xuncha_domain::access`:
+//! may the device's user make this write on this record, as filed — never as the payload
+//! claims) and the state machine.
 //!
 //! What is kept: an authentic event (it continues the device's signed chain) is always stored,
 //! because it is evidence; if it breaks a domain rule it is stored *flagged* and answered
@@ -13,12 +15,13 @@
 //! replayed batch gets exactly the same answer. `duplicate` marks an event repeated within one
 //! batch.
 
-use crate::db::{NewEvent, Storage};
+use crate::db::{AggregateRow, NewEvent, Storage};
 use crate::error::Error;
 use crate::fold;
 use serde::Deserialize;
+use xuncha_domain::access::{self, Filed, Write};
 use xuncha_domain::event::ChainError;
-use xuncha_domain::people::User;
+use xuncha_domain::people::{Unit, User};
 use xuncha_domain::state::Rejection;
 use xuncha_domain::wire::{EventAck, EventOutcome, PushResponse};
 use xuncha_domain::{DeviceId, Event, UnixMs, verify_chain};
@@ -92,6 +95,7 @@ pub fn push(
     if row.revoked_at.is_some() {
         return Err(Error::Revoked("此设备的令牌已被吊销".into()));
     }
+    let units = s.units()?;
     let mut head = row.head;
     let mut next_cursor = s.log_lock()?;
     let first_cursor = next_cursor;
@@ -146,7 +150,9 @@ pub fn push(
             }
         };
 
-        let mut flag = xuncha_domain::validate::validate(&event.payload, now)
+        // The stamp as well as the payload: an event stamped far ahead would otherwise sort
+        // after, and set the time of, every decision made on its record.
+        let mut flag = xuncha_domain::validate::validate_event(event, now)
             .err()
             .map(|v| Rejection {
                 code: "invalid".into(),
@@ -162,6 +168,9 @@ pub fn push(
         // photo on someone else's finding stays theirs), otherwise from the signed-in user,
         // never from what the payload claims.
         let existing = s.aggregate_get(event.payload.aggregate())?;
+        if flag.is_none() {
+            flag = authorise(s, user, &units, event, existing.as_ref())?.err();
+        }
         let unit = existing.as_ref().map_or(Some(user.unit), |r| r.unit);
         let owner = existing.as_ref().map_or(Some(user.id), |r| r.owner);
         let body = serde_json::to_string(event).map_err(|e| Error::Internal(format!("event json: {e}")))?;
@@ -227,4 +236,37 @@ pub fn push(
 /// Field devices record facts; reference data and the units' people are the office's.
 fn may_author(event: &Event) -> bool {
     !event.payload.is_reference_data()
+}
+
+/// The access model (`xuncha_domain::access`) for a device's event: the principal is the user
+/// the device is enrolled for, the record as the server has it filed.
+fn authorise(
+    s: &mut dyn Storage,
+    user: &User,
+    units: &[Unit],
+    event: &Event,
+    existing: Option<&AggregateRow>,
+) -> Result<Result<(), Rejection>, Error> {
+    let state = existing.map(|r| fold::parse_state(&r.state)).transpose()?;
+    let record = existing.map(|r| Filed {
+        unit: r.unit,
+        owner: r.owner,
+        state: state.as_ref(),
+    });
+    let parent_row = match access::parent_of(&event.payload) {
+        Some(a) => s.aggregate_get(a)?,
+        None => None,
+    };
+    let parent = parent_row.as_ref().map(|r| Filed {
+        unit: r.unit,
+        owner: r.owner,
+        state: None,
+    });
+    let write = Write {
+        payload: &event.payload,
+        author: event.author,
+        record,
+        parent,
+    };
+    Ok(access::authorise(user, &write, units))
 }

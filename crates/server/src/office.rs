@@ -1,6 +1,8 @@
 //! The office's API, first part: people, devices and reference data (records and decisions are
 //! in `records`). Every route here is for office staff (admins for people and units) and only
-//! ever shows or touches what belongs to the caller's unit and the units below it.
+//! ever shows or touches what belongs to the caller's unit and the units below it: every write
+//! is decided by the access model (`xuncha_domain::access`), so no office takes over another
+//! unit's reach, site or checklist, re-parents a unit outside its subtree or makes a new root.
 
 use crate::app::AppState;
 use crate::auth::{self, AuthAdmin, AuthOffice};
@@ -11,9 +13,11 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
+use xuncha_domain::access::{self, Filed, Write};
 use xuncha_domain::payload::Payload;
 use xuncha_domain::people::{Role, Unit, User};
 use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
+use xuncha_domain::state::AggregateState;
 use xuncha_domain::{DeviceId, Event, UnitId, UnixMs, UserId};
 
 pub(crate) fn units_of(s: &mut dyn Storage, user: &User) -> Result<Vec<UnitId>, Error> {
@@ -40,11 +44,24 @@ pub async fn define_unit(
     let event = st
         .db
         .write(move |s| {
+            let units = s.units()?;
             if let Some(parent) = unit.parent
-                && !s.units()?.iter().any(|u| u.id == parent)
+                && !units.iter().any(|u| u.id == parent)
             {
                 return Err(Error::unprocessable("unknown_parent", "上级单位不存在"));
             }
+            let old = units
+                .iter()
+                .find(|u| u.id == unit.id)
+                .cloned()
+                .map(AggregateState::Unit);
+            let record = old.as_ref().map(|state| Filed {
+                unit: Some(unit.id),
+                owner: None,
+                state: Some(state),
+            });
+            let payload = Payload::UnitDefined(unit.clone());
+            allowed(&admin, &payload, record, &units)?;
             s.unit_upsert(&unit)?;
             chain.append(
                 s,
@@ -93,12 +110,6 @@ pub async fn create_user(
     if req.password.chars().count() < 8 {
         return Err(Error::unprocessable("weak_password", "密码至少 8 位"));
     }
-    let unit = req.unit;
-    let me = admin.clone();
-    let mine = st.db.read(move |s| Ok(units_of(s, &me)?.contains(&unit))).await?;
-    if !mine {
-        return Err(Error::Forbidden("只能在本单位及下级单位创建用户".into()));
-    }
     let user = User {
         id: UserId::new(),
         name: req.name,
@@ -106,6 +117,10 @@ pub async fn create_user(
         unit: req.unit,
         roles: req.roles,
     };
+    let (me, payload) = (admin.clone(), Payload::UserDefined(user.clone()));
+    st.db
+        .read(move |s| allowed(&me, &payload, None, &s.units()?))
+        .await?;
     create_user_with_password(&st, user, req.password, Some(admin.id))
         .await
         .map(Json)
@@ -251,22 +266,67 @@ pub async fn revoke_device(
 
 // ---- reference data ------------------------------------------------------------------------
 
-async fn publish(
-    st: &AppState,
-    author: UserId,
-    payload: Payload,
-    unit: Option<UnitId>,
-    me: User,
-) -> Result<Event, Error> {
+/// The access model's answer for an office write, as the API's error: 403 with who may.
+pub(crate) fn allowed(
+    me: &User,
+    payload: &Payload,
+    record: Option<Filed<'_>>,
+    units: &[Unit],
+) -> Result<(), Error> {
+    let write = Write {
+        payload,
+        author: Some(me.id),
+        record,
+        parent: None,
+    };
+    access::authorise(me, &write, units).map_err(|r| Error::Forbidden(r.message))
+}
+
+/// Where a piece of reference data already on file belongs. A reach or site by its unit; a
+/// checklist (filed under no unit, since every unit below uses it) by the unit of whoever
+/// first published it, or the top of the tree when the operator seeded it.
+fn reference_home(
+    s: &mut dyn Storage,
+    payload: &Payload,
+    units: &[Unit],
+    me: &User,
+) -> Result<Option<UnitId>, Error> {
+    let aggregate = payload.aggregate();
+    let Some(row) = s.aggregate_get(aggregate)? else {
+        return Ok(None);
+    };
+    if !matches!(payload, Payload::ChecklistPublished(_)) {
+        return Ok(row.unit);
+    }
+    let mut first: Option<Event> = None;
+    for (body, _) in s.aggregate_events(aggregate)? {
+        let e = crate::fold::parse_event(&body)?;
+        if first.as_ref().is_none_or(|f| e.order_key() < f.order_key()) {
+            first = Some(e);
+        }
+    }
+    let publisher = match first.and_then(|e| e.author) {
+        Some(a) => s.user_by_id(a)?.map(|r| r.user.unit),
+        None => None,
+    };
+    Ok(Some(publisher.unwrap_or_else(|| {
+        scope::above(units, me.unit).last().copied().unwrap_or(me.unit)
+    })))
+}
+
+async fn publish(st: &AppState, payload: Payload, me: User) -> Result<Event, Error> {
     let chain = st.chain.clone();
     st.db
         .write(move |s| {
-            if let Some(unit) = unit
-                && !units_of(s, &me)?.contains(&unit)
-            {
-                return Err(Error::Forbidden("只能为本单位及下级单位发布".into()));
-            }
-            chain.append(s, payload, Some(author), UnixMs(crate::now_ms()))
+            let units = s.units()?;
+            let home = reference_home(s, &payload, &units, &me)?;
+            let record = home.map(|unit| Filed {
+                unit: Some(unit),
+                owner: None,
+                state: None,
+            });
+            allowed(&me, &payload, record, &units)?;
+            chain.append(s, payload, Some(me.id), UnixMs(crate::now_ms()))
         })
         .await
 }
@@ -277,10 +337,7 @@ pub async fn define_reach(
     body: Result<Json<Reach>, JsonRejection>,
 ) -> Result<Json<Event>, Error> {
     let Json(reach) = body?;
-    let unit = Some(reach.unit);
-    publish(&st, me.id, Payload::ReachDefined(reach), unit, me)
-        .await
-        .map(Json)
+    publish(&st, Payload::ReachDefined(reach), me).await.map(Json)
 }
 
 pub async fn define_site(
@@ -289,10 +346,7 @@ pub async fn define_site(
     body: Result<Json<Site>, JsonRejection>,
 ) -> Result<Json<Event>, Error> {
     let Json(site) = body?;
-    let unit = Some(site.unit);
-    publish(&st, me.id, Payload::SiteDefined(site), unit, me)
-        .await
-        .map(Json)
+    publish(&st, Payload::SiteDefined(site), me).await.map(Json)
 }
 
 pub async fn publish_checklist(
@@ -301,7 +355,7 @@ pub async fn publish_checklist(
     body: Result<Json<ChecklistTemplate>, JsonRejection>,
 ) -> Result<Json<Event>, Error> {
     let Json(checklist) = body?;
-    publish(&st, me.id, Payload::ChecklistPublished(checklist), None, me)
+    publish(&st, Payload::ChecklistPublished(checklist), me)
         .await
         .map(Json)
 }

@@ -303,8 +303,16 @@ pub async fn record_detail(
                 events.push((crate::fold::parse_event(&body)?, flag));
             }
             events.sort_by_key(|(e, _)| e.order_key());
+            // Only what the record holds counts: a refused event naming a photo (an attacker
+            // naming someone else's blob) must not make the record look incomplete.
             let mut missing = Vec::new();
-            for (e, _) in &events {
+            for (e, flag) in &events {
+                if flag
+                    .as_ref()
+                    .is_some_and(|f| crate::fold::PERMANENT_FLAGS.contains(&f.as_str()))
+                {
+                    continue;
+                }
                 for h in e.payload.blobs() {
                     if !missing.contains(&h) && s.blob_size(&h.to_hex())?.is_none() {
                         missing.push(h);
@@ -379,9 +387,17 @@ async fn decide(st: &AppState, me: User, finding: FindingId, payload: Payload) -
                 kind: AggregateKind::Finding,
                 id: finding.0,
             })?;
-            if !row.is_some_and(|r| r.unit.is_some_and(|u| units.contains(&u))) {
+            let Some(row) = row.filter(|r| r.unit.is_some_and(|u| units.contains(&u))) else {
                 return Err(Error::NotFound("没有这个问题".into()));
-            }
+            };
+            let state = crate::fold::parse_state(&row.state)?;
+            let record = xuncha_domain::access::Filed {
+                unit: row.unit,
+                owner: row.owner,
+                state: Some(&state),
+            };
+            let tree = s.units()?;
+            crate::office::allowed(&me, &payload, Some(record), &tree)?;
             chain.append(s, payload, Some(me.id), UnixMs(crate::now_ms()))
         })
         .await

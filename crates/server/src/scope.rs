@@ -1,10 +1,13 @@
 //! Who may see what, from the unit tree and a user's roles. Office staff and admins see every
 //! record of their unit and the units below it; a field worker (river chief, inspector,
-//! patroller) sees the reference data of their unit and the units above it, and the office's
-//! decisions on their own records — nothing of a sibling unit. Pure: reads no database.
+//! patroller) sees their jurisdiction's reference data — their unit, the units above it (rules,
+//! checklists), the units below it (sites, reaches) and every reach naming them as a chief —
+//! and the office's decisions on their own records; no record of a sibling unit. Pure: reads
+//! no database.
 
 use crate::db::Visibility;
 use xuncha_domain::people::{Role, Unit, User};
+use xuncha_domain::reference::Reach;
 use xuncha_domain::{DeviceId, UnitId, UserId};
 
 pub fn is_office(user: &User) -> bool {
@@ -45,13 +48,25 @@ pub fn above(units: &[Unit], unit: UnitId) -> Vec<UnitId> {
     out
 }
 
-/// What `user` may pull from the log.
-pub fn visibility(units: &[Unit], user: &User, server_device: DeviceId) -> Visibility {
+/// What `user` may pull from the log. `reaches` are the reaches on file; those naming the user
+/// among their chiefs reach them wherever they are filed.
+pub fn visibility(units: &[Unit], reaches: &[Reach], user: &User, server_device: DeviceId) -> Visibility {
     if is_office(user) {
         Visibility::Units(below(units, user.unit))
     } else {
+        let mut jurisdiction = above(units, user.unit);
+        for u in below(units, user.unit) {
+            if !jurisdiction.contains(&u) {
+                jurisdiction.push(u);
+            }
+        }
         Visibility::Field {
-            units: above(units, user.unit),
+            units: jurisdiction,
+            reaches: reaches
+                .iter()
+                .filter(|r| r.chiefs.contains(&user.id))
+                .map(|r| r.id.0)
+                .collect(),
             owner: user.id,
             server_device,
         }

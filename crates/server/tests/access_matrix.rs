@@ -32,6 +32,10 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("GET",  "/readyz",                                   [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("GET",  "/api/v1/openapi.json",                      [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("POST", "/api/v1/enrol",                             [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
+    ("POST", "/api/v1/enrol/challenge",                   [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
+    // A device's own token only (each device cell uses a spare device: these end the token).
+    ("POST", "/api/v1/token/refresh",                     [N,   Y,    Y,    N,     N,    N,    N,   N]),
+    ("POST", "/api/v1/token/revoke",                      [N,   Y,    Y,    N,     N,    N,    N,   N]),
     ("POST", "/api/v1/session",                           [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("POST", "/api/v1/sync/push",                         [N,   Y,    Y,    N,     N,    N,    N,   N]),
     ("GET",  "/api/v1/sync/pull",                         [N,   Y,    Y,    N,     N,    N,    N,   N]),
@@ -149,6 +153,16 @@ async fn every_endpoint_allows_exactly_the_callers_in_the_matrix() {
                 ("POST", _) => Some(json!({})),
                 _ => None,
             };
+            // Refresh and sign-out end the token they are called with: a spare device of the
+            // same user calls them, so the rows after still have chief1's and chief2's tokens.
+            let spare;
+            let token = match (*template, i) {
+                ("/api/v1/token/refresh" | "/api/v1/token/revoke", 1 | 2) => {
+                    spare = Some(srv.enrol(if i == 1 { "chief1" } else { "chief2" }).await.token);
+                    &spare
+                }
+                _ => token,
+            };
             let (status, answer) = if *method == "PUT" {
                 let mut req = srv
                     .http
@@ -178,4 +192,231 @@ async fn every_endpoint_allows_exactly_the_callers_in_the_matrix() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+// ---- writes: event type × role × unit ------------------------------------------------------
+
+/// The pushing devices, in the order of the write table's columns: chief 1 owns every record
+/// the rows act on (brigade 1); the street office is above it, brigade 2's office beside it.
+const WRITERS: [&str; 7] = [
+    "chief1 (owner, b1)",
+    "chief2 (b2)",
+    "volunteer chief (b1)",
+    "inspector (street)",
+    "patroller (street)",
+    "office (street)",
+    "office (b2)",
+];
+
+/// What a row's event acts on, made fresh for every cell by chief 1 (and the office).
+#[derive(Clone, Copy)]
+enum Target {
+    Nothing,
+    OpenPatrol,
+    ReportedFinding,
+    AssignedFinding,
+    RectifiedFinding,
+}
+
+#[rustfmt::skip]
+const WRITES: &[(&str, Target, [bool; 7])] = &[
+    //                                                      chf1 chf2 vol  insp patr off  offb2
+    ("PatrolStarted river",      Target::Nothing,           [Y,   Y,   Y,   N,   N,   N,   N]),
+    ("PatrolStarted fishing_ban",Target::Nothing,           [N,   N,   N,   N,   Y,   N,   N]),
+    ("InspectionStarted",        Target::Nothing,           [N,   N,   N,   Y,   N,   N,   N]),
+    ("TrackPointsAppended",      Target::OpenPatrol,        [Y,   N,   N,   N,   N,   N,   N]),
+    ("PatrolEnded",              Target::OpenPatrol,        [Y,   N,   N,   N,   N,   N,   N]),
+    ("FindingReported",          Target::OpenPatrol,        [Y,   N,   N,   N,   N,   N,   N]),
+    ("FindingAmended",           Target::ReportedFinding,   [Y,   N,   N,   N,   N,   Y,   N]),
+    ("PhotoAttached",            Target::ReportedFinding,   [Y,   N,   N,   N,   N,   Y,   N]),
+    ("RectificationAssigned",    Target::ReportedFinding,   [N,   N,   N,   N,   N,   Y,   N]),
+    ("FindingRectified",         Target::AssignedFinding,   [Y,   N,   N,   N,   N,   Y,   N]),
+    ("FindingVerified",          Target::RectifiedFinding,  [N,   N,   N,   N,   N,   Y,   N]),
+    ("FindingReopened",          Target::RectifiedFinding,  [N,   N,   N,   N,   N,   Y,   N]),
+    ("ReachDefined",             Target::Nothing,           [N,   N,   N,   N,   N,   N,   N]),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_type_is_accepted_from_exactly_the_writers_in_the_table() {
+    use xuncha_domain::payload::*;
+    use xuncha_domain::{FindingId, PatrolId, UnixMs};
+
+    let b = sqlite();
+    let srv = TestServer::start(&b).await;
+    let seed = seed(&srv.state).await;
+    let admin = srv.login("admin").await;
+    let office = srv.login("office").await;
+    for (login, unit, role) in [
+        (
+            "volunteer",
+            seed.b1.id,
+            json!({"role": "river_chief", "level": "volunteer"}),
+        ),
+        ("office-b2", seed.b2.id, json!({"role": "office"})),
+    ] {
+        let (status, body) = srv
+            .call(
+                "POST",
+                "/api/v1/office/users",
+                Some(&admin),
+                Some(&json!({"login": login, "name": login, "unit": unit, "roles": [role], "password": password_of(login)})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let mut owner = srv.enrol("chief1").await;
+    let mut writers = Vec::new();
+    for login in [
+        "chief1",
+        "chief2",
+        "volunteer",
+        "inspector",
+        "patroller",
+        "office",
+        "office-b2",
+    ] {
+        writers.push(srv.enrol(login).await);
+    }
+
+    let mut failures = Vec::new();
+    let mut n = 0u32;
+    for (row, target, expected) in WRITES {
+        for (i, writer) in writers.iter_mut().enumerate() {
+            n += 1;
+            // A fresh record in the row's state, so each cell is judged on its own.
+            let (patrol, finding) = match target {
+                Target::Nothing => (PatrolId::new(), FindingId::new()),
+                _ => {
+                    // The patrol stays open after its finding.
+                    let (patrol, finding, events) = owner.patrol_with_finding();
+                    let r = srv.push_ok(&owner, &events).await;
+                    assert!(
+                        outcome_status(&r).iter().all(|o| *o == "accepted"),
+                        "{row}: {r:?}"
+                    );
+                    (patrol, finding)
+                }
+            };
+            if matches!(target, Target::AssignedFinding | Target::RectifiedFinding) {
+                let (status, body) = srv
+                    .call(
+                        "POST",
+                        &format!("/api/v1/office/findings/{finding}/assign"),
+                        Some(&office),
+                        Some(&json!({"assignee": "村委会", "follow_up_by": null, "deadline": now() + 86_400_000, "note": ""})),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+            if matches!(target, Target::RectifiedFinding) {
+                let e = owner.next_at(rectify(finding), now() + 5);
+                assert_eq!(outcome_status(&srv.push_ok(&owner, &[e]).await), vec!["accepted"]);
+            }
+            let t = UnixMs(now());
+            let payload = match *row {
+                "PatrolStarted river" | "PatrolStarted fishing_ban" => {
+                    Payload::PatrolStarted(PatrolStarted {
+                        patrol,
+                        kind: if row.ends_with("river") {
+                            PatrolKind::River
+                        } else {
+                            PatrolKind::FishingBan
+                        },
+                        unit: writer.user.unit,
+                        patroller: writer.user.id,
+                        reach: None,
+                        area: Some("幸福渠".into()),
+                        started_at: t,
+                    })
+                }
+                "InspectionStarted" => Payload::InspectionStarted(InspectionStarted {
+                    inspection: xuncha_domain::InspectionId::new(),
+                    site: xuncha_domain::SiteId::new(),
+                    unit: writer.user.unit,
+                    inspector: writer.user.id,
+                    checklist: xuncha_domain::ChecklistId::new(),
+                    checklist_version: 1,
+                    items: vec![xuncha_domain::reference::ChecklistItem {
+                        code: "fire-01".into(),
+                        text: "灭火器在有效期内".into(),
+                        legal_basis: "消防法".into(),
+                    }],
+                    position: None,
+                    started_at: t,
+                }),
+                "TrackPointsAppended" => track(patrol, 2),
+                "PatrolEnded" => Payload::PatrolEnded(PatrolEnded {
+                    patrol,
+                    ended_at: t,
+                    notes: String::new(),
+                }),
+                "FindingReported" => finding_reported(FindingId::new(), patrol, t),
+                "FindingAmended" => Payload::FindingAmended(FindingAmended {
+                    finding,
+                    category: None,
+                    description: Some("更正描述".into()),
+                    severity: None,
+                    location: None,
+                }),
+                "PhotoAttached" => photo_of(finding, BlobHash::of(&n.to_le_bytes())),
+                "RectificationAssigned" => Payload::RectificationAssigned(RectificationAssigned {
+                    finding,
+                    assignee: "村委会".into(),
+                    follow_up_by: None,
+                    deadline: UnixMs(t.0 + 86_400_000),
+                    note: String::new(),
+                }),
+                "FindingRectified" => rectify(finding),
+                "FindingVerified" => Payload::FindingVerified(FindingVerified {
+                    finding,
+                    note: String::new(),
+                    verified_at: t,
+                }),
+                "FindingReopened" => Payload::FindingReopened(FindingReopened {
+                    finding,
+                    reason: "未整改到位".into(),
+                    at: t,
+                }),
+                "ReachDefined" => Payload::ReachDefined(xuncha_domain::reference::Reach {
+                    id: xuncha_domain::ReachId::new(),
+                    name: "自定河段".into(),
+                    unit: writer.user.unit,
+                    line: vec![
+                        xuncha_domain::Position::new(114.1, 30.65),
+                        xuncha_domain::Position::new(114.2, 30.66),
+                    ],
+                    length_m: 900.0,
+                    chiefs: vec![],
+                }),
+                other => panic!("no event for row {other}"),
+            };
+            // Stamped after the office's decision, as a phone that has synced would.
+            let e = writer.next_at(payload, now() + 10);
+            let r = srv.push_ok(writer, &[e]).await;
+            let got = match outcome_status(&r)[0] {
+                "accepted" => "accepted".to_owned(),
+                _ => code_of(&r, 0),
+            };
+            let want = if expected[i] { "accepted" } else { "not_authorised" };
+            if got != want {
+                failures.push(format!("{row} by {}: expected {want}, got {got}", WRITERS[i]));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn rectify(finding: xuncha_domain::FindingId) -> xuncha_domain::payload::Payload {
+    xuncha_domain::payload::Payload::FindingRectified(xuncha_domain::payload::FindingRectified {
+        finding,
+        note: "已清运".into(),
+        after_photos: vec![],
+        position: None,
+        rectified_at: xuncha_domain::UnixMs(now()),
+    })
 }

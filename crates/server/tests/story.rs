@@ -28,17 +28,8 @@ async fn a_device_enrols_with_its_users_credentials(b: &Backend) {
     assert_eq!(status, StatusCode::OK);
 
     let key = random_key();
-    let (status, body) = srv
-        .call(
-            "POST",
-            "/api/v1/enrol",
-            None,
-            Some(
-                &json!({"device": DeviceId::new(), "login": "chief1", "password": "wrong", "device_name": "x",
-                "public_key": hex::encode(key.verifying_key().to_bytes())}),
-            ),
-        )
-        .await;
+    let wrong = srv.enrol_request(DeviceId::new(), "chief1", "wrong", &key).await;
+    let (status, body) = srv.call("POST", "/api/v1/enrol", None, Some(&wrong)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "bad_credentials");
     let (status, _) = srv
@@ -53,18 +44,17 @@ async fn a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it(b: 
     seed(&srv.state).await;
     let key = random_key();
     let device = DeviceId::new();
-    let enrol = |login: &str, key: &ed25519_dalek::SigningKey| {
-        json!({"device": device, "login": login, "password": password_of(login), "device_name": "手机",
-               "public_key": hex::encode(key.verifying_key().to_bytes())})
+    let enrol = async |login: &str, key: &ed25519_dalek::SigningKey| {
+        srv.enrol_request(device, login, &password_of(login), key).await
     };
     let (status, first) = srv
-        .call("POST", "/api/v1/enrol", None, Some(&enrol("chief1", &key)))
+        .call("POST", "/api/v1/enrol", None, Some(&enrol("chief1", &key).await))
         .await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["device"], json!(device));
     // The same phone signs in again (a new token; the old one stops working).
     let (status, second) = srv
-        .call("POST", "/api/v1/enrol", None, Some(&enrol("chief1", &key)))
+        .call("POST", "/api/v1/enrol", None, Some(&enrol("chief1", &key).await))
         .await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(second["device"], json!(device));
@@ -84,7 +74,7 @@ async fn a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it(b: 
             "POST",
             "/api/v1/enrol",
             None,
-            Some(&enrol("chief1", &random_key())),
+            Some(&enrol("chief1", &random_key()).await),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -131,14 +121,14 @@ async fn an_event_breaking_a_rule_is_kept_flagged_and_the_chain_moves_on(b: &Bac
     seed(&srv.state).await;
     let mut phone = srv.enrol("chief1").await;
     let (_patrol, finding, mut events) = phone.patrol_with_finding();
-    // Verified before it was ever rectified: evidence of a mistake, kept but not applied.
-    events.push(phone.next(Payload::FindingVerified(
-        xuncha_domain::payload::FindingVerified {
-            finding,
-            note: "已整改".into(),
-            verified_at: UnixMs(now()),
-        },
-    )));
+    // Rectified before it was ever assigned: evidence of a mistake, kept but not applied.
+    events.push(phone.next(Payload::FindingRectified(FindingRectified {
+        finding,
+        note: "已整改".into(),
+        after_photos: vec![],
+        position: None,
+        rectified_at: UnixMs(now()),
+    })));
     // A time two days ahead: fails validation, kept flagged as well.
     events.push(phone.next(track(_patrol, 1)));
     if let Payload::TrackPointsAppended(t) = &mut events[3].payload {
@@ -155,7 +145,7 @@ async fn an_event_breaking_a_rule_is_kept_flagged_and_the_chain_moves_on(b: &Bac
         outcome_status(&r),
         vec!["accepted", "accepted", "rejected-kept", "rejected-kept"]
     );
-    assert_eq!(code_of(&r, 2), "finding_not_rectified");
+    assert_eq!(code_of(&r, 2), "not_assigned");
     assert_eq!(code_of(&r, 3), "invalid");
     assert_eq!(r.head.map(|h| h.seq), Some(4), "the chain moves past kept events");
     let replay = srv.push_ok(&phone, &events).await;
@@ -464,10 +454,10 @@ async fn the_openapi_document_lists_every_route() {
 async fn a_late_event_refolds_its_record_in_clock_order(b: &Backend) {
     let srv = TestServer::start(b).await;
     seed(&srv.state).await;
-    // Two phones of one chief: one reports and later rectifies, the other (used on site in
+    // The chief's phone reports and later rectifies; the office's tablet (used on site in
     // between) assigns the rectification but reaches the server last.
     let mut first = srv.enrol("chief1").await;
-    let mut second = srv.enrol("chief1").await;
+    let mut second = srv.enrol("office").await;
     let t0 = now() - 60_000;
     let patrol = xuncha_domain::PatrolId::new();
     let finding = xuncha_domain::FindingId::new();

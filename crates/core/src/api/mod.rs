@@ -110,7 +110,14 @@ impl Device {
             } => {
                 let blobs = media::blob_store(self.blobs.as_ref())?;
                 let source = media::PhotoSource::Bytes(bytes_base64);
-                let p = media::import_photo(blobs, source, device_fix, utc_offset_min, &self.photo_options)?;
+                let p = media::import_photo(
+                    blobs,
+                    source,
+                    device_fix,
+                    utc_offset_min,
+                    &self.photo_options,
+                    self.now(),
+                )?;
                 return Ok(Response::PhotoImported(Box::new(p)));
             }
             R::ImportPhotoFile {
@@ -120,7 +127,14 @@ impl Device {
             } => {
                 let blobs = media::blob_store(self.blobs.as_ref())?;
                 let source = media::PhotoSource::Path(path);
-                let p = media::import_photo(blobs, source, device_fix, utc_offset_min, &self.photo_options)?;
+                let p = media::import_photo(
+                    blobs,
+                    source,
+                    device_fix,
+                    utc_offset_min,
+                    &self.photo_options,
+                    self.now(),
+                )?;
                 return Ok(Response::PhotoImported(Box::new(p)));
             }
             R::PutSignature { png_base64 } => {
@@ -154,6 +168,11 @@ impl Device {
             }
             R::CancelSync => {
                 self.sync.cancel();
+                return Ok(Response::Done);
+            }
+            R::SignOut => {
+                // Tells the server to end the token when it can be reached.
+                crate::sync::sign_out(self)?;
                 return Ok(Response::Done);
             }
             other => other,
@@ -602,7 +621,8 @@ impl Device {
             | R::Enrol { .. }
             | R::Sync { .. }
             | R::SyncProgress
-            | R::CancelSync => Err(CoreError::Other("内部错误：请求未被分派".to_owned())),
+            | R::CancelSync
+            | R::SignOut => Err(CoreError::Other("内部错误：请求未被分派".to_owned())),
             R::CollectBlobs { grace_hours } => {
                 let blobs = media::blob_store(self.blobs.as_ref())?;
                 let referenced = media::referenced(&s.all_events()?);
@@ -621,10 +641,6 @@ impl Device {
                     deleted_bytes: r.deleted_bytes,
                     kept_pinned: r.kept_pinned as u64,
                 })
-            }
-            R::SignOut => {
-                s.sign_out()?;
-                Ok(Response::Done)
             }
             R::SyncStatus => {
                 let refs = s.referenced_blobs()?;

@@ -4,6 +4,7 @@
 //! dropped and rebuilt from the log at any time. This module never decides what an event means
 //! (that is `xuncha_domain::state`); it only stores, orders and projects.
 
+mod access;
 mod identity;
 mod migrations;
 mod projection;
@@ -42,7 +43,16 @@ impl Store {
         {
             std::fs::create_dir_all(dir)?;
         }
-        Self::setup(Connection::open(path)?)
+        owner_only(path, true)?;
+        let store = Self::setup(Connection::open(path)?)?;
+        // SQLite gives its -wal and -shm files the mode of the database file; ones left by an
+        // earlier version (world-readable) are tightened here.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            owner_only(Path::new(&side), false)?;
+        }
+        Ok(store)
     }
 
     /// A throwaway store (tests, benchmarks).
@@ -98,8 +108,9 @@ impl Store {
     }
 
     /// Makes a new event of this device from `payload`, checks it, and appends it with its
-    /// projections in one durable transaction. If the payload is invalid or the record's
-    /// lifecycle forbids it, nothing is written and the error says why.
+    /// projections in one durable transaction. If the payload is invalid, the signed-in user
+    /// may not make it (the access model) or the record's lifecycle forbids it, nothing is
+    /// written and the error says why.
     pub fn append(&mut self, payload: Payload, now: UnixMs) -> Result<Event> {
         xuncha_domain::validate::validate(&payload, now)?;
         let tx = self
@@ -118,6 +129,7 @@ impl Store {
         }
         .sign(&self.key);
         // Decide by the rules before anything is written: a refused action leaves no trace.
+        access::check(&tx, &event)?;
         let decided = projection::decide_local(&tx, &event)?;
         insert_event(&tx, &event, true, now, None)?;
         projection::save_local(&tx, &event, decided)?;
@@ -164,6 +176,7 @@ impl Store {
             }
             let own = event.device == self.device;
             insert_event(&tx, event, own, now, server_seq)?;
+            // Bounded: a stamp beyond the time window is stored but never adopted.
             device.clock.observe(event.hlc, now);
             projection::apply(&tx, event)?;
             out.push(Ingested::New);
@@ -282,6 +295,30 @@ impl Store {
         tx.commit()?;
         Ok(n as u64)
     }
+}
+
+/// Makes the file at `path` readable and writable by its owner only (0600), creating it empty
+/// first if `create`: the store holds the device's signing key and its token. A file created
+/// by an earlier version is tightened too. Elsewhere than Unix the platform's defaults stand.
+#[cfg(unix)]
+fn owner_only(path: &Path, create: bool) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if create {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+    } else if !path.exists() {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path, _create: bool) -> Result<()> {
+    Ok(())
 }
 
 pub(crate) fn parse_event(body: &str) -> Result<Event> {
