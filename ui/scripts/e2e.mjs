@@ -1,15 +1,17 @@
 // The three workflows in headless Chromium at phone sizes, against the real core behind
 // `xuncha bridge` and a real `xuncha-server` (no mock): the device enrols through Settings with
-// a demo river chief's login and pulls the demo unit's reaches, sites and checklist; a river
+// the demo grid worker's login (river chief, safety inspector and fishing-ban patroller at once) and pulls the demo unit's reaches, sites and checklist; a river
 // patrol on a track walked along the pulled reach with a finding and a fixture photo (its
 // thumbnail read back from the device); a safety inspection with checklist, hazard, numbered
 // record and both signatures drawn on the pad; a fishing-ban patrol with a business check,
 // seized gear, a violation, a commitment letter signed on screen and publicity tallies. Then it
 // syncs from the Sync screen and checks, through the server's office API, that the server holds
 // the patrol, its track and the photo's bytes; and through `xuncha records list --json` that
-// the device holds everything.
+// the device holds everything. The app is opened at the address the bridge prints (with its
+// per-run secret), and a page of another origin cannot make the bridge act.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,19 +39,55 @@ function cli(data, ...args) {
   return execFileSync(XUNCHA, ['--data-dir', data, ...args], { encoding: 'utf8' });
 }
 
+/**
+ * `xuncha bridge` on a free port: its base address, the address it prints for a person to open
+ * (which carries its per-run secret) and the secret itself, read from that address.
+ */
 function startBridge(data) {
+  const env = { ...process.env };
+  delete env.XUNCHA_BRIDGE_TOKEN;
   const child = spawn(XUNCHA, ['--data-dir', data, 'bridge', '--listen', '127.0.0.1:0', '--ui-dir', DIST], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('exit', (code) => reject(new Error(`bridge exited with ${code}`)));
     child.stdout.on('data', (b) => {
       out += b;
-      const m = /listening on (http:\/\/[0-9.:]+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
+      const base = /listening on (http:\/\/[0-9.:]+)/.exec(out);
+      const open = /打开 (http:\/\/\S+)\n/.exec(out);
+      if (base && open) {
+        const token = new URL(open[1]).searchParams.get('token');
+        resolve({ child, url: base[1], open: open[1], token });
+      }
     });
   });
+}
+
+/**
+ * Another web page the user has open, on another origin: it tries what any page may do
+ * without asking — a text/plain POST (no preflight), a form post — and a JSON call (which
+ * needs the bridge's permission), each telling the device to take another user.
+ */
+async function startForeignPage(bridgeUrl, attack) {
+  const html = `<!doctype html><title>other site</title><body><form id="f" method="POST" enctype="text/plain" action="${bridgeUrl}/api" target="sink"><input name='${attack.slice(0, -1)},"x":"' value='"}'></form><iframe name="sink"></iframe><script>
+    (async () => {
+      const tries = [
+        fetch('${bridgeUrl}/api', { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: ${JSON.stringify(attack)} }),
+        fetch('${bridgeUrl}/api', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: ${JSON.stringify(attack)} }),
+      ];
+      document.getElementById('f').submit();
+      await Promise.allSettled(tries);
+      setTimeout(() => (document.title = 'done'), 500);
+    })();
+  </script>`;
+  const srv = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${srv.address().port}/`, close: () => srv.close() };
 }
 
 /** A real xuncha-server on a temporary SQLite database with the demo unit; its users' passwords. */
@@ -127,9 +165,13 @@ async function office(server, login) {
   return get;
 }
 
-/** A request to the device's core through the bridge, as the UI sends it. */
+/** A request to the device's core through the bridge, as the UI sends it (with the secret). */
 async function core(bridge, action, args) {
-  const r = await fetch(`${bridge}/api`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(args === undefined ? { action } : { action, args }) });
+  const r = await fetch(`${bridge.url}/api`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Xuncha-Bridge': bridge.token },
+    body: JSON.stringify(args === undefined ? { action } : { action, args }),
+  });
   if (!r.ok) throw new Error(`${action}: HTTP ${r.status} ${await r.text()}`);
   return (await r.json()).data;
 }
@@ -186,7 +228,8 @@ async function run(width, height, server, relay, first) {
   const tag = `${width}x${height}`;
   const tmp = mkdtempSync(join(tmpdir(), 'xuncha-e2e-'));
   const data = join(tmp, 'device');
-  const { child, url } = await startBridge(data);
+  const bridge = await startBridge(data);
+  const { child, url } = bridge;
 
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -228,13 +271,31 @@ async function run(width, height, server, relay, first) {
   };
 
   try {
+    // -- the bridge is closed to other web pages: none of their tries changes the device
+    const attack = JSON.stringify({ action: 'set_user', args: { user: '01a21543-1a7f-7465-b664-7eda48767cbd', unit: '01a21543-1a7f-7465-b664-7eda48767cbe' } });
+    const foreign = await startForeignPage(url, attack);
+    const other = await context.newPage();
+    try {
+      await other.goto(foreign.url);
+      await other.waitForFunction(() => document.title === 'done', null, { timeout: 30_000 });
+    } finally {
+      await other.close();
+      foreign.close();
+    }
+    check(`${tag} a page of another origin cannot make the bridge act`, (await core(bridge, 'device_info')).user_id == null);
+
     // -- a new device: sign in to the server from Settings, which fetches the unit's reference data
-    await page.goto(url);
+    await page.goto(bridge.open);
+    await page.getByTestId('nav-settings').waitFor();
+    const dropped = await page.waitForFunction(() => !location.search.includes('token='), null, { timeout: 10_000 }).then(() => true, () => false);
+    check(`${tag} the app took the bridge's secret and dropped it from the address bar`, dropped, page.url());
+    const bare = await page.evaluate(async () => (await fetch('api', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"action":"home"}' })).status);
+    check(`${tag} the bridge refuses an API call without its secret`, bare === 403, `HTTP ${bare}`);
     await page.getByTestId('nav-settings').click();
     // No server behind the address first (a closed loopback port): 网络不通, in plain words.
     await page.getByTestId('server-url').fill('http://127.0.0.1:9');
     await page.getByTestId('server-url').dispatchEvent('change');
-    await page.getByTestId('login').fill('chief-01');
+    await page.getByTestId('login').fill('grid-01');
     await page.getByTestId('password').fill('x');
     await page.getByTestId('enrol').click();
     await page.locator('[data-testid=server] [role=alert]').filter({ hasText: '网络不通' }).waitFor({ timeout: 60_000 });
@@ -248,16 +309,16 @@ async function run(width, height, server, relay, first) {
     check(`${tag} a wrong password is refused in plain words`, (await page.locator('[data-testid=server] [role=alert]').innerText()).includes('登录名或密码不对'));
     await shot('settings-sign-in');
     await overflow('settings sign-in');
-    await page.getByTestId('password').fill(server.passwords['chief-01']);
+    await page.getByTestId('password').fill(server.passwords['grid-01']);
     await page.getByTestId('enrol').click();
     await page.getByTestId('account-user').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid=server] [role=status]').filter({ hasText: '取回' }).waitFor({ timeout: 60_000 });
-    check(`${tag} Settings shows the server and the account the device belongs to`, (await page.getByTestId('account-user').innerText()).includes('chief-01') && (await page.getByTestId('account-server').innerText()) === relay.url);
+    check(`${tag} Settings shows the server and the account the device belongs to`, (await page.getByTestId('account-user').innerText()).includes('grid-01') && (await page.getByTestId('account-server').innerText()) === relay.url);
     await shot('settings-enrolled');
     await overflow('settings enrolled');
-    const reaches = await core(url, 'list_reaches');
+    const reaches = await core(bridge, 'list_reaches');
     const reach = reaches.find((r) => r.name === '幸福渠');
-    check(`${tag} the device pulled the demo unit's reaches, sites and checklist`, !!reach && (await core(url, 'list_sites', { kind: null })).length > 5 && (await core(url, 'list_checklists')).length === 1);
+    check(`${tag} the device pulled the demo unit's reaches, sites and checklist`, !!reach && (await core(bridge, 'list_sites', { kind: null })).length > 5 && (await core(bridge, 'list_checklists')).length === 1);
     writeFileSync(join(tmp, 'walk.gpx'), walkAlong(reach.line, Date.UTC(2026, 5, 1, 1)));
     await page.getByText('回放 GPX 轨迹').click();
     await page.getByTestId('gpx-file').setInputFiles(join(tmp, 'walk.gpx'));
@@ -266,7 +327,7 @@ async function run(width, height, server, relay, first) {
     await shot('settings');
     await page.getByTestId('nav-home').click();
     await page.getByTestId('who').waitFor();
-    check(`${tag} home shows the enrolled user`, (await page.getByTestId('who').innerText()).includes('新河大队河湖长'));
+    check(`${tag} home shows the enrolled user`, (await page.getByTestId('who').innerText()).includes('网格员 周强'));
     await shot('home');
     await overflow('home');
 

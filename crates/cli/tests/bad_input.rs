@@ -8,7 +8,7 @@
 mod support;
 
 use std::path::Path;
-use support::{ok_json, reference_bundle, xuncha};
+use support::{ok_json, signed_in, xuncha};
 
 /// One bad input: the arguments (with `{P}` for a real patrol's id and `{DIR}` for the test's
 /// folder), and a fragment each sentence must hold.
@@ -225,20 +225,7 @@ fn names_a_field_path(s: &str) -> bool {
 #[test]
 fn every_bad_input_exits_3_with_one_sentence_in_the_chosen_language() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let data = tmp.path().join("device");
-    let (unit, user, bundle) = reference_bundle(tmp.path());
-    ok_json(&data, &["import", bundle.to_str().expect("path")]);
-    ok_json(
-        &data,
-        &[
-            "device",
-            "set-user",
-            "--user",
-            &user.to_string(),
-            "--unit",
-            &unit.to_string(),
-        ],
-    );
+    let data = signed_in(tmp.path());
     let started = ok_json(&data, &["patrol", "start", "--area", "府河汉阳段"]);
     let patrol = started["data"]["id"].as_str().expect("patrol id").to_owned();
     write_inputs(tmp.path());

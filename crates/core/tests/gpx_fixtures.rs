@@ -5,7 +5,7 @@ mod support;
 use support::{device_with, recorded, reference};
 use xuncha_core::Store;
 use xuncha_core::api::{Request, Response};
-use xuncha_core::gpx::{GpxError, GpxFile, GpxVersion, Waypoint, read_gpx, write_gpx};
+use xuncha_core::gpx::{GpxError, GpxFile, GpxVersion, TrackImport, Waypoint, read_gpx, write_gpx};
 use xuncha_domain::geo::{
     CleaningRules, FlagCode, PlausibilityRules, TravelMode, check_plausibility, clean_track, track_stats,
 };
@@ -321,6 +321,27 @@ fn within(ours: f64, theirs: f64, share: f64) -> bool {
     (ours - theirs).abs() <= theirs.abs() * share
 }
 
+/// A device signed in with the reference data, holding one patrol made of `import`.
+fn patrol_of(import: &TrackImport) -> (xuncha_core::Device, xuncha_domain::PatrolId) {
+    let r = reference();
+    let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
+    let patrol: xuncha_domain::PatrolId = recorded(device.handle(Request::StartPatrol {
+        kind: xuncha_domain::payload::PatrolKind::River,
+        reach: None,
+        area: Some("Cerkniško jezero".into()),
+        at: Some(import.points[0].t),
+    }))
+    .id
+    .parse()
+    .expect("patrol id");
+    recorded(device.handle(Request::AppendTrackPoints {
+        patrol,
+        points: import.points.clone(),
+        untimed: import.untimed.clone(),
+    }));
+    (device, patrol)
+}
+
 /// The lake recording is seven logs with gaps of up to hours between them (the receiver was
 /// off). Imported as one patrol, the gaps count as neither distance nor time: merged into one
 /// line it read 13.68 km / 7,190 s, where gpxpy reads 4.58 km / 4,239 s.
@@ -355,22 +376,7 @@ fn a_multi_segment_recording_imports_as_one_patrol_without_counting_its_gaps() {
     );
 
     // Through the device: stored, read back with its gaps, and the patrol's report agrees.
-    let r = reference();
-    let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
-    let patrol: xuncha_domain::PatrolId = recorded(device.handle(Request::StartPatrol {
-        kind: xuncha_domain::payload::PatrolKind::River,
-        reach: None,
-        area: Some("Cerkniško jezero".into()),
-        at: Some(import.points[0].t),
-    }))
-    .id
-    .parse()
-    .expect("patrol id");
-    recorded(device.handle(Request::AppendTrackPoints {
-        patrol,
-        points: import.points.clone(),
-        untimed: import.untimed.clone(),
-    }));
+    let (device, patrol) = patrol_of(&import);
     let Ok(Response::Track(stored)) = device.handle(Request::GetTrack { patrol }) else {
         panic!("no track")
     };
@@ -420,22 +426,7 @@ fn a_partly_timed_gpx_imports_its_timed_points_and_keeps_the_rest_as_geometry() 
         .collect();
     assert_eq!(import.points.iter().map(|p| p.t).collect::<Vec<_>>(), times);
 
-    let r = reference();
-    let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
-    let patrol: xuncha_domain::PatrolId = recorded(device.handle(Request::StartPatrol {
-        kind: xuncha_domain::payload::PatrolKind::River,
-        reach: None,
-        area: Some("Cerkniško jezero".into()),
-        at: Some(import.points[0].t),
-    }))
-    .id
-    .parse()
-    .expect("patrol id");
-    recorded(device.handle(Request::AppendTrackPoints {
-        patrol,
-        points: import.points.clone(),
-        untimed: import.untimed.clone(),
-    }));
+    let (device, patrol) = patrol_of(&import);
     let Ok(Response::Record(detail)) = device.handle(Request::GetRecord {
         id: patrol.to_string(),
     }) else {

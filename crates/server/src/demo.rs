@@ -149,6 +149,23 @@ pub fn content() -> DemoContent {
             Role::FishingBanPatroller,
         );
     }
+    // A grid worker (网格员) of the first brigade: river chief, safety inspector and fishing-ban
+    // patroller at once, as grid workers are; the account the demo app and its end-to-end tests
+    // use to walk all three workflows on one phone.
+    let grid = User {
+        id: UserId(stable("user:grid-01")),
+        name: "网格员 周强".into(),
+        login: "grid-01".into(),
+        unit: brigades[0].id,
+        roles: vec![
+            Role::RiverChief {
+                level: ChiefLevel::Brigade,
+            },
+            Role::SafetyInspector,
+            Role::FishingBanPatroller,
+        ],
+    };
+    users.push(grid);
 
     // Four drainage channels run north from the river; the embankment follows it.
     let channel_names = ["幸福渠", "跃进渠", "红旗港", "新开沟"];

@@ -1,6 +1,7 @@
 //! The real app in its real engine: the built Tauri shell (`xuncha-app`, WebKitGTK) under Xvfb,
 //! driven through tauri-driver and WebKitWebDriver, against a real xuncha-server on 127.0.0.1
-//! loaded with the demo unit. In one session of the app, as a river chief would:
+//! loaded with the demo unit. In one session of the app, as the demo grid worker `grid-01` (river
+//! chief, safety inspector and fishing-ban patroller at once) would:
 //! - signs in to the server from Settings (login and password), which brings the unit's
 //!   reaches, sites and checklist;
 //! - patrols a reach on a GPX track from `../shared/fixtures/gpx/` replayed in real time (sped
@@ -42,13 +43,13 @@ fn load_demo_with_fixture_reach(server: &Server, gpx: &Path, reach_name: &str) -
     let password = report
         .created_users
         .iter()
-        .find(|(login, ..)| login == "chief-01")
+        .find(|(login, ..)| login == "grid-01")
         .map(|(.., password)| password.clone())
-        .expect("the demo creates chief-01");
+        .expect("the demo creates grid-01");
     let chief = xuncha_server::demo::content()
         .users
         .into_iter()
-        .find(|u| u.login == "chief-01")
+        .find(|u| u.login == "grid-01")
         .unwrap();
     let file = xuncha_core::gpx::read_gpx(&std::fs::read(gpx).unwrap()).unwrap();
     let track: Vec<_> = file.track_segments().unwrap().into_iter().flatten().collect();
@@ -127,7 +128,7 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         let url_field = find(&c, "server-url").await;
         url_field.clear().await.unwrap();
         set_value(&c, "server-url", &server.url()).await;
-        type_into(&c, "login", "chief-01").await;
+        type_into(&c, "login", "grid-01").await;
         type_into(&c, "password", "not-the-password").await;
         click(&c, "enrol").await;
         wait_text(&c, "server", "登录名或密码不对").await;
@@ -135,7 +136,7 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         find(&c, "password").await.clear().await.unwrap();
         type_into(&c, "password", &password).await;
         click(&c, "enrol").await;
-        let account = wait_text(&c, "account-user", "chief-01").await;
+        let account = wait_text(&c, "account-user", "grid-01").await;
         wait_text(&c, "server", "取回").await;
         eprintln!("signed in: {account:?}");
         shots.take(&c, "settings-signed-in").await;
@@ -152,7 +153,7 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         shots.take(&c, "settings-gps").await;
 
         click(&c, "nav-home").await;
-        let who = wait_text(&c, "who", "新河大队河湖长").await;
+        let who = wait_text(&c, "who", "网格员 周强").await;
         eprintln!("home: {who:?}");
         shots.take(&c, "home").await;
 

@@ -58,3 +58,22 @@ pub fn reference_bundle(dir: &Path) -> (UnitId, UserId, std::path::PathBuf) {
     std::fs::write(&path, serde_json::to_vec(&events).expect("json")).expect("write bundle");
     (unit.id, user.id, path)
 }
+
+/// A device store at `dir/device` loaded with the reference data and signed in as its user.
+pub fn signed_in(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("device");
+    let (unit, user, bundle) = reference_bundle(dir);
+    ok_json(&data, &["import", bundle.to_str().expect("path")]);
+    ok_json(
+        &data,
+        &[
+            "device",
+            "set-user",
+            "--user",
+            &user.to_string(),
+            "--unit",
+            &unit.to_string(),
+        ],
+    );
+    data
+}
