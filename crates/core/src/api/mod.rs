@@ -99,6 +99,25 @@ impl Device {
         f(&mut self.store())
     }
 
+    /// Decodes and stores a photo without holding the store's lock (image work is slow).
+    fn import_photo(
+        &self,
+        source: media::PhotoSource,
+        device_fix: Option<TrackPoint>,
+        utc_offset_min: Option<i32>,
+    ) -> Result<Response> {
+        let blobs = media::blob_store(self.blobs.as_ref())?;
+        let p = media::import_photo(
+            blobs,
+            source,
+            device_fix,
+            utc_offset_min,
+            &self.photo_options,
+            self.now(),
+        )?;
+        Ok(Response::PhotoImported(Box::new(p)))
+    }
+
     pub fn handle(&self, request: Request) -> Result<Response> {
         use Request as R;
         // Work that is slow (network, image decoding) runs without holding the store's lock.
@@ -108,35 +127,17 @@ impl Device {
                 device_fix,
                 utc_offset_min,
             } => {
-                let blobs = media::blob_store(self.blobs.as_ref())?;
-                let source = media::PhotoSource::Bytes(bytes_base64);
-                let p = media::import_photo(
-                    blobs,
-                    source,
+                return self.import_photo(
+                    media::PhotoSource::Bytes(bytes_base64),
                     device_fix,
                     utc_offset_min,
-                    &self.photo_options,
-                    self.now(),
-                )?;
-                return Ok(Response::PhotoImported(Box::new(p)));
+                );
             }
             R::ImportPhotoFile {
                 path,
                 device_fix,
                 utc_offset_min,
-            } => {
-                let blobs = media::blob_store(self.blobs.as_ref())?;
-                let source = media::PhotoSource::Path(path);
-                let p = media::import_photo(
-                    blobs,
-                    source,
-                    device_fix,
-                    utc_offset_min,
-                    &self.photo_options,
-                    self.now(),
-                )?;
-                return Ok(Response::PhotoImported(Box::new(p)));
-            }
+            } => return self.import_photo(media::PhotoSource::Path(path), device_fix, utc_offset_min),
             R::PutSignature { png_base64 } => {
                 let hash = media::put_signature(media::blob_store(self.blobs.as_ref())?, &png_base64)?;
                 return Ok(Response::Blob { hash });
