@@ -358,6 +358,10 @@ fn a_multi_segment_recording_imports_as_one_patrol_without_counting_its_gaps() {
     assert_eq!(import.untimed_count(), 0);
 
     let stats = track_stats(&import.points);
+    eprintln!(
+        "lake track: length {:.1} m (gpxpy {gpxpy_length_m:.1}), recorded {} s (gpxpy {gpxpy_duration_s}), moving {} s (gpxpy {gpxpy_moving_s}), elapsed {} s",
+        stats.length_m, stats.recorded_s, stats.moving_time_s, stats.duration_s
+    );
     assert_eq!(stats.segment_count, 7);
     assert!(
         within(stats.length_m, gpxpy_length_m, 0.005),
