@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run command: sets up what is missing, builds xuncha, starts the central server on its
 # embedded defaults (SQLite and a blob folder under data/server, with the demo subdistrict), and
-# starts the app pointed at it, signed in as a demo river chief. Ctrl-C stops everything.
+# starts the app pointed at it, signed in as the demo grid worker grid-01 (river chief, safety
+# inspector and fishing-ban patroller at once). Ctrl-C stops everything.
 # The app's address carries a secret made for this run (the bridge refuses API calls without
 # it, so no other web page can drive the device); it is printed and opened in a browser.
 #
