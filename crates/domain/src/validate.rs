@@ -1,3 +1,4 @@
+//! Over 500 lines: every payload's checks and bounds in one table-like match, with the field words they use.
 //! Checks of one payload on its own, before it becomes an event on a device and when a server
 //! receives it: real coordinates, required fields present, times inside the time window, codes
 //! from the catalogue, and a bound on every number, text and list, so no field can carry a

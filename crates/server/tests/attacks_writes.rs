@@ -1,3 +1,4 @@
+//! Over 500 lines: one story per attack class of issue 11, sharing their setup.
 //! Attacks on who may write what (issue 11, classes 1, 2, 3 and 6) and on what a field user
 //! receives, each made as an attacker would: through the public HTTP API of a real server on
 //! 127.0.0.1, with correctly signed events from enrolled devices, on SQLite and PostgreSQL.

@@ -1,3 +1,4 @@
+// Over 500 lines: the two dictionaries side by side, so a missing English key is a type error.
 // The UI's words in Chinese (the default) and English. A small typed dictionary: `Key` is every
 // Chinese key, and the English table must have exactly the same keys (the type checker and a
 // unit test both hold it to that). `{name}` in a text is filled from the variables given.

@@ -1,3 +1,4 @@
+//! Over 500 lines: the request dispatch of every workflow; issue 12 splits it into one module per workflow.
 //! The one API of the device: every action and query of the three workflows as a `Request`,
 //! answered by `Device::handle`. Front ends (the Tauri shell, the CLI, the development bridge)
 //! only translate to and from these types. Checks that span records (does this site exist? is

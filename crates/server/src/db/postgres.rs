@@ -1,3 +1,4 @@
+//! Over 500 lines: one implementation of the whole storage trait; issue 12 writes each query once for both backends.
 //! The PostgreSQL backend, for many stateless server processes on one database. Serialisation
 //! points are row locks: a device's row (its chain head) for its pushes, and the single
 //! `log_head` row for cursor allocation, always taken in that order so they cannot deadlock.

@@ -1,3 +1,4 @@
+//! Over 500 lines: one implementation of the whole storage trait; issue 12 writes each query once for both backends.
 //! The SQLite backend: one file, WAL, a busy timeout on every connection, write transactions
 //! `BEGIN IMMEDIATE` (so writers queue instead of failing half-way), migrations embedded and
 //! append-only. SQL only: no rules here.
