@@ -135,6 +135,12 @@ fn summary(r: &SyncReport) {
     for e in &r.blob_errors {
         println!("⚠ {e}");
     }
+    if r.blobs_waiting > 0 {
+        println!(
+            "⏳ {} 个照片等使用它们的记录被服务器接受后再上传",
+            r.blobs_waiting
+        );
+    }
     if r.blobs_absent > 0 {
         println!("⚠ {} 个照片文件不在本机，无法上传", r.blobs_absent);
     }

@@ -466,12 +466,28 @@ pub async fn serve_state(
 ) -> Result<(), Error> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, backend = state.db.backend_name(), "serving");
+    let sweeper = tokio::spawn(sweep_now_and_then(state.clone()));
     let app = router(state)?;
     // With the peer's address, for the sign-in back-off per address.
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| Error::Internal(format!("serve: {e}")))
+        .map_err(|e| Error::Internal(format!("serve: {e}")));
+    sweeper.abort();
+    served
+}
+
+/// Sweeps abandoned uploads and unnamed blobs every `sweep_every_ms`, the first time one period
+/// after the start. A failed sweep is logged and tried again next time.
+async fn sweep_now_and_then(state: AppState) {
+    let every = std::time::Duration::from_millis(state.limits.sweep_every_ms.max(1_000));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = blobs::sweep(&state, crate::now_ms()).await {
+            tracing::warn!(error = %e, "the blob sweep failed; it runs again later");
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

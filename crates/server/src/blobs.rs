@@ -1,14 +1,23 @@
-//! Blobs (photos, signature images): which ones the server lacks, resumable upload, download.
+//! Blobs (photos, signature images): which ones a device still has to send, resumable upload,
+//! download, and the sweep.
 //!
-//! An upload arrives in chunks at increasing offsets; the chunks are kept in the database (so
-//! any server process can continue an upload another one began, and the offset survives a
-//! dropped connection or a restart). When the last byte is in, the whole blob is hashed; only a
-//! blob whose SHA-256 is its name is written to the object store and becomes visible. Hashes in
-//! paths are parsed as canonical hex before anything else, so a path-like name never reaches
-//! the store. A blob is served only to users who may see a record that uses it.
+//! An upload is one device's own until it is complete: it arrives in chunks at increasing
+//! offsets, kept in the database under (device, hash) so any server process can continue it and
+//! the offset survives a dropped connection or a restart, and no other device can plant a wrong
+//! total or a garbage chunk in it. A device may upload only a blob one of its own stored events
+//! names (the sync pushes events before blobs), and hold at most its quota in unfinished
+//! uploads. When the last byte is in, the whole blob is hashed; only a blob whose SHA-256 is its
+//! name is written to the object store, and the device becomes one of its holders.
+//!
+//! A blob is served for a record only when the device that named it there holds it, so naming
+//! another user's photo hash in one's own record gives nothing, and only to users who may see
+//! that record. What a device is told is missing is what it has not itself proved it holds:
+//! the answer says nothing of other devices' blobs. Hashes in paths are parsed as canonical hex
+//! before anything else, so a path-like name never reaches the store.
 
 use crate::app::AppState;
 use crate::auth::{AuthDevice, Reader};
+use crate::db::UploadPart;
 use crate::error::Error;
 use axum::Json;
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
@@ -66,6 +75,14 @@ impl BlobStore {
             .map_err(|e| Error::Internal(format!("object store put: {e}")))
     }
 
+    /// Removes a blob's file; one already gone is not an error.
+    pub async fn delete(&self, hash: &BlobHash) -> Result<(), Error> {
+        match self.store.delete(&Self::path(hash)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(Error::Internal(format!("object store delete: {e}"))),
+        }
+    }
+
     pub async fn get(&self, hash: &BlobHash) -> Result<Bytes, Error> {
         let got = self
             .store
@@ -94,9 +111,18 @@ fn contiguous(parts: &[(i64, i64, i64)]) -> i64 {
     at
 }
 
+fn status(hash: BlobHash, received: i64, complete: bool) -> Json<UploadStatus> {
+    Json(UploadStatus {
+        hash,
+        received: u64::try_from(received).unwrap_or(0),
+        complete,
+    })
+}
+
+/// The hashes this device has not yet proved it holds.
 pub async fn missing(
     State(st): State<AppState>,
-    _auth: AuthDevice,
+    auth: AuthDevice,
     body: Result<Json<MissingBlobsRequest>, JsonRejection>,
 ) -> Result<Json<MissingBlobsResponse>, Error> {
     let Json(req) = body?;
@@ -105,12 +131,13 @@ pub async fn missing(
             "一次最多查询 {MAX_MISSING_QUERY} 个哈希"
         )));
     }
+    let device = auth.device.id;
     let missing = st
         .db
         .read(move |s| {
             let mut out = Vec::new();
             for h in req.hashes {
-                if s.blob_size(&h.to_hex())?.is_none() {
+                if !s.blob_held(&h.to_hex(), device)? {
                     out.push(h);
                 }
             }
@@ -120,33 +147,33 @@ pub async fn missing(
     Ok(Json(MissingBlobsResponse { missing }))
 }
 
+/// How much of this device's upload the server has.
 pub async fn upload_status(
     State(st): State<AppState>,
-    _auth: AuthDevice,
+    auth: AuthDevice,
     Path(hash): Path<String>,
 ) -> Result<Json<UploadStatus>, Error> {
     let hash = parse_hash(&hash)?;
     let hex = hash.to_hex();
-    let (size, received) = st
+    let device = auth.device.id;
+    let (held, received) = st
         .db
-        .read(move |s| Ok((s.blob_size(&hex)?, contiguous(&s.blob_parts(&hex)?))))
+        .read(move |s| {
+            let held = match s.blob_held(&hex, device)? {
+                true => s.blob_size(&hex)?,
+                false => None,
+            };
+            Ok((held, contiguous(&s.upload_parts(device, &hex)?)))
+        })
         .await?;
-    Ok(Json(match size {
-        Some(size) => UploadStatus {
-            hash,
-            received: size as u64,
-            complete: true,
-        },
-        None => UploadStatus {
-            hash,
-            received: received as u64,
-            complete: false,
-        },
-    }))
+    Ok(match held {
+        Some(size) => status(hash, size, true),
+        None => status(hash, received, false),
+    })
 }
 
 enum Step {
-    Stored(i64),
+    Held(i64),
     Partial(i64),
     Assembled(Vec<u8>),
     Mismatch,
@@ -154,7 +181,7 @@ enum Step {
 
 pub async fn upload(
     State(st): State<AppState>,
-    _auth: AuthDevice,
+    auth: AuthDevice,
     Path(hash): Path<String>,
     query: Result<Query<UploadChunk>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
@@ -175,16 +202,27 @@ pub async fn upload(
     if end > chunk.total {
         return Err(Error::unprocessable("past_end", "这一段超出了文件总长度"));
     }
+    let device = auth.device.id;
+    let quota = i64::try_from(st.limits.max_pending_upload_bytes).unwrap_or(i64::MAX);
     let hex = hash.to_hex();
+    // Both fit: at most `max_blob_bytes`, checked above.
     let (offset, total) = (chunk.offset as i64, chunk.total as i64);
     let step = st
         .db
         .write(move |s| {
             s.blob_lock(&hex)?;
-            if let Some(size) = s.blob_size(&hex)? {
-                return Ok(Step::Stored(size));
+            if s.blob_held(&hex, device)?
+                && let Some(size) = s.blob_size(&hex)?
+            {
+                return Ok(Step::Held(size));
             }
-            let parts = s.blob_parts(&hex)?;
+            if !s.blob_named_by(&hex, device)? {
+                return Err(Error::unprocessable(
+                    "blob_not_named",
+                    "此设备已同步的记录里没有这个文件：先同步使用它的记录，再上传",
+                ));
+            }
+            let parts = s.upload_parts(device, &hex)?;
             if let Some((_, announced, _)) = parts.first()
                 && *announced != total
             {
@@ -206,33 +244,46 @@ pub async fn upload(
                         format!("服务器已收到 {received} 字节，请从偏移 {received} 继续"),
                     ));
                 }
+                let pending = s.upload_bytes_pending(device)?;
+                if pending.saturating_add(body.len() as i64) > quota {
+                    return Err(Error::TooLarge(format!(
+                        "此设备未完成的上传已占 {pending} 字节，上限 {quota} 字节：请先完成或等待清理未完成的上传"
+                    )));
+                }
                 if !body.is_empty() {
-                    s.blob_part_insert(&hex, offset, total, &body)?;
+                    s.upload_part_insert(
+                        device,
+                        &UploadPart {
+                            hash: &hex,
+                            start: offset,
+                            total,
+                            bytes: &body,
+                            received_at: crate::now_ms(),
+                        },
+                    )?;
                 }
                 received += body.len() as i64;
             }
             if received < total {
                 return Ok(Step::Partial(received));
             }
-            let bytes = s.blob_part_bytes(&hex)?.concat();
+            let bytes = s.upload_part_bytes(device, &hex)?.concat();
             if BlobHash::of(&bytes) != hash {
-                s.blob_parts_delete(&hex)?;
+                s.upload_parts_delete(device, &hex)?;
                 return Ok(Step::Mismatch);
+            }
+            if let Some(size) = s.blob_size(&hex)? {
+                // Stored already from another device: this one has now proved it holds it too.
+                s.blob_holder_insert(&hex, device, crate::now_ms())?;
+                s.upload_parts_delete(device, &hex)?;
+                return Ok(Step::Held(size));
             }
             Ok(Step::Assembled(bytes))
         })
         .await?;
     match step {
-        Step::Stored(size) => Ok(Json(UploadStatus {
-            hash,
-            received: size as u64,
-            complete: true,
-        })),
-        Step::Partial(received) => Ok(Json(UploadStatus {
-            hash,
-            received: received as u64,
-            complete: false,
-        })),
+        Step::Held(size) => Ok(status(hash, size, true)),
+        Step::Partial(received) => Ok(status(hash, received, false)),
         Step::Mismatch => Err(Error::unprocessable(
             "hash_mismatch",
             "收到的内容与哈希不符，已丢弃，请从头重新上传",
@@ -247,15 +298,13 @@ pub async fn upload(
                     // Under the same lock as the chunks, so another process never sees the
                     // parts vanish between reading their list and their bytes.
                     s.blob_lock(&hex)?;
-                    s.blob_insert(&hex, size, crate::now_ms())?;
-                    s.blob_parts_delete(&hex)
+                    let at = crate::now_ms();
+                    s.blob_insert(&hex, size, at)?;
+                    s.blob_holder_insert(&hex, device, at)?;
+                    s.upload_parts_delete(device, &hex)
                 })
                 .await?;
-            Ok(Json(UploadStatus {
-                hash,
-                received: size as u64,
-                complete: true,
-            }))
+            Ok(status(hash, size, true))
         }
     }
 }
@@ -288,4 +337,64 @@ pub async fn download(
     }
     let bytes = st.blobs.get(&hash).await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+}
+
+/// What one sweep removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    pub abandoned_uploads: i64,
+    pub abandoned_bytes: i64,
+    pub unnamed_blobs: i64,
+}
+
+/// Removes unfinished uploads untouched for `abandoned_upload_after_ms`, and stored blobs that
+/// no event names `unnamed_blob_after_ms` after they were stored. A blob is re-checked and its
+/// file deleted under the blob's lock, in the same transaction as its row: an upload of it
+/// waits meanwhile, and since an upload needs an event naming the blob, one that begins after
+/// the check finds the blob gone and stores it anew.
+pub async fn sweep(st: &AppState, now_ms: i64) -> Result<SweepReport, Error> {
+    let stale = now_ms.saturating_sub(st.limits.abandoned_upload_after_ms);
+    let (abandoned_uploads, abandoned_bytes) = st.db.write(move |s| s.uploads_sweep(stale)).await?;
+    let mut report = SweepReport {
+        abandoned_uploads,
+        abandoned_bytes,
+        unnamed_blobs: 0,
+    };
+    let old = now_ms.saturating_sub(st.limits.unnamed_blob_after_ms);
+    loop {
+        let batch = st.db.read(move |s| s.blobs_unnamed(old, 200)).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let mut removed_any = false;
+        for hex in batch {
+            let hash = parse_hash(&hex)?;
+            let blobs = st.blobs.clone();
+            let rt = tokio::runtime::Handle::current();
+            let removed = st
+                .db
+                .write(move |s| {
+                    s.blob_lock(&hex)?;
+                    if s.blob_is_named(&hex)? || s.blob_size(&hex)?.is_none() {
+                        return Ok(false);
+                    }
+                    // On the database's blocking thread, so the file goes while the lock holds.
+                    rt.block_on(blobs.delete(&hash))?;
+                    s.blob_delete(&hex)?;
+                    Ok(true)
+                })
+                .await?;
+            if removed {
+                report.unnamed_blobs += 1;
+                removed_any = true;
+            }
+        }
+        if !removed_any {
+            break;
+        }
+    }
+    if report != SweepReport::default() {
+        tracing::info!(?report, "swept unfinished uploads and unnamed blobs");
+    }
+    Ok(report)
 }

@@ -25,6 +25,13 @@ pub struct Limits {
     pub max_chunk_bytes: usize,
     /// A whole blob.
     pub max_blob_bytes: u64,
+    /// Bytes one device may hold in unfinished uploads at once (its quota on the server).
+    pub max_pending_upload_bytes: u64,
+    /// An unfinished upload no part of which arrived for this long is swept; so is a stored
+    /// blob no event names, this long after it was stored; the sweep runs this often.
+    pub abandoned_upload_after_ms: i64,
+    pub unnamed_blob_after_ms: i64,
+    pub sweep_every_ms: u64,
     /// Sustained requests per minute per device, and the burst allowed above it.
     pub device_requests_per_minute: u32,
     pub device_burst: u32,
@@ -56,6 +63,10 @@ impl Default for Limits {
             max_push_bytes: 32 << 20,
             max_chunk_bytes: 8 << 20,
             max_blob_bytes: 64 << 20,
+            max_pending_upload_bytes: 512 << 20,
+            abandoned_upload_after_ms: 7 * 24 * 3_600_000,
+            unnamed_blob_after_ms: 7 * 24 * 3_600_000,
+            sweep_every_ms: 3_600_000,
             device_requests_per_minute: 1_200,
             device_burst: 300,
             session_ttl_ms: 12 * 3_600_000,

@@ -70,6 +70,12 @@ enum AdminCommand {
         #[command(flatten)]
         storage: Storage,
     },
+    /// Remove unfinished uploads untouched for 7 days and stored files no record names, 7 days
+    /// after they were stored (`serve` also does this every hour).
+    Sweep {
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 fn config(storage: &Storage, limits: Limits) -> Config {
@@ -121,6 +127,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(p) = generated {
                 println!("password (shown once): {p}");
             }
+        }
+        Command::Admin {
+            command: AdminCommand::Sweep { storage },
+        } => {
+            let state = AppState::open(&config(&storage, Limits::default())).await?;
+            let r = xuncha_server::blobs::sweep(&state, xuncha_server::now_ms()).await?;
+            println!(
+                "swept {} unfinished uploads ({} bytes) and {} files no record names",
+                r.abandoned_uploads, r.abandoned_bytes, r.unnamed_blobs
+            );
         }
         Command::Demo { storage } => {
             let state = AppState::open(&config(&storage, Limits::default())).await?;

@@ -118,7 +118,7 @@ pub async fn list_records(
                 }
                 let mut missing = 0;
                 for h in blobs_of(&state) {
-                    if s.blob_size(&h.to_hex())?.is_none() {
+                    if !s.blob_in_record(&h.to_hex(), r.aggregate)? {
                         missing += 1;
                     }
                 }
@@ -304,7 +304,8 @@ pub async fn record_detail(
             }
             events.sort_by_key(|(e, _)| e.order_key());
             // Only what the record holds counts: a refused event naming a photo (an attacker
-            // naming someone else's blob) must not make the record look incomplete.
+            // naming someone else's blob) must not make the record look incomplete, and a photo
+            // counts as there only once the device that named it has sent it.
             let mut missing = Vec::new();
             for (e, flag) in &events {
                 if flag
@@ -314,7 +315,7 @@ pub async fn record_detail(
                     continue;
                 }
                 for h in e.payload.blobs() {
-                    if !missing.contains(&h) && s.blob_size(&h.to_hex())?.is_none() {
+                    if !missing.contains(&h) && !s.blob_in_record(&h.to_hex(), aggregate)? {
                         missing.push(h);
                     }
                 }

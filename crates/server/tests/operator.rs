@@ -156,3 +156,86 @@ async fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
     let status = child.wait().await.unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+/// A database from before migration 0003: its stored photos stay servable to the devices that
+/// named them (they become holders), its unfinished uploads are dropped, and `admin sweep`
+/// removes a file no record names that was stored long ago.
+#[tokio::test]
+async fn an_upgraded_database_keeps_its_photos_and_admin_sweep_clears_unnamed_files() {
+    let b = sqlite();
+    let path = b.database_url.trim_start_matches("sqlite://").to_owned();
+    let blobs_dir = b.dir.path().join("blobs");
+    let (device, event) = (xuncha_domain::DeviceId::new(), xuncha_domain::EventId::new());
+    let named = xuncha_domain::BlobHash::of(b"named photo").to_hex();
+    let unnamed = xuncha_domain::BlobHash::of(b"unnamed photo").to_hex();
+    {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(include_str!("../migrations/sqlite/0001_initial.sql"))
+            .unwrap();
+        db.execute_batch(include_str!(
+            "../migrations/sqlite/0002_token_expiry_and_enrol_challenges.sql"
+        ))
+        .unwrap();
+        db.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, 0), (2, 0);",
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO events (cursor, id, device, seq, hash, hlc_wall, hlc_counter, agg_kind, agg_id,
+               is_reference, body, received_at)
+             VALUES (1, ?1, ?2, 1, 'h', 0, 0, 'finding', 'f', 0, '{}', 0)",
+            rusqlite::params![event.to_string(), device.to_string()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO blobs (hash, size, stored_at) VALUES (?1, 11, ?3), (?2, 13, 0)",
+            rusqlite::params![named, unnamed, now()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO blob_refs (hash, event) VALUES (?1, ?2)",
+            rusqlite::params![named, event.to_string()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO blob_parts (hash, start_offset, total, bytes) VALUES (?1, 0, 99, x'00')",
+            [xuncha_domain::BlobHash::of(b"half sent").to_hex()],
+        )
+        .unwrap();
+    }
+    let file = blobs_dir.join(&unnamed[..2]).join(&unnamed);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"unnamed photo").unwrap();
+
+    let out = run(&[
+        "admin",
+        "sweep",
+        "--database-url",
+        &b.database_url,
+        "--blob-url",
+        blobs_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.trim(),
+        "swept 0 unfinished uploads (0 bytes) and 1 files no record names"
+    );
+    assert!(!file.exists(), "the unnamed file is gone");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let held: bool = db
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM blob_holders WHERE hash = ?1 AND device = ?2)",
+            rusqlite::params![named, device.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(held, "the device that named the stored photo holds it");
+    let left: Vec<String> = db
+        .prepare("SELECT hash FROM blobs")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(left, vec![named]);
+}

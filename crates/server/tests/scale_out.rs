@@ -118,8 +118,14 @@ async fn two_processes_on_one_postgres_store_every_event_and_blob_once() {
         "each event once"
     );
 
-    // The same blobs, uploaded to both processes at once.
+    // The same blobs, uploaded to both processes at once, after the events naming them.
     let photos: Vec<Vec<u8>> = (0..6).map(|_| random_bytes(200_000)).collect();
+    let (_, finding, mut events) = phones[0].patrol_with_finding();
+    for photo in &photos {
+        events.push(phones[0].next(photo_of(finding, BlobHash::of(photo))));
+    }
+    push_to(&http, &a.base, &phones[0].token, &events).await;
+    let device = phones[0].device;
     let mut tasks = Vec::new();
     for photo in &photos {
         for base in [&a.base, &c.base] {
@@ -151,7 +157,7 @@ async fn two_processes_on_one_postgres_store_every_event_and_blob_once() {
         .read(move |s| {
             let mut out = Vec::new();
             for h in &hashes {
-                out.push((s.blob_size(h)?, s.blob_parts(h)?.len()));
+                out.push((s.blob_size(h)?, s.upload_parts(device, h)?.len()));
             }
             Ok(out)
         })

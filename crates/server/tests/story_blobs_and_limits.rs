@@ -6,35 +6,10 @@
 mod support;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::*;
 use xuncha_domain::BlobHash;
 use xuncha_domain::wire::UploadStatus;
-
-async fn upload(
-    srv: &TestServer,
-    token: &str,
-    hash: &str,
-    offset: usize,
-    total: usize,
-    bytes: Vec<u8>,
-) -> (StatusCode, Value) {
-    let resp = srv
-        .http
-        .put(srv.url(&format!(
-            "/api/v1/blobs/{hash}/upload?offset={offset}&total={total}"
-        )))
-        .bearer_auth(token)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (
-        status,
-        serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null),
-    )
-}
 
 /// Sends a chunk's headers and only part of its body, then drops the connection.
 async fn upload_cut(srv: &TestServer, token: &str, hash: &str, offset: usize, total: usize, bytes: &[u8]) {
@@ -94,7 +69,9 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
     );
 
     let half = photo.len() / 2;
-    let (s, body) = upload(&srv, &phone.token, &hex, 0, photo.len(), photo[..half].to_vec()).await;
+    let (s, body) = srv
+        .upload(&phone.token, &hex, 0, photo.len(), photo[..half].to_vec())
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     // The second half's connection drops midway.
     upload_cut(&srv, &phone.token, &hex, half, photo.len(), &photo[half..]).await;
@@ -110,19 +87,15 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
     let status: UploadStatus = serde_json::from_value(body).unwrap();
     assert_eq!((status.received, status.complete), (half as u64, false));
     // Sending from the wrong place is refused with where to continue.
-    let (s, body) = upload(&srv, &phone.token, &hex, 0, photo.len(), photo[..10].to_vec()).await;
+    let (s, body) = srv
+        .upload(&phone.token, &hex, 0, photo.len(), photo[..10].to_vec())
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(body["code"], "wrong_offset");
     // Resume.
-    let (s, body) = upload(
-        &srv,
-        &phone.token,
-        &hex,
-        half,
-        photo.len(),
-        photo[half..].to_vec(),
-    )
-    .await;
+    let (s, body) = srv
+        .upload(&phone.token, &hex, half, photo.len(), photo[half..].to_vec())
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["complete"], true);
 
@@ -172,8 +145,11 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
 
     // A blob whose bytes do not match its name is refused and nothing of it stays.
     let fake = random_bytes(1_000);
-    let claimed = BlobHash::of(b"something else").to_hex();
-    let (s, body) = upload(&srv, &phone.token, &claimed, 0, fake.len(), fake).await;
+    let claimed = BlobHash::of(b"something else");
+    let naming = phone.next(photo_of(finding, claimed));
+    srv.push_ok(&phone, &[naming]).await;
+    let claimed = claimed.to_hex();
+    let (s, body) = srv.upload(&phone.token, &claimed, 0, fake.len(), fake).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["code"], "hash_mismatch");
     let (_, body) = srv
@@ -257,9 +233,13 @@ async fn oversize_bodies_and_batches_are_refused_with_413(b: &Backend) {
         .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     let hash = BlobHash::of(b"y").to_hex();
-    let (s, _) = upload(&srv, &phone.token, &hash, 0, 20_000, vec![0u8; 20_000]).await;
+    let (s, _) = srv
+        .upload(&phone.token, &hash, 0, 20_000, vec![0u8; 20_000])
+        .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "a chunk over the chunk limit");
-    let (s, _) = upload(&srv, &phone.token, &hash, 0, 200_000, vec![0u8; 1_000]).await;
+    let (s, _) = srv
+        .upload(&phone.token, &hash, 0, 200_000, vec![0u8; 1_000])
+        .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "a blob over the blob limit");
     // The server goes on serving.
     let r = srv.push_ok(&phone, &events).await;

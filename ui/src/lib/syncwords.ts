@@ -24,6 +24,7 @@ export function reportLines(r: SyncReport, lang: Lang): Line[] {
   if (r.blobs_uploaded) out.push({ text: t('syncr.photos', { n: r.blobs_uploaded, size: formatBytes(r.bytes_uploaded) }), tone: 'ok' });
   if (r.blobs_already_there) out.push({ text: t('syncr.photos_there', { n: r.blobs_already_there }), tone: 'ok' });
   if (r.originals_held_back) out.push({ text: t('syncr.originals_held', { n: r.originals_held_back }), tone: 'warn' });
+  if (r.blobs_waiting) out.push({ text: t('syncr.waiting', { n: r.blobs_waiting }), tone: 'warn' });
   if (r.blobs_absent) out.push({ text: t('syncr.absent', { n: r.blobs_absent }), tone: 'err' });
   for (const e of r.blob_errors) out.push({ text: t('syncr.blob_error', { why: e }), tone: 'err' });
   out.push({ text: r.pulled ? t('syncr.pulled', { n: r.pulled }) : t('syncr.nothing_pulled'), tone: 'ok' });

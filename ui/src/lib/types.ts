@@ -354,6 +354,8 @@ export interface SyncReport {
   bytes_uploaded: number;
   originals_held_back: number;
   blobs_absent: number;
+  /** Files whose records the server does not have yet (behind a refused event). */
+  blobs_waiting?: number;
   blob_errors: string[];
   pulled: number;
   retries: number;

@@ -80,6 +80,10 @@ pub struct SyncReport {
     pub originals_held_back: u64,
     /// Blobs referenced by events but not on this device.
     pub blobs_absent: u64,
+    /// Blobs the server will take only once it has a record of this device's naming them: the
+    /// records wait behind a refused event. They are sent by a later sync.
+    #[serde(default)]
+    pub blobs_waiting: u64,
     /// Blobs that could not be sent, with why.
     pub blob_errors: Vec<String>,
     pub pulled: u64,
@@ -362,6 +366,9 @@ pub fn sync(
                 }
                 Err(CoreError::Cancelled) => return Err(CoreError::Cancelled),
                 Err(e @ CoreError::Network { .. }) => return Err(e),
+                Err(CoreError::Server { code, .. }) if code == "blob_not_named" => {
+                    report.blobs_waiting += 1;
+                }
                 Err(e) => {
                     let msg = format!("照片 {}…：{e}", &hash.to_hex()[..12]);
                     p.last_error = Some(msg.clone());

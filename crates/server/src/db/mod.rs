@@ -86,6 +86,33 @@ pub enum Visibility {
 /// Where a record is filed: its unit and the user who made it.
 pub type Placement = (Option<UnitId>, Option<UserId>);
 
+/// SQL: the event `e` is applied to its record — unflagged, or flagged only by the state
+/// machine (which a later refold may lift), not by `fold::PERMANENT_FLAGS`.
+macro_rules! event_applied {
+    () => {
+        "(e.flag_code IS NULL OR e.flag_code NOT IN ('invalid', 'not_authorised'))"
+    };
+}
+pub(crate) use event_applied;
+
+#[cfg(test)]
+#[test]
+fn event_applied_names_every_permanent_flag() {
+    for f in crate::fold::PERMANENT_FLAGS {
+        assert!(event_applied!().contains(&format!("'{f}'")), "{f}");
+    }
+}
+
+/// One chunk of a device's upload.
+pub struct UploadPart<'a> {
+    pub hash: &'a str,
+    pub start: i64,
+    /// The whole blob's length, as the device announced it.
+    pub total: i64,
+    pub bytes: &'a [u8],
+    pub received_at: i64,
+}
+
 /// A user with their secrets, as read for a sign-in.
 #[derive(Clone, Debug)]
 pub struct UserRow {
@@ -216,11 +243,18 @@ pub trait Storage {
     /// The size of a stored (complete, verified) blob.
     fn blob_size(&mut self, hash: &str) -> Result<Option<i64>, Error>;
     fn blob_insert(&mut self, hash: &str, size: i64, at: i64) -> Result<(), Error>;
-    /// Parts received so far: (start offset, total announced, length).
-    fn blob_parts(&mut self, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error>;
-    fn blob_part_insert(&mut self, hash: &str, start: i64, total: i64, bytes: &[u8]) -> Result<(), Error>;
-    fn blob_part_bytes(&mut self, hash: &str) -> Result<Vec<Vec<u8>>, Error>;
-    fn blob_parts_delete(&mut self, hash: &str) -> Result<(), Error>;
+    /// Removes a stored blob's row and its holders (the sweep; its file goes with it).
+    fn blob_delete(&mut self, hash: &str) -> Result<(), Error>;
+    /// Whether `device` proved it holds the blob, by uploading every byte of it.
+    fn blob_held(&mut self, hash: &str, device: DeviceId) -> Result<bool, Error>;
+    fn blob_holder_insert(&mut self, hash: &str, device: DeviceId, at: i64) -> Result<(), Error>;
+    /// Whether one of `device`'s stored events (flagged ones too: they are evidence) names it.
+    fn blob_named_by(&mut self, hash: &str, device: DeviceId) -> Result<bool, Error>;
+    /// Whether the record holds the blob: an unflagged event of the record names it, sent by a
+    /// device that holds it.
+    fn blob_in_record(&mut self, hash: &str, record: AggregateRef) -> Result<bool, Error>;
+    /// The (unit, owner) of every record that holds the blob, in that sense.
+    fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error>;
     fn blob_ref_insert(
         &mut self,
         hash: &str,
@@ -228,8 +262,21 @@ pub trait Storage {
         unit: Option<UnitId>,
         owner: Option<UserId>,
     ) -> Result<(), Error>;
-    /// The (unit, owner) of every record that uses the blob.
-    fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error>;
+    /// Whether any stored event names the blob.
+    fn blob_is_named(&mut self, hash: &str) -> Result<bool, Error>;
+    /// Stored blobs, stored before `before`, that no stored event names; at most `limit`.
+    fn blobs_unnamed(&mut self, before: i64, limit: i64) -> Result<Vec<String>, Error>;
+
+    // ---- a device's unfinished uploads
+    /// Parts of `device`'s upload received so far: (start offset, total announced, length).
+    fn upload_parts(&mut self, device: DeviceId, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error>;
+    fn upload_part_insert(&mut self, device: DeviceId, part: &UploadPart<'_>) -> Result<(), Error>;
+    fn upload_part_bytes(&mut self, device: DeviceId, hash: &str) -> Result<Vec<Vec<u8>>, Error>;
+    fn upload_parts_delete(&mut self, device: DeviceId, hash: &str) -> Result<(), Error>;
+    /// Bytes held in all of `device`'s unfinished uploads.
+    fn upload_bytes_pending(&mut self, device: DeviceId) -> Result<i64, Error>;
+    /// Deletes every unfinished upload whose last part arrived before `before`: (uploads, bytes).
+    fn uploads_sweep(&mut self, before: i64) -> Result<(i64, i64), Error>;
 }
 
 /// Which backend a URL names.

@@ -17,6 +17,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/postgres/0002_token_expiry_and_enrol_challenges.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_blob_holders_and_device_uploads.sql"),
+    ),
 ];
 
 /// Any number: identifies the migration lock among this database's advisory locks.
@@ -682,39 +686,139 @@ impl Storage for PgTx<'_> {
         Ok(())
     }
 
-    fn blob_parts(&mut self, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error> {
-        Ok(self
-            .query(
-                "SELECT start_offset, total, octet_length(bytes)::BIGINT FROM blob_parts WHERE hash = $1 ORDER BY start_offset",
-                &[&hash],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+    fn blob_delete(&mut self, hash: &str) -> Result<(), Error> {
+        self.execute("DELETE FROM blob_holders WHERE hash = $1", &[&hash])?;
+        self.execute("DELETE FROM blobs WHERE hash = $1", &[&hash])?;
+        Ok(())
     }
 
-    fn blob_part_insert(&mut self, hash: &str, start: i64, total: i64, bytes: &[u8]) -> Result<(), Error> {
+    fn blob_held(&mut self, hash: &str, device: DeviceId) -> Result<bool, Error> {
+        Ok(self
+            .query_opt(
+                "SELECT 1 FROM blob_holders WHERE hash = $1 AND device = $2",
+                &[&hash, &device.to_string()],
+            )?
+            .is_some())
+    }
+
+    fn blob_holder_insert(&mut self, hash: &str, device: DeviceId, at: i64) -> Result<(), Error> {
         self.execute(
-            "INSERT INTO blob_parts (hash, start_offset, total, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[&hash, &start, &total, &bytes],
+            "INSERT INTO blob_holders (hash, device, since) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&hash, &device.to_string(), &at],
         )?;
         Ok(())
     }
 
-    fn blob_part_bytes(&mut self, hash: &str) -> Result<Vec<Vec<u8>>, Error> {
+    fn blob_named_by(&mut self, hash: &str, device: DeviceId) -> Result<bool, Error> {
+        Ok(self
+            .query_opt(
+                "SELECT 1 FROM blob_refs r JOIN events e ON e.id = r.event
+                 WHERE r.hash = $1 AND e.device = $2 LIMIT 1",
+                &[&hash, &device.to_string()],
+            )?
+            .is_some())
+    }
+
+    fn blob_in_record(&mut self, hash: &str, record: AggregateRef) -> Result<bool, Error> {
+        Ok(self
+            .query_opt(
+                concat!(
+                    "SELECT 1 FROM blob_refs r JOIN events e ON e.id = r.event
+                       JOIN blob_holders h ON h.hash = r.hash AND h.device = e.device
+                     WHERE r.hash = $1 AND e.agg_kind = $2 AND e.agg_id = $3 AND ",
+                    event_applied!(),
+                    " LIMIT 1"
+                ),
+                &[&hash, &kind_name(record.kind), &record.id.to_string()],
+            )?
+            .is_some())
+    }
+
+    fn blob_is_named(&mut self, hash: &str) -> Result<bool, Error> {
+        Ok(self
+            .query_opt("SELECT 1 FROM blob_refs WHERE hash = $1 LIMIT 1", &[&hash])?
+            .is_some())
+    }
+
+    fn blobs_unnamed(&mut self, before: i64, limit: i64) -> Result<Vec<String>, Error> {
         Ok(self
             .query(
-                "SELECT bytes FROM blob_parts WHERE hash = $1 ORDER BY start_offset",
-                &[&hash],
+                "SELECT hash FROM blobs b WHERE stored_at < $1
+                   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = b.hash)
+                 ORDER BY stored_at LIMIT $2",
+                &[&before, &limit],
             )?
             .iter()
             .map(|r| r.get(0))
             .collect())
     }
 
-    fn blob_parts_delete(&mut self, hash: &str) -> Result<(), Error> {
-        self.execute("DELETE FROM blob_parts WHERE hash = $1", &[&hash])?;
+    fn upload_parts(&mut self, device: DeviceId, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error> {
+        Ok(self
+            .query(
+                "SELECT start_offset, total, octet_length(bytes)::BIGINT FROM upload_parts
+                 WHERE device = $1 AND hash = $2 ORDER BY start_offset",
+                &[&device.to_string(), &hash],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    fn upload_part_insert(&mut self, device: DeviceId, part: &UploadPart<'_>) -> Result<(), Error> {
+        self.execute(
+            "INSERT INTO upload_parts (device, hash, start_offset, total, bytes, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            &[
+                &device.to_string(),
+                &part.hash,
+                &part.start,
+                &part.total,
+                &part.bytes,
+                &part.received_at,
+            ],
+        )?;
         Ok(())
+    }
+
+    fn upload_part_bytes(&mut self, device: DeviceId, hash: &str) -> Result<Vec<Vec<u8>>, Error> {
+        Ok(self
+            .query(
+                "SELECT bytes FROM upload_parts WHERE device = $1 AND hash = $2 ORDER BY start_offset",
+                &[&device.to_string(), &hash],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn upload_parts_delete(&mut self, device: DeviceId, hash: &str) -> Result<(), Error> {
+        self.execute(
+            "DELETE FROM upload_parts WHERE device = $1 AND hash = $2",
+            &[&device.to_string(), &hash],
+        )?;
+        Ok(())
+    }
+
+    fn upload_bytes_pending(&mut self, device: DeviceId) -> Result<i64, Error> {
+        Ok(self
+            .query_opt(
+                "SELECT COALESCE(SUM(octet_length(bytes)), 0)::BIGINT FROM upload_parts WHERE device = $1",
+                &[&device.to_string()],
+            )?
+            .map_or(0, |r| r.get(0)))
+    }
+
+    fn uploads_sweep(&mut self, before: i64) -> Result<(i64, i64), Error> {
+        let row = self.query_opt(
+            "WITH gone AS (
+               DELETE FROM upload_parts WHERE (device, hash) IN (
+                 SELECT device, hash FROM upload_parts GROUP BY device, hash HAVING MAX(received_at) < $1)
+               RETURNING device, hash, octet_length(bytes) AS n)
+             SELECT COUNT(DISTINCT (device, hash))::BIGINT, COALESCE(SUM(n), 0)::BIGINT FROM gone",
+            &[&before],
+        )?;
+        Ok(row.map_or((0, 0), |r| (r.get(0), r.get(1))))
     }
 
     fn blob_ref_insert(
@@ -737,16 +841,24 @@ impl Storage for PgTx<'_> {
     }
 
     fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error> {
-        self.query("SELECT unit, owner FROM blob_refs WHERE hash = $1", &[&hash])?
-            .iter()
-            .map(|r| {
-                let u: Option<String> = r.get(0);
-                let o: Option<String> = r.get(1);
-                Ok((
-                    u.as_deref().map(parse_id).transpose()?,
-                    o.as_deref().map(parse_id).transpose()?,
-                ))
-            })
-            .collect()
+        self.query(
+            concat!(
+                "SELECT r.unit, r.owner FROM blob_refs r JOIN events e ON e.id = r.event
+                   JOIN blob_holders h ON h.hash = r.hash AND h.device = e.device
+                 WHERE r.hash = $1 AND ",
+                event_applied!()
+            ),
+            &[&hash],
+        )?
+        .iter()
+        .map(|r| {
+            let u: Option<String> = r.get(0);
+            let o: Option<String> = r.get(1);
+            Ok((
+                u.as_deref().map(parse_id).transpose()?,
+                o.as_deref().map(parse_id).transpose()?,
+            ))
+        })
+        .collect()
     }
 }

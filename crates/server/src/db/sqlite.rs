@@ -13,6 +13,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_token_expiry_and_enrol_challenges.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_blob_holders_and_device_uploads.sql"),
+    ),
 ];
 
 pub struct SqliteConnection {
@@ -851,41 +855,164 @@ impl Storage for SqliteTx<'_> {
         Ok(())
     }
 
-    fn blob_parts(&mut self, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error> {
+    fn blob_delete(&mut self, hash: &str) -> Result<(), Error> {
+        self.0
+            .execute("DELETE FROM blob_holders WHERE hash = ?1", [hash])
+            .and_then(|_| self.0.execute("DELETE FROM blobs WHERE hash = ?1", [hash]))
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn blob_held(&mut self, hash: &str, device: DeviceId) -> Result<bool, Error> {
+        self.0
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM blob_holders WHERE hash = ?1 AND device = ?2)")
+            .and_then(|mut s| s.query_row(params![hash, device.to_string()], |r| r.get(0)))
+            .map_err(db)
+    }
+
+    fn blob_holder_insert(&mut self, hash: &str, device: DeviceId, at: i64) -> Result<(), Error> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO blob_holders (hash, device, since) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![hash, device.to_string(), at]))
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn blob_named_by(&mut self, hash: &str, device: DeviceId) -> Result<bool, Error> {
+        self.0
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM blob_refs r JOIN events e ON e.id = r.event
+                 WHERE r.hash = ?1 AND e.device = ?2)",
+            )
+            .and_then(|mut s| s.query_row(params![hash, device.to_string()], |r| r.get(0)))
+            .map_err(db)
+    }
+
+    fn blob_in_record(&mut self, hash: &str, record: AggregateRef) -> Result<bool, Error> {
+        self.0
+            .prepare_cached(concat!(
+                "SELECT EXISTS (SELECT 1 FROM blob_refs r JOIN events e ON e.id = r.event
+                   JOIN blob_holders h ON h.hash = r.hash AND h.device = e.device
+                 WHERE r.hash = ?1 AND e.agg_kind = ?2 AND e.agg_id = ?3 AND ",
+                event_applied!(),
+                ")"
+            ))
+            .and_then(|mut s| {
+                s.query_row(
+                    params![hash, kind_name(record.kind), record.id.to_string()],
+                    |r| r.get(0),
+                )
+            })
+            .map_err(db)
+    }
+
+    fn blob_is_named(&mut self, hash: &str) -> Result<bool, Error> {
+        self.0
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM blob_refs WHERE hash = ?1)")
+            .and_then(|mut s| s.query_row([hash], |r| r.get(0)))
+            .map_err(db)
+    }
+
+    fn blobs_unnamed(&mut self, before: i64, limit: i64) -> Result<Vec<String>, Error> {
         let mut s = self
             .0
-            .prepare_cached("SELECT start_offset, total, length(bytes) FROM blob_parts WHERE hash = ?1 ORDER BY start_offset")
+            .prepare_cached(
+                "SELECT hash FROM blobs b WHERE stored_at < ?1
+                   AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = b.hash)
+                 ORDER BY stored_at LIMIT ?2",
+            )
+            .map_err(db)?;
+        let rows = s.query_map(params![before, limit], |r| r.get(0)).map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
+    }
+
+    fn upload_parts(&mut self, device: DeviceId, hash: &str) -> Result<Vec<(i64, i64, i64)>, Error> {
+        let mut s = self
+            .0
+            .prepare_cached(
+                "SELECT start_offset, total, length(bytes) FROM upload_parts
+                 WHERE device = ?1 AND hash = ?2 ORDER BY start_offset",
+            )
             .map_err(db)?;
         let rows = s
-            .query_map([hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map(params![device.to_string(), hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .map_err(db)?;
         rows.map(|r| r.map_err(db)).collect()
     }
 
-    fn blob_part_insert(&mut self, hash: &str, start: i64, total: i64, bytes: &[u8]) -> Result<(), Error> {
+    fn upload_part_insert(&mut self, device: DeviceId, part: &UploadPart<'_>) -> Result<(), Error> {
         self.0
             .execute(
-                "INSERT INTO blob_parts (hash, start_offset, total, bytes) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-                params![hash, start, total, bytes],
+                "INSERT INTO upload_parts (device, hash, start_offset, total, bytes, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                params![
+                    device.to_string(),
+                    part.hash,
+                    part.start,
+                    part.total,
+                    part.bytes,
+                    part.received_at
+                ],
             )
             .map_err(db)?;
         Ok(())
     }
 
-    fn blob_part_bytes(&mut self, hash: &str) -> Result<Vec<Vec<u8>>, Error> {
+    fn upload_part_bytes(&mut self, device: DeviceId, hash: &str) -> Result<Vec<Vec<u8>>, Error> {
         let mut s = self
             .0
-            .prepare_cached("SELECT bytes FROM blob_parts WHERE hash = ?1 ORDER BY start_offset")
+            .prepare_cached(
+                "SELECT bytes FROM upload_parts WHERE device = ?1 AND hash = ?2 ORDER BY start_offset",
+            )
             .map_err(db)?;
-        let rows = s.query_map([hash], |r| r.get(0)).map_err(db)?;
+        let rows = s
+            .query_map(params![device.to_string(), hash], |r| r.get(0))
+            .map_err(db)?;
         rows.map(|r| r.map_err(db)).collect()
     }
 
-    fn blob_parts_delete(&mut self, hash: &str) -> Result<(), Error> {
+    fn upload_parts_delete(&mut self, device: DeviceId, hash: &str) -> Result<(), Error> {
         self.0
-            .execute("DELETE FROM blob_parts WHERE hash = ?1", [hash])
+            .execute(
+                "DELETE FROM upload_parts WHERE device = ?1 AND hash = ?2",
+                params![device.to_string(), hash],
+            )
             .map_err(db)?;
         Ok(())
+    }
+
+    fn upload_bytes_pending(&mut self, device: DeviceId) -> Result<i64, Error> {
+        self.0
+            .prepare_cached("SELECT COALESCE(SUM(length(bytes)), 0) FROM upload_parts WHERE device = ?1")
+            .and_then(|mut s| s.query_row([device.to_string()], |r| r.get(0)))
+            .map_err(db)
+    }
+
+    fn uploads_sweep(&mut self, before: i64) -> Result<(i64, i64), Error> {
+        const ABANDONED: &str = "SELECT device, hash FROM upload_parts
+             GROUP BY device, hash HAVING MAX(received_at) < ?1";
+        let (uploads, bytes): (i64, i64) = self
+            .0
+            .query_row(
+                &format!(
+                    "SELECT COUNT(DISTINCT device || hash), COALESCE(SUM(length(bytes)), 0)
+                     FROM upload_parts WHERE (device, hash) IN ({ABANDONED})"
+                ),
+                [before],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(db)?;
+        self.0
+            .execute(
+                &format!("DELETE FROM upload_parts WHERE (device, hash) IN ({ABANDONED})"),
+                [before],
+            )
+            .map_err(db)?;
+        Ok((uploads, bytes))
     }
 
     fn blob_ref_insert(
@@ -907,7 +1034,12 @@ impl Storage for SqliteTx<'_> {
     fn blob_refs(&mut self, hash: &str) -> Result<Vec<Placement>, Error> {
         let mut s = self
             .0
-            .prepare_cached("SELECT unit, owner FROM blob_refs WHERE hash = ?1")
+            .prepare_cached(concat!(
+                "SELECT r.unit, r.owner FROM blob_refs r JOIN events e ON e.id = r.event
+                   JOIN blob_holders h ON h.hash = r.hash AND h.device = e.device
+                 WHERE r.hash = ?1 AND ",
+                event_applied!()
+            ))
             .map_err(db)?;
         let rows = s
             .query_map([hash], |r| {

@@ -250,6 +250,45 @@ impl TestServer {
         events
     }
 
+    /// One chunk of a blob upload: (status, body as JSON or `null`).
+    pub async fn upload(
+        &self,
+        token: &str,
+        hash: &str,
+        offset: usize,
+        total: usize,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .put(self.url(&format!(
+                "/api/v1/blobs/{hash}/upload?offset={offset}&total={total}"
+            )))
+            .bearer_auth(token)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A blob's bytes, or the refusal's status.
+    pub async fn download(&self, token: &str, hash: &str) -> Result<Vec<u8>, StatusCode> {
+        let resp = self
+            .http
+            .get(self.url(&format!("/api/v1/blobs/{hash}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        match resp.status() {
+            StatusCode::OK => Ok(resp.bytes().await.unwrap().to_vec()),
+            s => Err(s),
+        }
+    }
+
     pub async fn event_count(&self) -> i64 {
         self.state.db.read(|s| s.event_count()).await.unwrap()
     }

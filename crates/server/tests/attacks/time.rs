@@ -3,13 +3,10 @@
 //! times inside the payload. Each is kept as flagged evidence (`invalid`) and never folded; the
 //! record stays as it was; and the office's next decision on that record is stamped with the
 //! server's real time, not dragged to 9999 after the attacker's stamp.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
-use support::*;
 use xuncha_domain::payload::{AggregateKind, AggregateRef, FindingAmended, Payload};
 use xuncha_domain::wire::EventOutcome;
 use xuncha_domain::{Event, EventDraft, EventId, FindingId, Hlc, UnixMs};

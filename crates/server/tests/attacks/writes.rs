@@ -4,13 +4,10 @@
 //! 127.0.0.1, with correctly signed events from enrolled devices, on SQLite and PostgreSQL.
 //! Each test asserts the refusal (a kept event flagged `not_authorised`, or 403) and that the
 //! record on the server did not change and nothing refused reaches another device.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::*;
 use xuncha_domain::payload::*;
 use xuncha_domain::people::{Unit, UnitKind, User};
 use xuncha_domain::reference::{ChecklistItem, ChecklistTemplate, Reach, Site, SiteKind};

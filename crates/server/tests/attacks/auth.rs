@@ -4,14 +4,11 @@
 //! server's own device id; sign-in must back off per login and per address, cost the same for
 //! unknown logins, keep its own capacity, and its tokens must expire, refresh and be revocable.
 //! Each refusal is checked together with what it must leave unchanged.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::net::IpAddr;
-use support::*;
 use xuncha_domain::{DeviceId, DevicePublicKey};
 use xuncha_server::app::Config;
 use xuncha_server::db::DeviceRow;
