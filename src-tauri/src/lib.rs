@@ -24,7 +24,13 @@ pub fn open_device(data_dir: &Path) -> Result<Device, ErrorBody> {
         code: "io".to_owned(),
         message: format!("无法创建应用数据目录 {}：{e}", data_dir.display()),
     })?;
-    Device::open(&data_dir.join(DEVICE_DB)).map_err(|e| e.body())
+    // The signing key and token go to the OS keystore where one answers (XUNCHA_KEYSTORE=file
+    // keeps them in the owner-only store file, as on phones, whose app storage is private).
+    let keystore = match std::env::var("XUNCHA_KEYSTORE") {
+        Ok(k) => k.parse().map_err(|e: xuncha_core::error::CoreError| e.body())?,
+        Err(_) => xuncha_core::secrets::KeyStore::Auto,
+    };
+    Device::open_with(&data_dir.join(DEVICE_DB), keystore).map_err(|e| e.body())
 }
 
 /// The engine as the shell holds it: shared with the blocking threads that run requests.

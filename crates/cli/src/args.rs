@@ -22,8 +22,30 @@ pub struct Cli {
     /// The language of messages: zh (default) or en.
     #[arg(long, global = true, env = "XUNCHA_LANG", value_enum, default_value_t = LangArg::Zh)]
     pub lang: LangArg,
+    /// Where the device's signing key and token are kept: file (the device store, owner-only),
+    /// system (the OS keystore: Secret Service, Keychain, Credential Manager) or auto (system
+    /// where one answers, else file). Secrets still in the file move to the keystore.
+    #[arg(long, global = true, env = "XUNCHA_KEYSTORE", value_enum, default_value_t = KeyStoreArg::File)]
+    pub keystore: KeyStoreArg,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KeyStoreArg {
+    File,
+    System,
+    Auto,
+}
+
+impl From<KeyStoreArg> for xuncha_core::secrets::KeyStore {
+    fn from(k: KeyStoreArg) -> Self {
+        match k {
+            KeyStoreArg::File => Self::File,
+            KeyStoreArg::System => Self::System,
+            KeyStoreArg::Auto => Self::Auto,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -184,7 +184,7 @@ fn run(cli: Cli) -> Result<()> {
         return Ok(());
     }
     let dir = data_dir(&cli)?;
-    let device = Device::open(&dir.join("device.db"))
+    let device = Device::open_with(&dir.join("device.db"), cli.keystore.into())
         .with_context(|| format!("无法打开设备存储 {}", dir.display()))?;
     if let Command::Api = cli.command {
         return api_loop(&device);

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod error;
 pub mod gpx;
 pub mod photo;
+pub mod secrets;
 pub mod store;
 pub mod sync;
 

@@ -57,8 +57,16 @@ pub struct Device {
 const CHINA_OFFSET_MS: i64 = 8 * UnixMs::HOUR;
 
 impl Device {
+    /// Opens the device whose store is at `path`, its secrets in the store file.
     pub fn open(path: &Path) -> Result<Device> {
-        let mut device = Self::with_store(Store::open(path)?, system_clock());
+        Self::open_with(path, crate::secrets::KeyStore::File)
+    }
+
+    /// Opens the device keeping its signing key and tokens where `keystore` says
+    /// (`crate::secrets`).
+    pub fn open_with(path: &Path, keystore: crate::secrets::KeyStore) -> Result<Device> {
+        let store = Store::open_with(path, crate::secrets::open(keystore)?)?;
+        let mut device = Self::with_store(store, system_clock());
         device.sync = SyncControl::new(Some(path.with_extension("sync.lock")));
         let dir = path.parent().unwrap_or(Path::new("."));
         device.blobs = Some(crate::blobs::BlobStore::open(dir.join("blobs"))?);

@@ -19,7 +19,8 @@ pub struct DeviceIdentity {
 
 pub(crate) struct DeviceRow {
     pub device_id: DeviceId,
-    key_bytes: [u8; 32],
+    /// `None` when the key is kept in the system keystore instead (`crate::secrets`).
+    key_bytes: Option<[u8; 32]>,
     pub clock: HlcClock,
     pub last_seq: u64,
     pub last_hash: EventHash,
@@ -53,9 +54,13 @@ impl DeviceRow {
             })?;
         let (device, key, wall, counter, last_seq, last_hash, user, unit) = row;
         let device_id: DeviceId = parse(&device, "设备编号")?;
-        let key_bytes: [u8; 32] = key
-            .try_into()
-            .map_err(|_| CoreError::Other("设备密钥长度不对".to_owned()))?;
+        let key_bytes: Option<[u8; 32]> = match key.len() {
+            0 => None,
+            _ => Some(
+                key.try_into()
+                    .map_err(|_| CoreError::Other("设备密钥长度不对".to_owned()))?,
+            ),
+        };
         Ok(DeviceRow {
             device_id,
             key_bytes,
@@ -85,8 +90,9 @@ impl DeviceRow {
         Ok(())
     }
 
-    pub fn signing_key(&self) -> SigningKey {
-        SigningKey::from_bytes(&self.key_bytes)
+    /// The key, when the store file holds it.
+    pub fn signing_key(&self) -> Option<SigningKey> {
+        self.key_bytes.as_ref().map(SigningKey::from_bytes)
     }
 
     pub fn identity(&self, public_key: DevicePublicKey) -> DeviceIdentity {

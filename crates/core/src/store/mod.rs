@@ -12,6 +12,7 @@ pub mod queries;
 mod sync_state;
 
 use crate::error::{CoreError, Result};
+use crate::secrets::{self, SecretStore};
 use identity::DeviceRow;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -33,18 +34,26 @@ pub struct Store {
     conn: Connection,
     key: SigningKey,
     device: DeviceId,
+    /// Where the token is kept when not in the store file (`crate::secrets`).
+    vault: Option<Box<dyn SecretStore>>,
 }
 
 impl Store {
     /// Opens (creating if needed) the store at `path`. A new store gets a new device identity.
     pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with(path, None)
+    }
+
+    /// Opens the store keeping the signing key and tokens in `vault` (the system keystore)
+    /// rather than in the file; secrets still in the file move there.
+    pub fn open_with(path: &Path, vault: Option<Box<dyn SecretStore>>) -> Result<Store> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir)?;
         }
         owner_only(path, true)?;
-        let store = Self::setup(Connection::open(path)?)?;
+        let store = Self::setup(Connection::open(path)?, vault)?;
         // SQLite gives its -wal and -shm files the mode of the database file; ones left by an
         // earlier version (world-readable) are tightened here.
         for suffix in ["-wal", "-shm"] {
@@ -57,10 +66,10 @@ impl Store {
 
     /// A throwaway store (tests, benchmarks).
     pub fn open_in_memory() -> Result<Store> {
-        Self::setup(Connection::open_in_memory()?)
+        Self::setup(Connection::open_in_memory()?, None)
     }
 
-    fn setup(mut conn: Connection) -> Result<Store> {
+    fn setup(mut conn: Connection, vault: Option<Box<dyn SecretStore>>) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
         // WAL so readers never block the writer; synchronous=FULL because a record that was
         // shown as saved must survive a power cut: these are evidence.
@@ -69,11 +78,53 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         migrations::run(&mut conn)?;
         let row = identity::load_or_create(&mut conn)?;
-        Ok(Store {
-            key: row.signing_key(),
+        let key = match (row.signing_key(), &vault) {
+            (Some(key), None) => key,
+            (Some(key), Some(v)) => {
+                // Into the keystore, read back, and only then out of the file.
+                let name = secrets::name(row.device_id, secrets::SIGNING_KEY);
+                v.set(&name, key.as_bytes())?;
+                if v.get(&name)?.as_deref() != Some(key.as_bytes().as_slice()) {
+                    return Err(CoreError::Other(
+                        "系统钥匙串没有保存好设备密钥，密钥仍留在本机数据文件中".into(),
+                    ));
+                }
+                move_token_to_vault(&conn, row.device_id, v.as_ref())?;
+                conn.pragma_update(None, "secure_delete", true)?;
+                conn.execute("UPDATE device SET signing_key = x'' WHERE singleton = 1", [])?;
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                key
+            }
+            (None, Some(v)) => {
+                let bytes = v.get(&secrets::name(row.device_id, secrets::SIGNING_KEY))?;
+                let bytes: [u8; 32] = bytes.and_then(|b| b.try_into().ok()).ok_or_else(|| {
+                    CoreError::Other(
+                        "系统钥匙串中找不到这台设备的签名密钥：本机记录仍在，但不能再签名新记录；请联系管理员重新登记设备"
+                            .into(),
+                    )
+                })?;
+                SigningKey::from_bytes(&bytes)
+            }
+            (None, None) => {
+                return Err(CoreError::Other(
+                    "这台设备的签名密钥保存在系统钥匙串中，但本次运行没有使用系统钥匙串：请用 --keystore system（或 auto）在已解锁钥匙串的桌面会话中打开"
+                        .into(),
+                ));
+            }
+        };
+        let mut store = Store {
+            key,
             device: row.device_id,
             conn,
-        })
+            vault,
+        };
+        store.move_signed_out_token_to_vault()?;
+        Ok(store)
+    }
+
+    /// Whether the signing key and tokens are kept in the system keystore.
+    pub fn uses_system_keystore(&self) -> bool {
+        self.vault.is_some()
     }
 
     pub fn device_id(&self) -> DeviceId {
@@ -318,6 +369,18 @@ fn owner_only(path: &Path, create: bool) -> Result<()> {
 
 #[cfg(not(unix))]
 fn owner_only(_path: &Path, _create: bool) -> Result<()> {
+    Ok(())
+}
+
+/// A token the file still holds moves to the keystore (the file keeps an empty one).
+fn move_token_to_vault(conn: &Connection, device: DeviceId, vault: &dyn SecretStore) -> Result<()> {
+    let token: Option<String> = conn
+        .query_row("SELECT token FROM sync_account WHERE singleton = 1", [], |r| r.get(0))
+        .optional()?;
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        vault.set(&secrets::name(device, secrets::TOKEN), token.as_bytes())?;
+        conn.execute("UPDATE sync_account SET token = '' WHERE singleton = 1", [])?;
+    }
     Ok(())
 }
 

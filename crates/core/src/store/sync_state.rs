@@ -6,6 +6,7 @@
 
 use super::Store;
 use crate::error::{CoreError, Result};
+use crate::secrets::{self, REVOKED_TOKEN as REVOKED, TOKEN};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -48,6 +49,67 @@ pub struct PushRejection {
 }
 
 impl Store {
+    /// What the file keeps of a token: the token itself, or nothing when the keystore keeps
+    /// it (under `what`).
+    fn seal(&self, what: &str, token: &str) -> Result<String> {
+        match &self.vault {
+            None => Ok(token.to_owned()),
+            Some(v) => {
+                v.set(&secrets::name(self.device, what), token.as_bytes())?;
+                Ok(String::new())
+            }
+        }
+    }
+
+    /// The token the file's `stored` stands for.
+    fn unseal(&self, what: &str, stored: String) -> Result<String> {
+        if !stored.is_empty() {
+            return Ok(stored);
+        }
+        let Some(v) = &self.vault else {
+            return Err(CoreError::Other(
+                "这台设备的令牌保存在系统钥匙串中，但本次运行没有使用系统钥匙串".into(),
+            ));
+        };
+        let bytes = v
+            .get(&secrets::name(self.device, what))?
+            .ok_or_else(|| CoreError::Other("系统钥匙串中找不到这台设备的令牌：请重新登录".into()))?;
+        String::from_utf8(bytes).map_err(|_| CoreError::Other("系统钥匙串中的令牌无法读取：请重新登录".into()))
+    }
+
+    /// A signed-out token the file still holds moves to the keystore.
+    pub(super) fn move_signed_out_token_to_vault(&mut self) -> Result<()> {
+        if self.vault.is_none() {
+            return Ok(());
+        }
+        let Some(p) = self.pending_revocation_as_stored()? else {
+            return Ok(());
+        };
+        if !p.token.is_empty() {
+            self.set_pending_revocation(&p)?;
+        }
+        Ok(())
+    }
+
+    fn set_pending_revocation(&mut self, p: &PendingRevocation) -> Result<()> {
+        let stored = PendingRevocation {
+            server_url: p.server_url.clone(),
+            token: self.seal(REVOKED, &p.token)?,
+        };
+        let json = serde_json::to_string(&stored).map_err(|e| CoreError::corrupt("待注销令牌", e))?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+            params![PENDING_REVOCATION, json],
+        )?;
+        Ok(())
+    }
+
+    fn pending_revocation_as_stored(&self) -> Result<Option<PendingRevocation>> {
+        self.setting(PENDING_REVOCATION)?
+            .map(|v| serde_json::from_str(&v).map_err(|e| CoreError::corrupt("待注销令牌", e)))
+            .transpose()
+    }
+
     pub fn account(&self) -> Result<Option<Account>> {
         let row = self
             .conn
@@ -74,7 +136,7 @@ impl Store {
         let bad = |what: &str| CoreError::Other(format!("同步账户中的{what}无法读取"));
         Ok(Some(Account {
             server_url,
-            token,
+            token: self.unseal(TOKEN, token)?,
             user: serde_json::from_str(&user).map_err(|e| CoreError::corrupt("同步账户", e))?,
             server_device: server_device.parse().map_err(|_| bad("服务器编号"))?,
             server_public_key: key.parse().map_err(|_| bad("服务器公钥"))?,
@@ -85,10 +147,11 @@ impl Store {
 
     /// Records a successful enrolment and binds the device to the user.
     pub fn save_account(&mut self, a: &Account) -> Result<()> {
+        let user = serde_json::to_string(&a.user).map_err(|e| CoreError::corrupt("用户", e))?;
+        let token = self.seal(TOKEN, &a.token)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let user = serde_json::to_string(&a.user).map_err(|e| CoreError::corrupt("用户", e))?;
         // A new account starts pulling from the beginning: what the server shows depends on who
         // is signed in.
         tx.execute(
@@ -97,7 +160,7 @@ impl Store {
              VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)",
             params![
                 a.server_url,
-                a.token,
+                token,
                 user,
                 a.server_device.to_string(),
                 a.server_public_key.to_hex(),
@@ -116,37 +179,38 @@ impl Store {
     /// token is kept aside as a pending revocation until the server has been told to end it
     /// (at once when online, else at the next sync or sign-in).
     pub fn sign_out(&mut self) -> Result<()> {
+        let held = self.account()?.map(|a| PendingRevocation {
+            server_url: a.server_url,
+            token: a.token,
+        });
+        if let Some(p) = &held {
+            // Kept aside first (in the keystore when there is one): the server has to hear of it.
+            self.set_pending_revocation(p)?;
+        }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let held: Option<(String, String)> = tx
-            .query_row(
-                "SELECT server_url, token FROM sync_account WHERE singleton = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((server_url, token)) = held {
-            let pending = serde_json::to_string(&PendingRevocation { server_url, token })
-                .map_err(|e| CoreError::corrupt("待注销令牌", e))?;
-            tx.execute(
-                "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
-                params![PENDING_REVOCATION, pending],
-            )?;
-        }
         tx.execute("DELETE FROM sync_account", [])?;
         tx.execute(
             "DELETE FROM settings WHERE key IN (?1, ?2)",
             params![TOKEN_ISSUED_AT, TOKEN_EXPIRES_AT],
         )?;
         tx.commit()?;
+        if let Some(v) = &self.vault {
+            v.delete(&secrets::name(self.device, TOKEN))?;
+        }
         Ok(())
     }
 
     /// A signed-out token the server has not yet confirmed as revoked.
     pub fn pending_revocation(&self) -> Result<Option<PendingRevocation>> {
-        self.setting(PENDING_REVOCATION)?
-            .map(|v| serde_json::from_str(&v).map_err(|e| CoreError::corrupt("待注销令牌", e)))
+        self.pending_revocation_as_stored()?
+            .map(|p| {
+                Ok(PendingRevocation {
+                    token: self.unseal(REVOKED, p.token)?,
+                    server_url: p.server_url,
+                })
+            })
             .transpose()
     }
 
@@ -155,6 +219,9 @@ impl Store {
         if self.pending_revocation()?.is_some_and(|p| p.token == token) {
             self.conn
                 .execute("DELETE FROM settings WHERE key = ?1", [PENDING_REVOCATION])?;
+            if let Some(v) = &self.vault {
+                v.delete(&secrets::name(self.device, REVOKED))?;
+            }
         }
         Ok(())
     }
@@ -171,6 +238,7 @@ impl Store {
 
     /// Keeps a new token for the account (after enrolment or a refresh) and its lifetime.
     pub fn set_token(&mut self, token: &str, issued_at: UnixMs, expires_at: Option<i64>) -> Result<()> {
+        let token = self.seal(TOKEN, token)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
