@@ -35,3 +35,16 @@ if ! python3 -c 'import gpxpy' >/dev/null 2>&1; then
   echo "== installing gpxpy for the tests (PyPI)"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'gpxpy==1.6.2'
 fi
+
+# Schemathesis (scripts/schemathesis.sh: the served OpenAPI document against the running server),
+# pinned, in its own virtual environment so its dependencies cannot clash with the system's;
+# `cryptography` signs the enrolment challenge of the device it enrols.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV="${XUNCHA_SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/xuncha/schemathesis-venv}"
+if ! "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $SCHEMATHESIS_VERSION" \
+  || ! "$SCHEMATHESIS_VENV/bin/python" -c 'import cryptography' >/dev/null 2>&1; then
+  echo "== installing Schemathesis $SCHEMATHESIS_VERSION for the tests (PyPI, into $SCHEMATHESIS_VENV)"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION" 'cryptography==50.0.2'
+fi

@@ -2,7 +2,8 @@
 # The test command: sets up what is missing, then runs every test — the Rust workspace (domain,
 # device core, CLI, server on SQLite and PostgreSQL, end-to-end sync) with nextest, and the UI
 # (type checks, Vitest, and the three workflows in headless Chromium against the real core), and
-# the Tauri app in WebKit under WebDriver against a real server.
+# the Tauri app in WebKit under WebDriver against a real server. Schemathesis holds the running
+# server to its own OpenAPI document (scripts/schemathesis.sh).
 #
 # Everything Rust is built ONCE, by the one `cargo nextest run --workspace` (the CLI, the server
 # and the app binary included, with one set of features; the core's tests turn on its heif
@@ -37,6 +38,10 @@ cargo nextest run --workspace --locked --no-fail-fast ${XUNCHA_TIMINGS:+--timing
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
+step "Schemathesis against the server's OpenAPI document"
+api_status=0
+SERVER_BIN="$target_dir/debug/xuncha-server" bash scripts/schemathesis.sh || api_status=$?
+
 step "UI tests"
 ui_status=0
 (cd ui && npm test && XUNCHA_BIN="$target_dir/debug/xuncha" SERVER_BIN="$target_dir/debug/xuncha-server" npm run e2e) || ui_status=$?
@@ -45,5 +50,5 @@ step "the app (Tauri) in WebKit under WebDriver"
 app_status=0
 XUNCHA_SETUP_DONE=1 bash scripts/test-app.sh || app_status=$?
 
-echo "== done in $(( $(date +%s) - start )) s (rust: $rust_status, ui: $ui_status, app: $app_status)"
-[[ $rust_status -eq 0 && $ui_status -eq 0 && $app_status -eq 0 ]]
+echo "== done in $(( $(date +%s) - start )) s (rust: $rust_status, api: $api_status, ui: $ui_status, app: $app_status)"
+[[ $rust_status -eq 0 && $api_status -eq 0 && $ui_status -eq 0 && $app_status -eq 0 ]]

@@ -20,7 +20,7 @@ use crate::auth::{AuthDevice, Reader};
 use crate::db::UploadPart;
 use crate::error::Error;
 use axum::Json;
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -151,8 +151,9 @@ pub async fn missing(
 pub async fn upload_status(
     State(st): State<AppState>,
     auth: AuthDevice,
-    Path(hash): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<UploadStatus>, Error> {
+    let Path(hash) = path?;
     let hash = parse_hash(&hash)?;
     let hex = hash.to_hex();
     let device = auth.device.id;
@@ -182,10 +183,11 @@ enum Step {
 pub async fn upload(
     State(st): State<AppState>,
     auth: AuthDevice,
-    Path(hash): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     query: Result<Query<UploadChunk>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<UploadStatus>, Error> {
+    let Path(hash) = path?;
     let hash = parse_hash(&hash)?;
     let Query(chunk) = query?;
     let body = body?;
@@ -312,8 +314,9 @@ pub async fn upload(
 pub async fn download(
     State(st): State<AppState>,
     reader: Reader,
-    Path(hash): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<impl IntoResponse, Error> {
+    let Path(hash) = path?;
     let hash = parse_hash(&hash)?;
     let hex = hash.to_hex();
     let user = reader.user().clone();

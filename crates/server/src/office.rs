@@ -62,6 +62,14 @@ pub async fn define_unit(
             });
             let payload = Payload::UnitDefined(unit.clone());
             allowed(&admin, &payload, record, &units)?;
+            // Codes are unique (they number documents): another unit's code is the caller's
+            // mistake to fix, not a constraint failure inside the storage.
+            if let Some(holder) = units.iter().find(|u| u.code == unit.code && u.id != unit.id) {
+                return Err(Error::conflict(
+                    "unit_code_taken",
+                    format!("单位代码 {} 已由 {} 使用", unit.code, holder.name),
+                ));
+            }
             s.unit_upsert(&unit)?;
             chain.append(
                 s,

@@ -1,15 +1,22 @@
 //! The OpenAPI document of the whole API, built with utoipa from `app::ROUTES` — the same table
 //! the router is built from, so a route cannot exist undocumented. Bodies are named by their
 //! Rust types (`xuncha_domain::wire` for the sync contract); every error is `ErrorBody`.
+//! The document must tell the truth about what the server answers — status codes, content
+//! types, the shape of every body it spells out — because Schemathesis (scripts/schemathesis.sh)
+//! holds the running server to it.
 
 use crate::app::{Access, ROUTES};
 use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
+};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ComponentsBuilder, ObjectBuilder, Ref, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, ComponentsBuilder, KnownFormat, ObjectBuilder, Ref, Schema, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{InfoBuilder, OpenApiBuilder};
+use utoipa::openapi::{InfoBuilder, OpenApiBuilder, RefOr, Required};
 
 fn method(m: &str) -> HttpMethod {
     match m {
@@ -23,6 +30,97 @@ fn method(m: &str) -> HttpMethod {
 
 fn schema_name(body: &str) -> &str {
     body.trim_end_matches("[]")
+}
+
+/// Routes that answer success with an empty 204, not a body.
+const NO_CONTENT: &[(&str, &str)] = &[("POST", "/api/v1/token/revoke"), ("DELETE", "/api/v1/session")];
+
+fn integer(minimum: i64, maximum: Option<i64>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(minimum))
+        .maximum(maximum)
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn uuid_format() -> Option<SchemaFormat> {
+    Some(SchemaFormat::Custom("uuid".into()))
+}
+
+fn uuid() -> ObjectBuilder {
+    string().format(uuid_format())
+}
+
+/// Hex of a SHA-256 (a blob) or of a 32-byte key or nonce.
+fn hex32() -> ObjectBuilder {
+    string().pattern(Some("^[0-9a-f]{64}$"))
+}
+
+/// A value of type `t` that is sent as `null` when absent.
+fn nullable(t: Type) -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::Array(vec![t, Type::Null]))
+}
+
+fn parameter(name: &str, at: ParameterIn, required: bool, schema: ObjectBuilder) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(at)
+        .required(if required { Required::True } else { Required::False })
+        .schema(Some(schema.build()))
+        .build()
+}
+
+/// The parameters of a route: each `{name}` of its path, as the handler parses it, and the
+/// query its handler reads.
+fn parameters(method: &str, path: &str) -> Vec<Parameter> {
+    let mut out: Vec<Parameter> = path
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            let schema = match name {
+                "hash" => hex32(),
+                "kind" => string().enum_values(Some(["patrol", "inspection", "finding"])),
+                _ => uuid(),
+            };
+            parameter(name, ParameterIn::Path, true, schema)
+        })
+        .collect();
+    let u32_max = Some(i64::from(u32::MAX));
+    let query = |name: &str, required: bool, schema: ObjectBuilder| {
+        parameter(name, ParameterIn::Query, required, schema)
+    };
+    match (method, path) {
+        ("GET", "/api/v1/sync/pull") => {
+            out.push(query("after", false, integer(0, Some(i64::MAX))));
+            out.push(query("limit", false, integer(0, u32_max)));
+        }
+        ("PUT", "/api/v1/blobs/{hash}/upload") => {
+            out.push(query("offset", true, integer(0, Some(i64::MAX))));
+            out.push(query("total", true, integer(0, Some(i64::MAX))));
+        }
+        ("GET", "/api/v1/office/records") => {
+            out.push(query(
+                "kind",
+                false,
+                string().enum_values(Some(["patrol", "inspection", "finding"])),
+            ));
+            out.push(query("status", false, string()));
+            out.push(query("limit", false, integer(0, u32_max)));
+        }
+        ("GET", "/api/v1/office/records/{kind}/{id}") => {
+            out.push(query(
+                "mode",
+                false,
+                string().enum_values(Some(["walking", "bicycle", "car", "boat"])),
+            ));
+        }
+        _ => {}
+    }
+    out
 }
 
 /// A real value of the sync contract's types, serialised by the same code that serves them, so
@@ -131,9 +229,242 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         .examples(example(name));
     match name {
         "RecordDetail" => with_plausibility(object),
-        _ => object,
+        _ => with_fields(name, object),
     }
     .build()
+}
+
+/// The fields of the messages, people and reference data, spelled out so a client (and
+/// Schemathesis) can hold every answer to them. Events and record states stay described by
+/// their type.
+fn with_fields(name: &str, object: ObjectBuilder) -> ObjectBuilder {
+    let any_object = || ObjectBuilder::new().schema_type(Type::Object);
+    let array = |items: ObjectBuilder| ArrayBuilder::new().items(items).build();
+    let number = || ObjectBuilder::new().schema_type(Type::Number);
+    let position = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("lon", number())
+            .required("lon")
+            .property("lat", number())
+            .required("lat")
+    };
+    let role = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "role",
+                string().enum_values(Some([
+                    "river_chief",
+                    "safety_inspector",
+                    "fishing_ban_patroller",
+                    "office",
+                    "admin",
+                ])),
+            )
+            .required("role")
+            .property(
+                "level",
+                string().enum_values(Some(["street", "brigade", "volunteer"])),
+            )
+            .description(Some(
+                "`{\"role\": \"river_chief\", \"level\": \"brigade\"}`; `level` only for river chiefs",
+            ))
+    };
+    let user = || Ref::from_schema_name("User").into();
+    let fields: Vec<(&str, RefOr<Schema>, bool)> = match name {
+        "ErrorBody" => vec![
+            ("code", string().build().into(), true),
+            ("message", string().build().into(), true),
+        ],
+        "EnrolChallenge" => vec![
+            ("nonce", hex32().build().into(), true),
+            ("expires_at", integer(0, None).build().into(), true),
+        ],
+        "EnrolRequest" => vec![
+            ("device", uuid().build().into(), true),
+            ("login", string().build().into(), true),
+            ("password", string().build().into(), true),
+            ("public_key", hex32().build().into(), true),
+            ("device_name", string().build().into(), true),
+            ("challenge", hex32().build().into(), false),
+            (
+                "signature",
+                string().pattern(Some("^[0-9a-f]{128}$")).build().into(),
+                false,
+            ),
+        ],
+        "EnrolResponse" => vec![
+            ("device", uuid().build().into(), true),
+            ("token", string().build().into(), true),
+            ("user", user(), true),
+            ("server_device", uuid().build().into(), true),
+            ("server_public_key", hex32().build().into(), true),
+            ("token_expires_at", integer(0, None).build().into(), false),
+        ],
+        "TokenRefreshResponse" => vec![
+            ("token", string().build().into(), true),
+            ("expires_at", integer(0, None).build().into(), true),
+        ],
+        "SessionRequest" => vec![
+            ("login", string().build().into(), true),
+            ("password", string().build().into(), true),
+        ],
+        "SessionResponse" => vec![
+            ("token", string().build().into(), true),
+            ("user", user(), true),
+            ("expires_at", integer(0, None).build().into(), true),
+        ],
+        "PushRequest" => vec![("events", array(any_object()).into(), true)],
+        "PushResponse" => vec![
+            ("results", array(any_object()).into(), true),
+            ("head", nullable(Type::Object).build().into(), true),
+        ],
+        "PullResponse" => vec![
+            ("events", array(any_object()).into(), true),
+            ("cursor", integer(0, None).build().into(), true),
+            (
+                "more",
+                ObjectBuilder::new().schema_type(Type::Boolean).build().into(),
+                true,
+            ),
+        ],
+        "MissingBlobsRequest" => vec![("hashes", array(hex32()).into(), true)],
+        "MissingBlobsResponse" => vec![("missing", array(hex32()).into(), true)],
+        "Unit" => vec![
+            ("id", uuid().build().into(), true),
+            ("name", string().build().into(), true),
+            (
+                "kind",
+                string()
+                    .enum_values(Some(["subdistrict", "brigade", "community"]))
+                    .build()
+                    .into(),
+                true,
+            ),
+            (
+                "parent",
+                nullable(Type::String).format(uuid_format()).build().into(),
+                true,
+            ),
+            ("code", string().build().into(), true),
+        ],
+        "User" => vec![
+            ("id", uuid().build().into(), true),
+            ("name", string().build().into(), true),
+            ("login", string().build().into(), true),
+            ("unit", uuid().build().into(), true),
+            ("roles", array(role()).into(), true),
+        ],
+        "NewUser" => vec![
+            ("login", string().build().into(), true),
+            ("name", string().build().into(), true),
+            ("unit", uuid().build().into(), true),
+            ("roles", array(role()).into(), true),
+            ("password", string().build().into(), true),
+        ],
+        "DeviceInfo" => vec![
+            ("id", uuid().build().into(), true),
+            (
+                "user",
+                nullable(Type::String).format(uuid_format()).build().into(),
+                true,
+            ),
+            ("name", string().build().into(), true),
+            ("enrolled_at", integer(0, None).build().into(), true),
+            (
+                "revoked_at",
+                nullable(Type::Integer).minimum(Some(0)).build().into(),
+                true,
+            ),
+            (
+                "head_seq",
+                nullable(Type::Integer).minimum(Some(0)).build().into(),
+                true,
+            ),
+        ],
+        "AssignRequest" => vec![
+            ("assignee", string().build().into(), true),
+            (
+                "follow_up_by",
+                nullable(Type::String).format(uuid_format()).build().into(),
+                false,
+            ),
+            ("deadline", integer(0, None).build().into(), true),
+            ("note", string().build().into(), true),
+        ],
+        "VerifyRequest" => vec![("note", string().build().into(), true)],
+        "ReopenRequest" => vec![("reason", string().build().into(), true)],
+        "Reach" => vec![
+            ("id", uuid().build().into(), true),
+            ("name", string().build().into(), true),
+            ("unit", uuid().build().into(), true),
+            ("line", array(position()).into(), true),
+            ("length_m", number().build().into(), true),
+            ("chiefs", array(uuid()).into(), false),
+        ],
+        "Site" => vec![
+            ("id", uuid().build().into(), true),
+            ("name", string().build().into(), true),
+            (
+                "kind",
+                string()
+                    .enum_values(Some([
+                        "enterprise",
+                        "market",
+                        "restaurant",
+                        "aquatic_dealer",
+                        "tackle_shop",
+                    ]))
+                    .build()
+                    .into(),
+                true,
+            ),
+            ("address", string().build().into(), true),
+            ("location", position().build().into(), true),
+            ("unit", uuid().build().into(), true),
+        ],
+        "ChecklistTemplate" => vec![
+            ("id", uuid().build().into(), true),
+            (
+                "version",
+                integer(0, Some(i64::from(u32::MAX))).build().into(),
+                true,
+            ),
+            ("name", string().build().into(), true),
+            (
+                "items",
+                array(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .property("code", string())
+                        .required("code")
+                        .property("text", string())
+                        .required("text")
+                        .property("legal_basis", string())
+                        .required("legal_basis"),
+                )
+                .into(),
+                true,
+            ),
+        ],
+        "UploadStatus" => vec![
+            ("hash", hex32().build().into(), true),
+            ("received", integer(0, None).build().into(), true),
+            (
+                "complete",
+                ObjectBuilder::new().schema_type(Type::Boolean).build().into(),
+                true,
+            ),
+        ],
+        _ => vec![],
+    };
+    fields
+        .into_iter()
+        .fold(object, |object, (field, schema, required)| {
+            let object = object.property(field, schema);
+            if required { object.required(field) } else { object }
+        })
 }
 
 /// The plausibility fields of a record's detail, spelled out: the office filters and words
@@ -224,25 +555,61 @@ pub fn document() -> serde_json::Value {
         );
     for r in ROUTES {
         let json = |name: &str| {
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name(schema_name(name))))
-                .build()
+            let schema = Ref::from_schema_name(schema_name(name));
+            let content = if name.ends_with("[]") {
+                ContentBuilder::new().schema(Some(ArrayBuilder::new().items(schema).build()))
+            } else {
+                ContentBuilder::new().schema(Some(schema))
+            };
+            content.build()
+        };
+        let success = match r.response {
+            _ if NO_CONTENT.contains(&(r.method, r.path)) => {
+                ("204", ResponseBuilder::new().description("Done; no body").build())
+            }
+            "text" => (
+                "200",
+                ResponseBuilder::new()
+                    .description(r.response)
+                    .content(
+                        "text/plain",
+                        ContentBuilder::new().schema(Some(string().build())).build(),
+                    )
+                    .build(),
+            ),
+            "bytes" => (
+                "200",
+                ResponseBuilder::new()
+                    .description(r.response)
+                    .content("application/octet-stream", ContentBuilder::new().build())
+                    .build(),
+            ),
+            "OpenAPI" => (
+                "200",
+                ResponseBuilder::new()
+                    .description(r.response)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::Object).build()))
+                            .build(),
+                    )
+                    .build(),
+            ),
+            body => (
+                "200",
+                ResponseBuilder::new()
+                    .description(r.response)
+                    .content("application/json", json(body))
+                    .build(),
+            ),
         };
         let mut op = OperationBuilder::new()
             .summary(Some(r.summary))
             .operation_id(Some(format!("{} {}", r.method, r.path)))
             .tag(r.path.split('/').nth(3).unwrap_or("service"))
-            .response(
-                "200",
-                if matches!(r.response, "text" | "bytes" | "OpenAPI") {
-                    ResponseBuilder::new().description(r.response).build()
-                } else {
-                    ResponseBuilder::new()
-                        .description(r.response)
-                        .content("application/json", json(r.response))
-                        .build()
-                },
-            )
+            .parameters(Some(parameters(r.method, r.path)))
+            .response(success.0, success.1)
             .response(
                 "4XX",
                 ResponseBuilder::new()
@@ -250,6 +617,18 @@ pub fn document() -> serde_json::Value {
                     .content("application/json", json("ErrorBody"))
                     .build(),
             );
+        if r.path == "/readyz" {
+            op = op.response(
+                "503",
+                ResponseBuilder::new()
+                    .description("The database does not answer")
+                    .content(
+                        "text/plain",
+                        ContentBuilder::new().schema(Some(string().build())).build(),
+                    )
+                    .build(),
+            );
+        }
         if !matches!(r.response, "text" | "bytes" | "OpenAPI") {
             components = components.schema(schema_name(r.response), described(schema_name(r.response)));
         }
@@ -258,6 +637,19 @@ pub fn document() -> serde_json::Value {
             op = op.request_body(Some(
                 RequestBodyBuilder::new()
                     .content("application/json", json(req))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        } else if (r.method, r.path) == ("PUT", "/api/v1/blobs/{hash}/upload") {
+            // The chunk's raw bytes, from `offset`.
+            let bytes = string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)));
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/octet-stream",
+                        ContentBuilder::new().schema(Some(bytes.build())).build(),
+                    )
+                    .required(Some(Required::True))
                     .build(),
             ));
         }
