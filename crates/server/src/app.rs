@@ -52,7 +52,8 @@ impl AppState {
     pub async fn open(config: &Config) -> Result<AppState, Error> {
         let db = Database::open(&config.database_url, config.pool_size).await?;
         let blobs = BlobStore::open(&config.blob_url)?;
-        let chain = db.write(|s| ServerChain::load_or_create(s)).await?;
+        let window = config.limits.clock_window;
+        let chain = db.write(move |s| ServerChain::load_or_create(s, window)).await?;
         Ok(AppState {
             db,
             blobs: Arc::new(blobs),

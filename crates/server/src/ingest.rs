@@ -67,6 +67,7 @@ pub fn push(
     user: &User,
     raw: &[serde_json::Value],
     now: UnixMs,
+    window: &xuncha_domain::time::TimeWindow,
 ) -> Result<PushResponse, Error> {
     let mut results: Vec<Option<EventAck>> = vec![None; raw.len()];
     let mut parsed: Vec<(usize, Event)> = Vec::with_capacity(raw.len());
@@ -152,7 +153,7 @@ pub fn push(
 
         // The stamp as well as the payload: an event stamped far ahead would otherwise sort
         // after, and set the time of, every decision made on its record.
-        let mut flag = xuncha_domain::validate::validate_event(event, now)
+        let mut flag = xuncha_domain::validate::validate_event_within(event, now, window)
             .err()
             .map(|v| Rejection {
                 code: "invalid".into(),

@@ -25,6 +25,9 @@ pub struct Limits {
     pub max_chunk_bytes: usize,
     /// A whole blob.
     pub max_blob_bytes: u64,
+    /// How far ahead of the server's clock an event's stamps and times may lie (never before
+    /// 2000 either); beyond it an event is kept flagged `invalid` and its stamp never adopted.
+    pub clock_window: xuncha_domain::time::TimeWindow,
     /// Bytes one device may hold in unfinished uploads at once (its quota on the server).
     pub max_pending_upload_bytes: u64,
     /// An unfinished upload no part of which arrived for this long is swept; so is a stored
@@ -63,6 +66,7 @@ impl Default for Limits {
             max_push_bytes: 32 << 20,
             max_chunk_bytes: 8 << 20,
             max_blob_bytes: 64 << 20,
+            clock_window: xuncha_domain::time::TimeWindow::DEFAULT,
             max_pending_upload_bytes: 512 << 20,
             abandoned_upload_after_ms: 7 * 24 * 3_600_000,
             unnamed_blob_after_ms: 7 * 24 * 3_600_000,

@@ -39,6 +39,16 @@ enum Command {
         /// Requests one device may make in a burst above that rate.
         #[arg(long, env = "XUNCHA_DEVICE_BURST", default_value_t = 300)]
         device_burst: u32,
+        /// How far ahead of this server's clock a record's times may lie, in hours; beyond it
+        /// an event is kept flagged as invalid and never applied.
+        #[arg(long, env = "XUNCHA_CLOCK_WINDOW_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
+        clock_window_hours: u32,
+        /// How long an office sign-in lasts, in hours.
+        #[arg(long, env = "XUNCHA_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+        session_hours: u32,
+        /// How long a device token works before the device must refresh it, in days.
+        #[arg(long, env = "XUNCHA_DEVICE_TOKEN_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        device_token_days: u32,
     },
     /// Operator commands.
     Admin {
@@ -94,10 +104,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             storage,
             device_rate_per_minute,
             device_burst,
+            clock_window_hours,
+            session_hours,
+            device_token_days,
         } => {
+            const HOUR_MS: i64 = 3_600_000;
             let limits = Limits {
                 device_requests_per_minute: device_rate_per_minute,
                 device_burst,
+                clock_window: xuncha_domain::time::TimeWindow {
+                    max_future_ms: i64::from(clock_window_hours) * HOUR_MS,
+                },
+                session_ttl_ms: i64::from(session_hours) * HOUR_MS,
+                device_token_ttl_ms: i64::from(device_token_days) * 24 * HOUR_MS,
                 ..Limits::default()
             };
             let state = AppState::open(&config(&storage, limits)).await?;

@@ -14,6 +14,7 @@ use crate::fold;
 use ed25519_dalek::SigningKey;
 use std::sync::Mutex;
 use xuncha_domain::payload::Payload;
+use xuncha_domain::time::TimeWindow;
 use xuncha_domain::{
     DeviceId, DevicePublicKey, Event, EventDraft, EventHash, EventId, HlcClock, UnitId, UnixMs, UserId,
 };
@@ -22,6 +23,8 @@ pub struct ServerChain {
     pub device: DeviceId,
     key: SigningKey,
     clock: Mutex<HlcClock>,
+    /// How far ahead of the server's clock a stamp it adopts may lie.
+    window: TimeWindow,
 }
 
 impl std::fmt::Debug for ServerChain {
@@ -32,7 +35,7 @@ impl std::fmt::Debug for ServerChain {
 
 impl ServerChain {
     /// Loads the server's identity, creating it if this is the first start.
-    pub fn load_or_create(s: &mut dyn Storage) -> Result<ServerChain, Error> {
+    pub fn load_or_create(s: &mut dyn Storage, window: TimeWindow) -> Result<ServerChain, Error> {
         if s.server_identity()?.is_none() {
             let mut secret = [0u8; 32];
             getrandom::fill(&mut secret).map_err(|e| Error::Internal(format!("random: {e}")))?;
@@ -60,6 +63,7 @@ impl ServerChain {
             device,
             key,
             clock: Mutex::new(HlcClock::new(device)),
+            window,
         })
     }
 
@@ -100,7 +104,7 @@ impl ServerChain {
                 .lock()
                 .map_err(|_| Error::Internal("clock lock".into()))?;
             if let Some(seen) = seen {
-                clock.observe(seen, now);
+                clock.observe_within(seen, now, &self.window);
             }
             clock.tick(now)
         };

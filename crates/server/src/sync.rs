@@ -311,9 +311,10 @@ pub async fn push(
     let now = UnixMs(crate::now_ms());
     let device = auth.device.id;
     let user = auth.user;
+    let window = st.limits.clock_window;
     let answer = st
         .db
-        .write(move |s| crate::ingest::push(s, device, &user, &req.events, now))
+        .write(move |s| crate::ingest::push(s, device, &user, &req.events, now, &window))
         .await?;
     Ok(Json(answer))
 }

@@ -253,3 +253,33 @@ async fn oversized_numbers_and_texts_are_flagged_not_folded(b: &Backend) {
 }
 
 story!(oversized_numbers_and_texts_are_flagged_not_folded);
+
+async fn the_window_is_the_operators_to_narrow(b: &Backend) {
+    // A server told to admit at most an hour of clock drift (`serve --clock-window-hours 1`).
+    let srv = TestServer::start_with(xuncha_server::app::Config {
+        limits: xuncha_server::limits::Limits {
+            clock_window: xuncha_domain::time::TimeWindow {
+                max_future_ms: 3_600_000,
+            },
+            ..Default::default()
+        },
+        ..b.config()
+    })
+    .await;
+    seed(&srv.state).await;
+    let mut phone = srv.enrol("chief1").await;
+    let (_, finding, events) = phone.patrol_with_finding();
+    srv.push_ok(&phone, &events).await;
+    let two_hours_ahead = stamped(&mut phone, amend(finding, "两小时后"), now() + 2 * 3_600_000);
+    let r = srv.push_ok(&phone, &[two_hours_ahead]).await;
+    assert_eq!(
+        (outcome_status(&r), code_of(&r, 0)),
+        (vec!["rejected-kept"], "invalid".to_owned()),
+        "two hours ahead is outside a one-hour window"
+    );
+    let half_an_hour_ahead = stamped(&mut phone, amend(finding, "半小时后"), now() + 1_800_000);
+    let r = srv.push_ok(&phone, &[half_an_hour_ahead]).await;
+    assert_eq!(outcome_status(&r), vec!["accepted"]);
+    assert!(finding_row(&srv, finding).await.state.contains("半小时后"));
+}
+story!(the_window_is_the_operators_to_narrow);
