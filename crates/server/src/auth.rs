@@ -114,19 +114,20 @@ async fn device_of(state: &AppState, token: String) -> Result<AuthDevice, Error>
     let found = state
         .db
         .read(move |s| {
-            let Some(device) = s.device_by_token(&h)? else {
+            let Some(found) = s.device_by_token(&h)? else {
                 return Ok(None);
             };
-            let user = match device.0.user {
+            let user = match found.device.user {
                 Some(u) => s.user_by_id(u)?,
                 None => None,
             };
-            Ok(Some((device, user)))
+            Ok(Some((found, user)))
         })
         .await?;
-    let Some(((device, expires_at), user)) = found else {
+    let Some((found, user)) = found else {
         return Err(Error::Unauthenticated);
     };
+    let (device, expires_at) = (found.device, found.expires_at);
     if device.revoked_at.is_some() {
         return Err(Error::Revoked("此设备的令牌已被吊销，请重新登记设备".into()));
     }
@@ -139,6 +140,14 @@ async fn device_of(state: &AppState, token: String) -> Result<AuthDevice, Error>
         return Err(Error::Revoked("此用户已停用".into()));
     }
     state.rate.check(device.id)?;
+    if found.previous_pending && !found.previous {
+        // The device has its refreshed token (it just used it): the one before ends now.
+        let id = device.id;
+        state
+            .db
+            .write(move |s| s.device_forget_previous_token(id))
+            .await?;
+    }
     Ok(AuthDevice {
         device,
         user: user.user,

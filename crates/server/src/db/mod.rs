@@ -103,6 +103,17 @@ fn event_applied_names_every_permanent_flag() {
     }
 }
 
+/// A device found by a token.
+pub struct TokenMatch {
+    pub device: DeviceRow,
+    /// When the matched token expires.
+    pub expires_at: Option<i64>,
+    /// The token matched was the one the device last refreshed with, not its current one.
+    pub previous: bool,
+    /// The device still has such a previous token.
+    pub previous_pending: bool,
+}
+
 /// One chunk of a device's upload.
 pub struct UploadPart<'a> {
     pub hash: &'a str,
@@ -150,8 +161,10 @@ pub trait Storage {
 
     // ---- devices
     fn device_insert(&mut self, device: &DeviceRow, token_hash: Option<&[u8; 32]>) -> Result<(), Error>;
-    /// The device holding this token, and when the token expires.
-    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<(DeviceRow, Option<i64>)>, Error>;
+    /// The device holding this token, as its current one or the one it last refreshed with.
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<TokenMatch>, Error>;
+    /// The device's new token has been used: the one it refreshed with ends.
+    fn device_forget_previous_token(&mut self, id: DeviceId) -> Result<(), Error>;
     /// Gives a device a new token (or none: signed out) valid until `expires_at`.
     fn device_set_token(
         &mut self,
@@ -159,8 +172,10 @@ pub trait Storage {
         token_hash: Option<&[u8; 32]>,
         expires_at: Option<i64>,
     ) -> Result<bool, Error>;
-    /// Swaps a live device token for a new one in one step, so of two refreshes with the same
-    /// token only one wins. `false` when `old` is no device's token (any more).
+    /// Swaps a live device token for a new one in one step; `old` (the device's current token,
+    /// or the one it last refreshed with, whose answer may have been lost) stays usable until
+    /// the new one is first used. Of two refreshes with the same token the later wins. `false`
+    /// when `old` is no device's token (any more).
     fn device_replace_token(
         &mut self,
         old: &[u8; 32],

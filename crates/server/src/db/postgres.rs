@@ -21,6 +21,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/postgres/0003_blob_holders_and_device_uploads.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_previous_device_token.sql"),
+    ),
 ];
 
 /// Any number: identifies the migration lock among this database's advisory locks.
@@ -336,15 +340,32 @@ impl Storage for PgTx<'_> {
         Ok(())
     }
 
-    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<(DeviceRow, Option<i64>)>, Error> {
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<TokenMatch>, Error> {
         self.query_opt(
-            "SELECT id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash, token_expires_at
-             FROM devices WHERE token_hash = $1",
+            "SELECT id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash, token_expires_at,
+                    token_hash IS NOT DISTINCT FROM $1, prev_token_hash IS NOT NULL, prev_token_expires_at
+             FROM devices WHERE token_hash = $1 OR prev_token_hash = $1",
             &[&token_hash.as_slice()],
         )?
         .as_ref()
-        .map(|r| Ok((to_device(r)?, r.get::<_, Option<i64>>(8))))
+        .map(|r| {
+            let current: bool = r.get(9);
+            Ok(TokenMatch {
+                device: to_device(r)?,
+                expires_at: if current { r.get(8) } else { r.get(11) },
+                previous: !current,
+                previous_pending: r.get(10),
+            })
+        })
         .transpose()
+    }
+
+    fn device_forget_previous_token(&mut self, id: DeviceId) -> Result<(), Error> {
+        self.execute(
+            "UPDATE devices SET prev_token_hash = NULL, prev_token_expires_at = NULL WHERE id = $1",
+            &[&id.to_string()],
+        )?;
+        Ok(())
     }
 
     fn device_set_token(
@@ -354,7 +375,8 @@ impl Storage for PgTx<'_> {
         expires_at: Option<i64>,
     ) -> Result<bool, Error> {
         let n = self.execute(
-            "UPDATE devices SET token_hash = $1, token_expires_at = $2 WHERE id = $3",
+            "UPDATE devices SET token_hash = $1, token_expires_at = $2, prev_token_hash = NULL,
+               prev_token_expires_at = NULL WHERE id = $3",
             &[&token_hash.map(|h| h.to_vec()), &expires_at, &id.to_string()],
         )?;
         Ok(n == 1)
@@ -367,7 +389,11 @@ impl Storage for PgTx<'_> {
         expires_at: i64,
     ) -> Result<bool, Error> {
         let n = self.execute(
-            "UPDATE devices SET token_hash = $1, token_expires_at = $2 WHERE token_hash = $3 AND revoked_at IS NULL",
+            "UPDATE devices SET
+               prev_token_expires_at = CASE WHEN token_hash = $3 THEN token_expires_at
+                                            ELSE prev_token_expires_at END,
+               prev_token_hash = $3, token_hash = $1, token_expires_at = $2
+             WHERE (token_hash = $3 OR prev_token_hash = $3) AND revoked_at IS NULL",
             &[&new.as_slice(), &expires_at, &old.as_slice()],
         )?;
         Ok(n == 1)
@@ -375,7 +401,8 @@ impl Storage for PgTx<'_> {
 
     fn device_drop_token(&mut self, token_hash: &[u8; 32]) -> Result<bool, Error> {
         let n = self.execute(
-            "UPDATE devices SET token_hash = NULL, token_expires_at = NULL WHERE token_hash = $1",
+            "UPDATE devices SET token_hash = NULL, token_expires_at = NULL, prev_token_hash = NULL,
+               prev_token_expires_at = NULL WHERE token_hash = $1 OR prev_token_hash = $1",
             &[&token_hash.as_slice()],
         )?;
         Ok(n == 1)
@@ -437,7 +464,8 @@ impl Storage for PgTx<'_> {
         token_hash: &[u8; 32],
     ) -> Result<bool, Error> {
         let n = self.execute(
-            "UPDATE devices SET user_id = $1, name = $2, token_hash = $3 WHERE id = $4 AND revoked_at IS NULL",
+            "UPDATE devices SET user_id = $1, name = $2, token_hash = $3, prev_token_hash = NULL,
+               prev_token_expires_at = NULL WHERE id = $4 AND revoked_at IS NULL",
             &[&user.to_string(), &name, &token_hash.as_slice(), &id.to_string()],
         )?;
         Ok(n == 1)

@@ -17,6 +17,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/sqlite/0003_blob_holders_and_device_uploads.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_previous_device_token.sql"),
+    ),
 ];
 
 pub struct SqliteConnection {
@@ -439,19 +443,47 @@ impl Storage for SqliteTx<'_> {
         Ok(())
     }
 
-    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<(DeviceRow, Option<i64>)>, Error> {
-        let sql = format!("SELECT {DEVICE_COLS}, token_expires_at FROM devices WHERE token_hash = ?1");
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> Result<Option<TokenMatch>, Error> {
+        let sql = format!(
+            "SELECT {DEVICE_COLS}, token_expires_at, COALESCE(token_hash = ?1, 0), prev_token_hash IS NOT NULL,
+                    prev_token_expires_at
+             FROM devices WHERE token_hash = ?1 OR prev_token_hash = ?1"
+        );
         let t = self
             .0
             .prepare_cached(&sql)
             .and_then(|mut s| {
                 s.query_row([token_hash.as_slice()], |r| {
-                    Ok((device_tuple(r)?, r.get::<_, Option<i64>>(8)?))
+                    Ok((
+                        device_tuple(r)?,
+                        r.get::<_, Option<i64>>(8)?,
+                        r.get::<_, bool>(9)?,
+                        r.get::<_, bool>(10)?,
+                        r.get::<_, Option<i64>>(11)?,
+                    ))
                 })
                 .optional()
             })
             .map_err(db)?;
-        t.map(|(d, exp)| Ok((to_device(d)?, exp))).transpose()
+        t.map(|(d, exp, current, pending, prev_exp)| {
+            Ok(TokenMatch {
+                device: to_device(d)?,
+                expires_at: if current { exp } else { prev_exp },
+                previous: !current,
+                previous_pending: pending,
+            })
+        })
+        .transpose()
+    }
+
+    fn device_forget_previous_token(&mut self, id: DeviceId) -> Result<(), Error> {
+        self.0
+            .execute(
+                "UPDATE devices SET prev_token_hash = NULL, prev_token_expires_at = NULL WHERE id = ?1",
+                [id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(())
     }
 
     fn device_set_token(
@@ -463,7 +495,8 @@ impl Storage for SqliteTx<'_> {
         let n = self
             .0
             .execute(
-                "UPDATE devices SET token_hash = ?1, token_expires_at = ?2 WHERE id = ?3",
+                "UPDATE devices SET token_hash = ?1, token_expires_at = ?2, prev_token_hash = NULL,
+                   prev_token_expires_at = NULL WHERE id = ?3",
                 params![token_hash.map(|h| h.to_vec()), expires_at, id.to_string()],
             )
             .map_err(db)?;
@@ -479,7 +512,11 @@ impl Storage for SqliteTx<'_> {
         let n = self
             .0
             .execute(
-                "UPDATE devices SET token_hash = ?1, token_expires_at = ?2 WHERE token_hash = ?3 AND revoked_at IS NULL",
+                "UPDATE devices SET
+                   prev_token_expires_at = CASE WHEN token_hash = ?3 THEN token_expires_at
+                                                ELSE prev_token_expires_at END,
+                   prev_token_hash = ?3, token_hash = ?1, token_expires_at = ?2
+                 WHERE (token_hash = ?3 OR prev_token_hash = ?3) AND revoked_at IS NULL",
                 params![new.as_slice(), expires_at, old.as_slice()],
             )
             .map_err(db)?;
@@ -490,7 +527,8 @@ impl Storage for SqliteTx<'_> {
         let n = self
             .0
             .execute(
-                "UPDATE devices SET token_hash = NULL, token_expires_at = NULL WHERE token_hash = ?1",
+                "UPDATE devices SET token_hash = NULL, token_expires_at = NULL, prev_token_hash = NULL,
+                   prev_token_expires_at = NULL WHERE token_hash = ?1 OR prev_token_hash = ?1",
                 params![token_hash.as_slice()],
             )
             .map_err(db)?;
@@ -563,7 +601,8 @@ impl Storage for SqliteTx<'_> {
         let n = self
             .0
             .execute(
-                "UPDATE devices SET user_id = ?1, name = ?2, token_hash = ?3 WHERE id = ?4 AND revoked_at IS NULL",
+                "UPDATE devices SET user_id = ?1, name = ?2, token_hash = ?3, prev_token_hash = NULL,
+                   prev_token_expires_at = NULL WHERE id = ?4 AND revoked_at IS NULL",
                 params![user.to_string(), name, token_hash.to_vec(), id.to_string()],
             )
             .map_err(db)?;

@@ -404,23 +404,44 @@ async fn a_refreshed_token_replaces_the_old_one(b: &Backend) {
     let srv = TestServer::start(b).await;
     seed(&srv.state).await;
     let phone = srv.enrol("chief1").await;
-    let (status, body) = srv
-        .call("POST", "/api/v1/token/refresh", Some(&phone.token), None)
-        .await;
+    let refresh = async |token: &str| {
+        let (status, body) = srv.call("POST", "/api/v1/token/refresh", Some(token), None).await;
+        (status, body["token"].as_str().map(str::to_owned), body)
+    };
+    let (status, lost, body) = refresh(&phone.token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let new = body["token"].as_str().unwrap().to_owned();
-    assert!(new.starts_with("xd_") && new != phone.token);
+    let lost = lost.unwrap();
+    assert!(lost.starts_with("xd_") && lost != phone.token);
     assert!(body["expires_at"].as_i64().unwrap() > now() + 80 * 86_400_000);
 
+    // The answer never reached the phone: it still holds the old token, which works until the
+    // new one is first used, and refreshes again.
+    let (status, body) = pull_status(&srv, &phone.token).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the token refreshed with still works: {body}"
+    );
+    let (status, new, body) = refresh(&phone.token).await;
+    assert_eq!(status, StatusCode::OK, "and may be refreshed again: {body}");
+    let new = new.unwrap();
+    let (status, _) = pull_status(&srv, &lost).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the lost answer's token was replaced"
+    );
+
+    // Once the new token is used, the old one ends for good.
+    let (status, _) = pull_status(&srv, &new).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, body) = pull_status(&srv, &phone.token).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
         "the old token stops working: {body}"
     );
-    let (status, _) = srv
-        .call("POST", "/api/v1/token/refresh", Some(&phone.token), None)
-        .await;
+    let (status, _, _) = refresh(&phone.token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "and cannot be refreshed again");
     let (status, _) = pull_status(&srv, &new).await;
     assert_eq!(status, StatusCode::OK);
