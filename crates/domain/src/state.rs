@@ -278,6 +278,27 @@ pub enum AggregateState {
     Checklist(ChecklistTemplate),
 }
 
+impl AggregateState {
+    /// The record's own time: when a patrol or inspection started, when a finding was
+    /// reported. Reference data has none.
+    pub fn record_time(&self) -> Option<UnixMs> {
+        match self {
+            AggregateState::Patrol(p) => Some(p.started_at),
+            AggregateState::Inspection(i) => Some(i.started_at),
+            AggregateState::Finding(f) => Some(f.reported_at),
+            _ => None,
+        }
+    }
+
+    /// A finding's status (`FindingStatus::as_str`); other records have none.
+    pub fn status_name(&self) -> Option<&'static str> {
+        match self {
+            AggregateState::Finding(f) => Some(f.status.as_str()),
+            _ => None,
+        }
+    }
+}
+
 /// Applies one event to its aggregate's state (`None` before the aggregate exists). Events
 /// must be applied in `Event::order_key` order. On `Err` the state stays as it was.
 pub fn apply(state: Option<&AggregateState>, event: &Event) -> Result<AggregateState, Rejection> {

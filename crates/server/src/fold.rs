@@ -62,6 +62,8 @@ pub fn fold_event(
                 owner: row.as_ref().map_or(owner, |r| r.owner),
                 state: to_json(&next)?,
                 last: key,
+                record_ms: next.record_time().map_or(key.0, |t| t.0),
+                status: next.status_name().map(str::to_owned),
             })?;
             Ok(None)
         }
@@ -112,6 +114,8 @@ fn refold(
         s.aggregate_put(&AggregateRow {
             state: to_json(&state)?,
             last,
+            record_ms: state.record_time().map_or(row.record_ms, |t| t.0),
+            status: state.status_name().map(str::to_owned),
             ..row
         })?;
     }

@@ -108,8 +108,23 @@ fn parameters(method: &str, path: &str) -> Vec<Parameter> {
                 false,
                 string().enum_values(Some(["patrol", "inspection", "finding"])),
             ));
-            out.push(query("status", false, string()));
+            out.push(query(
+                "status",
+                false,
+                string().enum_values(Some([
+                    "reported",
+                    "assigned",
+                    "rectified",
+                    "verified",
+                    "reopened",
+                ])),
+            ));
             out.push(query("limit", false, integer(0, u32_max)));
+            out.push(query("before", false, string().max_length(Some(100))));
+            out.push(query("unit", false, uuid()));
+            out.push(query("owner", false, uuid()));
+            out.push(query("from", false, integer(i64::MIN, Some(i64::MAX))));
+            out.push(query("to", false, integer(i64::MIN, Some(i64::MAX))));
         }
         ("GET", "/api/v1/office/records/{kind}/{id}") => {
             out.push(query(

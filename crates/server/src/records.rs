@@ -35,6 +35,11 @@ pub struct RecordSummary {
     /// How many of the photos and signature images the record names the server still lacks;
     /// a record is shown complete only at 0.
     pub missing_blobs: usize,
+    /// The record's own time (a patrol's or inspection's start, a finding's report): the
+    /// lists' order.
+    pub record_ms: i64,
+    /// Pass the last record's cursor as `before` for the next page.
+    pub cursor: String,
 }
 
 /// Every blob a record's state names: photos (all copies), signatures, after-rectification
@@ -79,7 +84,31 @@ pub struct ListQuery {
     pub kind: Option<String>,
     /// For findings: a `FindingStatus` name (e.g. "reported", "rectified").
     pub status: Option<String>,
+    /// At most this many (default 200, at most 2,000); the next page starts `before` the last
+    /// record's `cursor`. Pages are stable while records are added or changed: each record
+    /// that existed when paging began is listed exactly once.
     pub limit: Option<u32>,
+    pub before: Option<String>,
+    /// Only this unit and the units below it (within the caller's own).
+    pub unit: Option<UnitId>,
+    /// Only records of this person (the patroller, inspector or reporter).
+    pub owner: Option<UserId>,
+    /// Only records whose own time is in [from, to) (Unix ms).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+const STATUSES: [&str; 5] = ["reported", "assigned", "rectified", "verified", "reopened"];
+
+fn cursor_of(record_ms: i64, id: &str) -> String {
+    format!("{record_ms}_{id}")
+}
+
+fn parse_cursor(s: &str) -> Result<(i64, String), Error> {
+    let bad = || Error::bad_request("bad_cursor", "before 必须是上一页最后一条记录的 cursor");
+    let (ms, id) = s.split_once('_').ok_or_else(bad)?;
+    let id: uuid::Uuid = id.parse().map_err(|_| bad())?;
+    Ok((ms.parse().map_err(|_| bad())?, id.to_string()))
 }
 
 fn kind_of(name: &str) -> Result<AggregateKind, Error> {
@@ -94,7 +123,8 @@ fn kind_of(name: &str) -> Result<AggregateKind, Error> {
     }
 }
 
-/// Records (patrols, inspections) or findings of the caller's units, newest first.
+/// Records (patrols, inspections) or findings of the caller's units, newest by their own time
+/// first, a page at a time, filtered by unit, person, period and (findings) status.
 pub async fn list_records(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
@@ -102,20 +132,44 @@ pub async fn list_records(
 ) -> Result<Json<Vec<RecordSummary>>, Error> {
     let Query(q) = query?;
     let kind = kind_of(q.kind.as_deref().unwrap_or("finding"))?;
+    if let Some(s) = &q.status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(Error::bad_request(
+            "bad_status",
+            "status 只能是 reported、assigned、rectified、verified 或 reopened",
+        ));
+    }
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from >= to
+    {
+        return Err(Error::bad_request("bad_period", "from 必须早于 to"));
+    }
+    let before = q.before.as_deref().map(parse_cursor).transpose()?;
     let limit = q.limit.unwrap_or(200).clamp(1, 2_000);
-    let status = q.status.clone();
     let rows = st
         .db
         .read(move |s| {
-            let units = units_of(s, &me)?;
+            let all = s.units()?;
+            let mine = crate::scope::below(&all, me.unit);
+            let units = match q.unit {
+                Some(u) if mine.contains(&u) => crate::scope::below(&all, u),
+                Some(_) => return Err(Error::Forbidden("只能查看本单位及下级单位的记录".into())),
+                None => mine,
+            };
+            let filter = crate::db::RecordFilter {
+                kind,
+                units,
+                status: q.status,
+                owner: q.owner,
+                from_ms: q.from,
+                to_ms: q.to,
+                before,
+                limit,
+            };
             let mut out = Vec::new();
-            for r in s.aggregates_of_units(kind, &units, limit)? {
+            for r in s.records_page(&filter)? {
                 let state = crate::fold::parse_state(&r.state)?;
-                if let (Some(status), AggregateState::Finding(f)) = (&status, &state)
-                    && f.status.as_str() != status
-                {
-                    continue;
-                }
                 let mut missing = 0;
                 for h in blobs_of(&state) {
                     if !s.blob_in_record(&h.to_hex(), r.aggregate)? {
@@ -131,6 +185,8 @@ pub async fn list_records(
     for (r, state, missing_blobs) in rows {
         out.push(RecordSummary {
             missing_blobs,
+            cursor: cursor_of(r.record_ms, &r.aggregate.id.to_string()),
+            record_ms: r.record_ms,
             aggregate: r.aggregate,
             unit: r.unit,
             owner: r.owner,
@@ -344,6 +400,8 @@ pub async fn record_detail(
             Ok(RecordDetail {
                 record: RecordSummary {
                     missing_blobs: missing.len(),
+                    record_ms: row.record_ms,
+                    cursor: cursor_of(row.record_ms, &aggregate.id.to_string()),
                     aggregate,
                     unit: row.unit,
                     owner: row.owner,

@@ -158,8 +158,9 @@ async fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
 }
 
 /// A database from before migration 0003: its stored photos stay servable to the devices that
-/// named them (they become holders), its unfinished uploads are dropped, and `admin sweep`
-/// removes a file no record names that was stored long ago.
+/// named them (they become holders), its unfinished uploads are dropped, `admin sweep`
+/// removes a file no record names that was stored long ago, and its records get their own
+/// time and status for the office's lists (0005).
 #[tokio::test]
 async fn an_upgraded_database_keeps_its_photos_and_admin_sweep_clears_unnamed_files() {
     let b = sqlite();
@@ -196,6 +197,15 @@ async fn an_upgraded_database_keeps_its_photos_and_admin_sweep_clears_unnamed_fi
         db.execute(
             "INSERT INTO blob_refs (hash, event) VALUES (?1, ?2)",
             rusqlite::params![named, event.to_string()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO aggregates (kind, id, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event)
+             VALUES ('finding', 'f', '{\"aggregate\":\"finding\",\"state\":{\"reported_at\":1780000000000,\"status\":\"assigned\"}}',
+                     1790000000000, 0, 'd', 'e'),
+                    ('patrol', 'p', '{\"aggregate\":\"patrol\",\"state\":{\"started_at\":1770000000000}}',
+                     1790000000000, 0, 'd', 'e')",
+            [],
         )
         .unwrap();
         db.execute(
@@ -238,4 +248,19 @@ async fn an_upgraded_database_keeps_its_photos_and_admin_sweep_clears_unnamed_fi
         .map(Result::unwrap)
         .collect();
     assert_eq!(left, vec![named]);
+    // Migration 0005 gave existing records their own time and a finding its status.
+    let listed: Vec<(String, i64, Option<String>)> = db
+        .prepare("SELECT kind, record_ms, status FROM aggregates ORDER BY kind")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("finding".into(), 1_780_000_000_000, Some("assigned".into())),
+            ("patrol".into(), 1_770_000_000_000, None)
+        ]
+    );
 }

@@ -64,6 +64,25 @@ pub struct AggregateRow {
     pub state: String,
     /// Order key of the last event folded in: (wall ms, counter, device, event).
     pub last: (i64, u32, DeviceId, EventId),
+    /// The record's own time (`AggregateState::record_time`), the lists' order.
+    pub record_ms: i64,
+    /// A finding's status name, for the lists' filter.
+    pub status: Option<String>,
+}
+
+/// One page of an office list: records of `kind` in `units`, newest by their own time first,
+/// strictly after the cursor `before` (the last row of the previous page).
+#[derive(Clone, Debug)]
+pub struct RecordFilter {
+    pub kind: AggregateKind,
+    pub units: Vec<UnitId>,
+    pub status: Option<String>,
+    pub owner: Option<UserId>,
+    /// The record's own time in [from_ms, to_ms).
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub before: Option<(i64, String)>,
+    pub limit: u32,
 }
 
 /// Which events of the log a reader may see. Never an event flagged `invalid` or
@@ -245,6 +264,8 @@ pub trait Storage {
     // ---- the read model
     fn aggregate_get(&mut self, aggregate: AggregateRef) -> Result<Option<AggregateRow>, Error>;
     fn aggregate_put(&mut self, row: &AggregateRow) -> Result<(), Error>;
+    /// A page of records (see `RecordFilter`).
+    fn records_page(&mut self, f: &RecordFilter) -> Result<Vec<AggregateRow>, Error>;
     fn aggregates_of_units(
         &mut self,
         kind: AggregateKind,

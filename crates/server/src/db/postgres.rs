@@ -25,6 +25,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/postgres/0004_previous_device_token.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_record_time_and_status.sql"),
+    ),
 ];
 
 /// Any number: identifies the migration lock among this database's advisory locks.
@@ -205,6 +209,8 @@ fn to_agg(r: &Row) -> Result<AggregateRow, Error> {
             parse_id(r.get::<_, &str>(7))?,
             parse_id(r.get::<_, &str>(8))?,
         ),
+        record_ms: r.get(9),
+        status: r.get(10),
     })
 }
 
@@ -647,7 +653,8 @@ impl Storage for PgTx<'_> {
 
     fn aggregate_get(&mut self, a: AggregateRef) -> Result<Option<AggregateRow>, Error> {
         self.query_opt(
-            "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event
+            "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event,
+                    record_ms, status
              FROM aggregates WHERE kind = $1 AND id = $2",
             &[&kind_name(a.kind), &a.id.to_string()],
         )?
@@ -658,12 +665,13 @@ impl Storage for PgTx<'_> {
 
     fn aggregate_put(&mut self, row: &AggregateRow) -> Result<(), Error> {
         self.execute(
-            "INSERT INTO aggregates (kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            "INSERT INTO aggregates (kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device,
+               last_event, record_ms, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, owner = excluded.owner,
                state = excluded.state, last_hlc_wall = excluded.last_hlc_wall,
                last_hlc_counter = excluded.last_hlc_counter, last_hlc_device = excluded.last_hlc_device,
-               last_event = excluded.last_event",
+               last_event = excluded.last_event, record_ms = excluded.record_ms, status = excluded.status",
             &[
                 &kind_name(row.aggregate.kind),
                 &row.aggregate.id.to_string(),
@@ -674,9 +682,40 @@ impl Storage for PgTx<'_> {
                 &i64::from(row.last.1),
                 &row.last.2.to_string(),
                 &row.last.3.to_string(),
+                &row.record_ms,
+                &row.status,
             ],
         )?;
         Ok(())
+    }
+
+    fn records_page(&mut self, f: &RecordFilter) -> Result<Vec<AggregateRow>, Error> {
+        let (before_ms, before_id) = f.before.clone().unzip();
+        self.query(
+            "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event,
+                    record_ms, status
+             FROM aggregates WHERE kind = $1 AND unit = ANY($2)
+               AND ($3::TEXT IS NULL OR status = $3)
+               AND ($4::TEXT IS NULL OR owner = $4)
+               AND ($5::BIGINT IS NULL OR record_ms >= $5)
+               AND ($6::BIGINT IS NULL OR record_ms < $6)
+               AND ($7::BIGINT IS NULL OR record_ms < $7 OR (record_ms = $7 AND id < $8))
+             ORDER BY record_ms DESC, id DESC LIMIT $9",
+            &[
+                &kind_name(f.kind),
+                &strings(&f.units),
+                &f.status,
+                &f.owner.map(|o| o.to_string()),
+                &f.from_ms,
+                &f.to_ms,
+                &before_ms,
+                &before_id,
+                &i64::from(f.limit),
+            ],
+        )?
+        .iter()
+        .map(to_agg)
+        .collect()
     }
 
     fn aggregates_of_units(
@@ -686,7 +725,8 @@ impl Storage for PgTx<'_> {
         limit: u32,
     ) -> Result<Vec<AggregateRow>, Error> {
         self.query(
-            "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event
+            "SELECT kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event,
+                    record_ms, status
              FROM aggregates WHERE kind = $1 AND unit = ANY($3) ORDER BY last_hlc_wall DESC LIMIT $2",
             &[&kind_name(kind), &i64::from(limit), &strings(units)],
         )?

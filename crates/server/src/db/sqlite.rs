@@ -21,6 +21,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/sqlite/0004_previous_device_token.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_record_time_and_status.sql"),
+    ),
 ];
 
 pub struct SqliteConnection {
@@ -138,8 +142,7 @@ fn to_user_row(t: UserTuple) -> Result<UserRow, Error> {
 const USER_COLS: &str = "id, login, name, unit, roles, password_hash, disabled";
 const DEVICE_COLS: &str = "id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash";
 const EVENT_COLS: &str = "cursor, id, device, seq, hash, flag_code, flag_message";
-const AGG_COLS: &str =
-    "kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event";
+const AGG_COLS: &str = "kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event, record_ms, status";
 
 type DeviceTuple = (
     String,
@@ -214,6 +217,7 @@ type AggTuple = (
     i64,
     String,
     String,
+    (i64, Option<String>),
 );
 
 fn agg_tuple(r: &rusqlite::Row<'_>) -> rusqlite::Result<AggTuple> {
@@ -227,11 +231,12 @@ fn agg_tuple(r: &rusqlite::Row<'_>) -> rusqlite::Result<AggTuple> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        (r.get(9)?, r.get(10)?),
     ))
 }
 
 fn to_agg(t: AggTuple) -> Result<AggregateRow, Error> {
-    let (kind, id, unit, owner, state, wall, counter, device, event) = t;
+    let (kind, id, unit, owner, state, wall, counter, device, event, (record_ms, status)) = t;
     Ok(AggregateRow {
         aggregate: AggregateRef {
             kind: kind_from_name(&kind)?,
@@ -246,6 +251,8 @@ fn to_agg(t: AggTuple) -> Result<AggregateRow, Error> {
             parse_id(&device)?,
             parse_id(&event)?,
         ),
+        record_ms,
+        status,
     })
 }
 
@@ -826,12 +833,13 @@ impl Storage for SqliteTx<'_> {
     fn aggregate_put(&mut self, row: &AggregateRow) -> Result<(), Error> {
         self.0
             .prepare_cached(
-                "INSERT INTO aggregates (kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO aggregates (kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device,
+                   last_event, record_ms, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, owner = excluded.owner,
                    state = excluded.state, last_hlc_wall = excluded.last_hlc_wall,
                    last_hlc_counter = excluded.last_hlc_counter, last_hlc_device = excluded.last_hlc_device,
-                   last_event = excluded.last_event",
+                   last_event = excluded.last_event, record_ms = excluded.record_ms, status = excluded.status",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -843,11 +851,54 @@ impl Storage for SqliteTx<'_> {
                     row.last.0,
                     row.last.1,
                     row.last.2.to_string(),
-                    row.last.3.to_string()
+                    row.last.3.to_string(),
+                    row.record_ms,
+                    row.status
                 ])
             })
             .map_err(db)?;
         Ok(())
+    }
+
+    fn records_page(&mut self, f: &RecordFilter) -> Result<Vec<AggregateRow>, Error> {
+        use rusqlite::types::Value as V;
+        let mut args: Vec<V> = vec![V::Text(kind_name(f.kind).into())];
+        let mut sql = format!(
+            "SELECT {AGG_COLS} FROM aggregates WHERE kind = ?1 AND unit IN ({})",
+            placeholders(f.units.len(), 2)
+        );
+        args.extend(f.units.iter().map(|u| V::Text(u.to_string())));
+        let mut arg = |sql: &mut String, clause: &str, v: V| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(s) = &f.status {
+            arg(&mut sql, " AND status = ?", V::Text(s.clone()));
+        }
+        if let Some(o) = f.owner {
+            arg(&mut sql, " AND owner = ?", V::Text(o.to_string()));
+        }
+        if let Some(t) = f.from_ms {
+            arg(&mut sql, " AND record_ms >= ?", V::Integer(t));
+        }
+        if let Some(t) = f.to_ms {
+            arg(&mut sql, " AND record_ms < ?", V::Integer(t));
+        }
+        if let Some((ms, id)) = &f.before {
+            arg(&mut sql, " AND (record_ms < ?", V::Integer(*ms));
+            arg(&mut sql, " OR (record_ms = ?", V::Integer(*ms));
+            arg(&mut sql, " AND id < ?))", V::Text(id.clone()));
+        }
+        arg(
+            &mut sql,
+            " ORDER BY record_ms DESC, id DESC LIMIT ?",
+            V::Integer(i64::from(f.limit)),
+        );
+        let mut s = self.0.prepare(&sql).map_err(db)?;
+        let rows = s
+            .query_map(rusqlite::params_from_iter(args), agg_tuple)
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db).and_then(to_agg)).collect()
     }
 
     fn aggregates_of_units(
