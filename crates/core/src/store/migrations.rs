@@ -142,6 +142,11 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 3: the records list's order (newest first, then by id) read straight off an index, so a
+    // page of 50 never sorts a year of records (issue 13).
+    r#"
+    CREATE INDEX records_by_time ON records (started_at, id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -135,9 +135,12 @@ pub struct TimelineEntry {
 }
 
 /// The events of record `r` and of its findings.
+/// SQL: the event `e` belongs to record `r` or to one of its findings. Written as one `IN`
+/// over the record's aggregates, with `events` read through `events_by_aggregate` (see
+/// `EVENTS`), so each count is a few index lookups, never a scan of the log.
 macro_rules! of_record {
     () => {
-        "(e.aggregate_id = r.id OR e.aggregate_id IN (SELECT id FROM findings f WHERE f.record_id = r.id))"
+        "e.aggregate_id IN (SELECT r.id UNION ALL SELECT f.id FROM findings f WHERE f.record_id = r.id)"
     };
 }
 
@@ -148,7 +151,7 @@ const RECORD_COLUMNS: &str = concat!(
     r.photo_count + (SELECT coalesce(sum(f.photo_count), 0) FROM findings f WHERE f.record_id = r.id),
     (SELECT count(*) FROM findings f WHERE f.record_id = r.id),
     (SELECT count(*) FROM findings f WHERE f.record_id = r.id AND f.status != 'verified'),
-    (SELECT count(*) FROM events e WHERE e.is_local = 1 AND e.acked_at IS NULL AND ",
+    (SELECT count(*) FROM events e INDEXED BY events_by_aggregate WHERE e.is_local = 1 AND e.acked_at IS NULL AND ",
     of_record!(),
     "),
     (SELECT count(*) FROM rejections x JOIN events e ON e.id = x.event_id WHERE ",
@@ -156,16 +159,16 @@ const RECORD_COLUMNS: &str = concat!(
     ") + (SELECT count(*) FROM push_rejections x JOIN events e ON e.id = x.event_id WHERE ",
     of_record!(),
     "),
-    (SELECT count(*) FROM events e WHERE e.is_local = 1
+    (SELECT count(*) FROM events e INDEXED BY events_by_aggregate WHERE e.is_local = 1
         AND e.type IN ('PhotoAttached', 'DocumentSigned', 'SignatureRefused', 'CommitmentLetterSigned')
         AND coalesce(json_extract(e.body, '$.payload.data.upload'), json_extract(e.body, '$.payload.data.signature'),
                      json_extract(e.body, '$.payload.data.witness_signature'), json_extract(e.body, '$.payload.data.original'))
             NOT IN (SELECT hash FROM blobs_on_server) AND ",
     of_record!(),
     "),
-    (SELECT count(*) FROM events e WHERE e.is_local = 0 AND ",
+    (SELECT count(*) FROM events e INDEXED BY events_by_aggregate WHERE e.is_local = 0 AND ",
     of_record!(),
-    " AND e.hlc_wall > (SELECT coalesce(max(e.hlc_wall), 0) FROM events e WHERE e.is_local = 1 AND ",
+    " AND e.hlc_wall > (SELECT coalesce(max(e.hlc_wall), 0) FROM events e INDEXED BY events_by_aggregate WHERE e.is_local = 1 AND ",
     of_record!(),
     ")),
     coalesce((SELECT x.message FROM push_rejections x JOIN events e ON e.id = x.event_id WHERE ",
@@ -229,33 +232,42 @@ fn finish(row: (RecordSummary, String)) -> Result<RecordSummary> {
 }
 
 pub fn list_records(conn: &Connection, filter: &RecordFilter) -> Result<Vec<RecordSummary>> {
-    let mut sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM records r
-         LEFT JOIN aggregates reach ON reach.id = r.reach_id
-         LEFT JOIN aggregates site ON site.id = r.site_id WHERE 1 = 1"
-    );
-    let mut args: Vec<Value> = Vec::new();
-    if let Some(k) = filter.kind {
-        sql.push_str(" AND r.kind = ?");
-        args.push(Value::Text(k.as_str().to_owned()));
-    }
-    if let Some(s) = &filter.status {
-        sql.push_str(" AND r.status = ?");
-        args.push(Value::Text(s.clone()));
-    }
-    if let Some(t) = filter.from {
-        sql.push_str(" AND r.started_at >= ?");
-        args.push(Value::Integer(t));
-    }
-    if let Some(t) = filter.to {
-        sql.push_str(" AND r.started_at < ?");
-        args.push(Value::Integer(t));
-    }
-    sql.push_str(" ORDER BY r.started_at DESC, r.id LIMIT ?");
-    args.push(Value::Integer(filter.limit.unwrap_or(200) as i64));
+    let (sql, args) = list_records_sql(filter);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), record_from_row)?;
     rows.map(|r| finish(r?)).collect()
+}
+
+/// The page is chosen first (from the records table's indexes alone), then each of its rows
+/// gets its counts: the work grows with the page, not with the store.
+fn list_records_sql(filter: &RecordFilter) -> (String, Vec<Value>) {
+    let mut sql = String::from("SELECT * FROM records WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(k) = filter.kind {
+        sql.push_str(" AND kind = ?");
+        args.push(Value::Text(k.as_str().to_owned()));
+    }
+    if let Some(s) = &filter.status {
+        sql.push_str(" AND status = ?");
+        args.push(Value::Text(s.clone()));
+    }
+    if let Some(t) = filter.from {
+        sql.push_str(" AND started_at >= ?");
+        args.push(Value::Integer(t));
+    }
+    if let Some(t) = filter.to {
+        sql.push_str(" AND started_at < ?");
+        args.push(Value::Integer(t));
+    }
+    sql.push_str(" ORDER BY started_at DESC, id DESC LIMIT ?");
+    args.push(Value::Integer(filter.limit.unwrap_or(200) as i64));
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM ({sql}) r
+         LEFT JOIN aggregates reach ON reach.id = r.reach_id
+         LEFT JOIN aggregates site ON site.id = r.site_id
+         ORDER BY r.started_at DESC, r.id DESC"
+    );
+    (sql, args)
 }
 
 pub fn record_summary(conn: &Connection, id: &str) -> Result<Option<RecordSummary>> {
@@ -444,4 +456,92 @@ pub fn counts(conn: &Connection, day_start_ms: i64) -> Result<Counts> {
             None,
         )?,
     })
+}
+
+#[cfg(test)]
+mod plans {
+    //! What SQLite plans for each screen's query (issue 13): never a scan of the event log, and
+    //! the records list reads its page off an index. The plans do not depend on how much is
+    //! stored; `benches/year_store.rs` measures the same queries on a year's work.
+    use super::*;
+    use crate::store::Store;
+
+    fn plan(conn: &Connection, sql: &str, args: Vec<Value>) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("plan");
+        stmt.query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .expect("plan rows")
+            .map(|r| r.expect("plan row"))
+            .collect()
+    }
+
+    fn assert_no_log_scan(what: &str, lines: &[String]) {
+        for l in lines {
+            assert!(
+                !(l.starts_with("SCAN e") || l.starts_with("SCAN events")),
+                "{what} scans the event log: {l}\n{lines:#?}"
+            );
+        }
+    }
+
+    /// A record's counts look its events up by aggregate, not through every local event.
+    fn assert_events_by_record(what: &str, lines: &[String]) {
+        for l in lines.iter().filter(|l| l.starts_with("SEARCH e ")) {
+            assert!(
+                l.contains("events_by_aggregate"),
+                "{what} reads the log by something else than the record: {l}\n{lines:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_screen_scans_the_event_log() {
+        let store = Store::open_in_memory().expect("store");
+        let conn = store.connection();
+        let filters = [
+            RecordFilter::default(),
+            RecordFilter {
+                kind: Some(RecordKind::Inspection),
+                limit: Some(50),
+                ..RecordFilter::default()
+            },
+            RecordFilter {
+                status: Some("active".into()),
+                from: Some(0),
+                to: Some(i64::MAX),
+                limit: Some(50),
+                ..RecordFilter::default()
+            },
+        ];
+        for f in &filters {
+            let (sql, args) = list_records_sql(f);
+            let lines = plan(conn, &sql, args);
+            assert_no_log_scan("the records list", &lines);
+            assert_events_by_record("the records list", &lines);
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("SEARCH records") || l.starts_with("SCAN records USING")),
+                "the records list picks its page without an index: {lines:#?}"
+            );
+        }
+        let summary = format!(
+            "SELECT {RECORD_COLUMNS} FROM records r LEFT JOIN aggregates reach ON reach.id = r.reach_id LEFT JOIN aggregates site ON site.id = r.site_id WHERE r.id = ?1"
+        );
+        let lines = plan(conn, &summary, vec![Value::Text("x".into())]);
+        assert_no_log_scan("a record", &lines);
+        assert_events_by_record("a record", &lines);
+        let open = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings WHERE status != 'verified' AND (?1 IS NULL OR status = ?1)
+             ORDER BY deadline IS NULL, deadline, reported_at, id"
+        );
+        assert_no_log_scan("open findings", &plan(conn, &open, vec![Value::Null]));
+        for sql in [
+            "SELECT body FROM events WHERE is_local = 1 AND acked_at IS NULL ORDER BY seq LIMIT 50",
+            "SELECT count(*) FROM events WHERE is_local = 1 AND acked_at IS NULL",
+        ] {
+            let lines = plan(conn, sql, Vec::new());
+            assert_no_log_scan("the outbox", &lines);
+            assert!(lines.iter().any(|l| l.contains("events_outbox")), "{lines:#?}");
+        }
+    }
 }
