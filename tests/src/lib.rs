@@ -441,3 +441,37 @@ pub fn assert_server_holds_exactly(server: &Server, device: &Device, with_origin
         "the device's outbox must be empty"
     );
 }
+
+// ---- many users (benches/load.rs) ----------------------------------------------------------
+
+/// `n` users `{prefix}0`… with `role` (passwords by `password_of`), in `units` by turns;
+/// their argon2 hashes are made concurrently on the server's runtime.
+pub fn seed_users(server: &Server, units: &[UnitId], role: Role, prefix: &str, n: usize) -> Vec<User> {
+    let st = server.state.clone();
+    let units = units.to_vec();
+    let prefix = prefix.to_owned();
+    server.rt.block_on(async move {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let st = st.clone();
+                let login = format!("{prefix}{i}");
+                let user = User {
+                    id: UserId::new(),
+                    name: login.clone(),
+                    login: login.clone(),
+                    unit: units[i % units.len()],
+                    roles: vec![role],
+                };
+                tokio::spawn(async move {
+                    xuncha_server::office::create_user_with_password(&st, user, password_of(&login), None)
+                        .await
+                })
+            })
+            .collect();
+        let mut users = Vec::with_capacity(n);
+        for t in tasks {
+            users.push(t.await.unwrap().unwrap());
+        }
+        users
+    })
+}
