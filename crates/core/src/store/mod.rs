@@ -375,7 +375,9 @@ fn owner_only(_path: &Path, _create: bool) -> Result<()> {
 /// A token the file still holds moves to the keystore (the file keeps an empty one).
 fn move_token_to_vault(conn: &Connection, device: DeviceId, vault: &dyn SecretStore) -> Result<()> {
     let token: Option<String> = conn
-        .query_row("SELECT token FROM sync_account WHERE singleton = 1", [], |r| r.get(0))
+        .query_row("SELECT token FROM sync_account WHERE singleton = 1", [], |r| {
+            r.get(0)
+        })
         .optional()?;
     if let Some(token) = token.filter(|t| !t.is_empty()) {
         vault.set(&secrets::name(device, secrets::TOKEN), token.as_bytes())?;

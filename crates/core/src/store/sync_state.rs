@@ -74,7 +74,8 @@ impl Store {
         let bytes = v
             .get(&secrets::name(self.device, what))?
             .ok_or_else(|| CoreError::Other("系统钥匙串中找不到这台设备的令牌：请重新登录".into()))?;
-        String::from_utf8(bytes).map_err(|_| CoreError::Other("系统钥匙串中的令牌无法读取：请重新登录".into()))
+        String::from_utf8(bytes)
+            .map_err(|_| CoreError::Other("系统钥匙串中的令牌无法读取：请重新登录".into()))
     }
 
     /// A signed-out token the file still holds moves to the keystore.
