@@ -15,8 +15,6 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
-# A clean build gains nothing from incremental compilation's caches, only their cost.
-[[ "${CI:-}" == true ]] && export CARGO_INCREMENTAL=0
 
 bash scripts/setup.sh
 bash scripts/setup-tauri.sh
