@@ -697,7 +697,7 @@ fn request(command: Command, lang: Lang) -> Result<Request> {
                 patrol: id(&patrol, PATROL)?,
             },
         },
-        Command::Findings { status } => R::ListOpenFindings { status },
+        Command::Findings { status } => R::ListOpenFindings { status, limit: None },
         Command::Reference(r) => match r {
             ReferenceCmd::Reaches => R::ListReaches,
             ReferenceCmd::Sites => R::ListSites { kind: None },

@@ -133,7 +133,13 @@ fn screens(record: &str) -> Vec<(&'static str, Request)> {
                 id: record.to_owned(),
             },
         ),
-        ("open findings", Request::ListOpenFindings { status: None }),
+        (
+            "open findings, 50",
+            Request::ListOpenFindings {
+                status: None,
+                limit: Some(50),
+            },
+        ),
         ("outbox, 50", Request::Outbox { limit: Some(50) }),
     ]
 }

@@ -720,9 +720,9 @@ impl Device {
                 )?);
                 Ok(Response::Home(Box::new(Home {
                     counts: queries::counts(conn, day_start)?,
-                    to_rectify: queries::open_findings(conn, Some("assigned"))?
+                    to_rectify: queries::open_findings(conn, Some("assigned"), None)?
                         .into_iter()
-                        .chain(queries::open_findings(conn, Some("reopened"))?)
+                        .chain(queries::open_findings(conn, Some("reopened"), None)?)
                         .collect(),
                     device,
                     user,
@@ -757,9 +757,10 @@ impl Device {
                 )?)))
             }
             R::GetTrack { patrol } => Ok(Response::Track(queries::track(s.conn(), &patrol.to_string())?)),
-            R::ListOpenFindings { status } => Ok(Response::Findings(queries::open_findings(
+            R::ListOpenFindings { status, limit } => Ok(Response::Findings(queries::open_findings(
                 s.conn(),
                 status.as_deref(),
+                limit,
             )?)),
             R::GetFinding { id } => {
                 let key = id.to_string();

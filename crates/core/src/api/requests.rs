@@ -211,6 +211,9 @@ pub enum Request {
     },
     ListOpenFindings {
         status: Option<String>,
+        /// The most urgent this many (all when absent).
+        #[serde(default)]
+        limit: Option<u32>,
     },
     GetFinding {
         id: FindingId,

@@ -147,6 +147,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX records_by_time ON records (started_at, id);
     "#,
+    // 4: open findings, most urgent first, read in order off an index of the open ones only.
+    r#"
+    CREATE INDEX findings_open_by_urgency ON findings (deadline IS NULL, deadline, reported_at, id)
+        WHERE status != 'verified';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -3,7 +3,7 @@
 
 use super::parse_event;
 use crate::error::{CoreError, Result};
-use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value};
 use serde::{Deserialize, Serialize};
 use xuncha_domain::state::AggregateState;
 use xuncha_domain::{Event, TrackPoint};
@@ -334,15 +334,25 @@ pub fn findings_of_record(conn: &Connection, record_id: &str) -> Result<Vec<Find
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Findings not yet verified, the most urgent (earliest deadline) first.
-pub fn open_findings(conn: &Connection, status: Option<&str>) -> Result<Vec<FindingSummary>> {
-    let mut stmt = conn.prepare(&format!(
+/// Findings not yet verified, the most urgent (earliest deadline) first, read in that order off
+/// `findings_open_by_urgency` (store migration 4); at most `limit`.
+pub fn open_findings(
+    conn: &Connection,
+    status: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Vec<FindingSummary>> {
+    let mut stmt = conn.prepare(&open_findings_sql())?;
+    let limit = limit.map_or(-1, i64::from);
+    let rows = stmt.query_map(params![status, limit], finding_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn open_findings_sql() -> String {
+    format!(
         "SELECT {FINDING_COLUMNS} FROM findings
          WHERE status != 'verified' AND (?1 IS NULL OR status = ?1)
-         ORDER BY deadline IS NULL, deadline, reported_at, id"
-    ))?;
-    let rows = stmt.query_map([status], finding_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+         ORDER BY deadline IS NULL, deadline, reported_at, id LIMIT ?2"
+    )
 }
 
 /// The events of a record and of its findings, in HLC order, with what became of each.
@@ -530,11 +540,12 @@ mod plans {
         let lines = plan(conn, &summary, vec![Value::Text("x".into())]);
         assert_no_log_scan("a record", &lines);
         assert_events_by_record("a record", &lines);
-        let open = format!(
-            "SELECT {FINDING_COLUMNS} FROM findings WHERE status != 'verified' AND (?1 IS NULL OR status = ?1)
-             ORDER BY deadline IS NULL, deadline, reported_at, id"
+        let lines = plan(conn, &open_findings_sql(), vec![Value::Null, Value::Integer(50)]);
+        assert_eq!(
+            lines,
+            vec!["SCAN findings USING INDEX findings_open_by_urgency".to_owned()],
+            "open findings are read in order off their index, nothing sorted"
         );
-        assert_no_log_scan("open findings", &plan(conn, &open, vec![Value::Null]));
         for sql in [
             "SELECT body FROM events WHERE is_local = 1 AND acked_at IS NULL ORDER BY seq LIMIT 50",
             "SELECT count(*) FROM events WHERE is_local = 1 AND acked_at IS NULL",
