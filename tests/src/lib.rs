@@ -253,6 +253,7 @@ pub fn seed(server: &Server) -> Seed {
         }
         let user = async |login: &str, unit: UnitId, role: Role| {
             let u = User {
+                active_from: None,
                 id: UserId::new(),
                 name: login.into(),
                 login: login.into(),
@@ -456,6 +457,7 @@ pub fn seed_users(server: &Server, units: &[UnitId], role: Role, prefix: &str, n
                 let st = st.clone();
                 let login = format!("{prefix}{i}");
                 let user = User {
+                    active_from: None,
                     id: UserId::new(),
                     name: login.clone(),
                     login: login.clone(),

@@ -64,6 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         code: "HY".into(),
     };
     let user = User {
+        active_from: None,
         id: UserId::new(),
         name: "刘建国".into(),
         login: "liu".into(),

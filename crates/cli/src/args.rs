@@ -27,6 +27,11 @@ pub struct Cli {
     /// where one answers, else file). Secrets still in the file move to the keystore.
     #[arg(long, global = true, env = "XUNCHA_KEYSTORE", value_enum, default_value_t = KeyStoreArg::File)]
     pub keystore: KeyStoreArg,
+    /// Late entry (补录) of a paper record: the recording command that follows happened at
+    /// this time (RFC 3339, or "YYYY-MM-DD HH:MM" in Beijing time); it keeps the time of entry
+    /// beside it and is flagged as entered late.
+    #[arg(long, global = true, env = "XUNCHA_HAPPENED_AT")]
+    pub happened_at: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -25,6 +25,7 @@ fn sign_all(payloads: Vec<Payload>, now: UnixMs) -> Result<Vec<Event>> {
             seq: i as u64 + 1,
             hlc: clock.tick(now),
             author: None,
+            occurred_at: None,
             prev_hash: prev,
             payload,
         }
@@ -49,6 +50,7 @@ pub fn run(device: &Device) -> Result<Response> {
         code: "YS".into(),
     };
     let user = User {
+        active_from: None,
         id: UserId::new(),
         name: "演示河湖长".into(),
         login: "demo".into(),

@@ -216,7 +216,16 @@ fn run(cli: Cli) -> Result<()> {
     }
     let response = match cli.command {
         Command::Demo => demo::run(&device)?,
-        command => device.handle(request(command, lang)?)?,
+        command => {
+            let action = request(command, lang)?;
+            device.handle(match &cli.happened_at {
+                Some(at) => Request::LateEntry {
+                    at: time(at)?,
+                    action: Box::new(action),
+                },
+                None => action,
+            })?
+        }
     };
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&response)?);

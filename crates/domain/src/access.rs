@@ -321,6 +321,7 @@ mod tests {
 
     fn admin_of(unit: &Unit) -> User {
         User {
+            active_from: None,
             id: UserId::new(),
             name: "管理员".into(),
             login: "admin".into(),

@@ -6,7 +6,7 @@
 use crate::hash::EventHash;
 use crate::id::{DeviceId, EventId, UserId};
 use crate::payload::Payload;
-use crate::time::Hlc;
+use crate::time::{Hlc, UnixMs};
 use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -95,6 +95,11 @@ pub struct Event {
     pub hlc: Hlc,
     /// The user signed in on the device when the event was made.
     pub author: Option<UserId>,
+    /// When what the event records happened, if that was before it was entered (late entry,
+    /// 补录: a paper record typed in afterwards); `hlc` stays the time of entry. Absent for
+    /// everything recorded as it happens, and then left out of the hash as it always was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<UnixMs>,
     pub prev_hash: EventHash,
     pub payload: Payload,
     pub hash: EventHash,
@@ -110,6 +115,8 @@ struct HashedBody<'a> {
     seq: u64,
     hlc: &'a Hlc,
     author: &'a Option<UserId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    occurred_at: &'a Option<UnixMs>,
     prev_hash: &'a EventHash,
     payload: &'a Payload,
 }
@@ -121,6 +128,8 @@ pub struct EventDraft {
     pub seq: u64,
     pub hlc: Hlc,
     pub author: Option<UserId>,
+    /// Set only for late entry (see `Event::occurred_at`).
+    pub occurred_at: Option<UnixMs>,
     pub prev_hash: EventHash,
     pub payload: Payload,
 }
@@ -143,6 +152,7 @@ impl EventDraft {
             seq: self.seq,
             hlc: &self.hlc,
             author: &self.author,
+            occurred_at: &self.occurred_at,
             prev_hash: &self.prev_hash,
             payload: &self.payload,
         });
@@ -154,6 +164,7 @@ impl EventDraft {
             seq: self.seq,
             hlc: self.hlc,
             author: self.author,
+            occurred_at: self.occurred_at,
             prev_hash: self.prev_hash,
             payload: self.payload,
             hash,
@@ -172,6 +183,7 @@ impl Event {
             seq: self.seq,
             hlc: &self.hlc,
             author: &self.author,
+            occurred_at: &self.occurred_at,
             prev_hash: &self.prev_hash,
             payload: &self.payload,
         })

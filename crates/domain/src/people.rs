@@ -74,4 +74,9 @@ pub struct User {
     pub login: String,
     pub unit: UnitId,
     pub roles: Vec<Role>,
+    /// The first day this person's work may be recorded (their appointment; when the office
+    /// made the user, unless it said otherwise): a late entry (补录) for them may not be dated
+    /// before it. Absent for users made before it was kept: no bound but the late-entry window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_from: Option<crate::time::UnixMs>,
 }

@@ -76,6 +76,10 @@ pub struct PatrolState {
     pub ended_at: Option<UnixMs>,
     pub notes: String,
     pub point_count: u64,
+    /// Some event of the record was entered late (补录, `Event::occurred_at`): shown wherever
+    /// the record is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late_entry: bool,
     /// Imported track points without a time, by stretch (see `TrackPointsAppended::untimed`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub untimed_lines: Vec<Vec<Position>>,
@@ -162,6 +166,10 @@ pub struct InspectionState {
     pub closed_at: Option<UnixMs>,
     pub notes: String,
     pub photos: Vec<PhotoInfo>,
+    /// Some event of the record was entered late (补录, `Event::occurred_at`): shown wherever
+    /// the record is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late_entry: bool,
 }
 
 impl InspectionState {
@@ -252,6 +260,10 @@ pub struct FindingState {
     pub location: Option<Position>,
     pub reported_at: UnixMs,
     pub reported_by: Option<UserId>,
+    /// Some event of the record was entered late (补录, `Event::occurred_at`): shown wherever
+    /// the record is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late_entry: bool,
     pub status: FindingStatus,
     pub assignment: Option<AssignmentState>,
     pub rectification: Option<RectificationState>,
@@ -302,6 +314,31 @@ impl AggregateState {
 /// Applies one event to its aggregate's state (`None` before the aggregate exists). Events
 /// must be applied in `Event::order_key` order. On `Err` the state stays as it was.
 pub fn apply(state: Option<&AggregateState>, event: &Event) -> Result<AggregateState, Rejection> {
+    let mut next = apply_payload(state, event)?;
+    if event.occurred_at.is_some() {
+        match &mut next {
+            AggregateState::Patrol(p) => p.late_entry = true,
+            AggregateState::Inspection(i) => i.late_entry = true,
+            AggregateState::Finding(f) => f.late_entry = true,
+            _ => {}
+        }
+    }
+    Ok(next)
+}
+
+impl AggregateState {
+    /// Whether some event of the record was entered late (补录).
+    pub fn late_entry(&self) -> bool {
+        match self {
+            AggregateState::Patrol(p) => p.late_entry,
+            AggregateState::Inspection(i) => i.late_entry,
+            AggregateState::Finding(f) => f.late_entry,
+            _ => false,
+        }
+    }
+}
+
+fn apply_payload(state: Option<&AggregateState>, event: &Event) -> Result<AggregateState, Rejection> {
     use AggregateState as S;
     let p = &event.payload;
     match (state, p) {
@@ -325,6 +362,7 @@ pub fn apply(state: Option<&AggregateState>, event: &Event) -> Result<AggregateS
             seizures: Vec::new(),
             letters: Vec::new(),
             photos: Vec::new(),
+            late_entry: false,
         })),
         (Some(_), Payload::PatrolStarted(_)) => reject("already_started", "这次巡查已经开始过"),
         (None, Payload::InspectionStarted(s)) => Ok(S::Inspection(InspectionState {
@@ -342,6 +380,7 @@ pub fn apply(state: Option<&AggregateState>, event: &Event) -> Result<AggregateS
             closed_at: None,
             notes: String::new(),
             photos: Vec::new(),
+            late_entry: false,
         })),
         (Some(_), Payload::InspectionStarted(_)) => reject("already_started", "这次检查已经开始过"),
         (None, Payload::FindingReported(s)) => Ok(S::Finding(FindingState {
@@ -362,6 +401,7 @@ pub fn apply(state: Option<&AggregateState>, event: &Event) -> Result<AggregateS
             reopen_count: 0,
             reopen_reason: None,
             photos: Vec::new(),
+            late_entry: false,
         })),
         (Some(_), Payload::FindingReported(_)) => reject("already_reported", "这个问题已经上报过"),
 

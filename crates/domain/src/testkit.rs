@@ -33,6 +33,11 @@ impl SimDevice {
 
     /// The next event of this device's chain, stamped at `now` by its clock.
     pub fn make(&mut self, payload: Payload, now: UnixMs) -> Event {
+        self.make_late(payload, now, None)
+    }
+
+    /// `make`, entered at `now` for what happened at `occurred_at` (late entry, 补录).
+    pub fn make_late(&mut self, payload: Payload, now: UnixMs, occurred_at: Option<UnixMs>) -> Event {
         let hlc = self.clock.tick(now);
         let (seq, prev_hash) = match self.head {
             Some(h) => (h.seq + 1, h.hash),
@@ -44,6 +49,7 @@ impl SimDevice {
             seq,
             hlc,
             author: self.author,
+            occurred_at,
             prev_hash,
             payload,
         }

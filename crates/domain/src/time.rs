@@ -38,17 +38,25 @@ impl UnixMs {
 pub const EARLIEST: UnixMs = UnixMs(946_684_800_000);
 
 /// How far from the checking clock a recorded time may lie: never before `EARLIEST`, and at
-/// most `max_future_ms` ahead (phones' clocks drift, but not by a day). How far into the past a
-/// record may be entered late is a different question, not answered here.
+/// most `max_future_ms` ahead (phones' clocks drift, but not by a day). A late entry (补录,
+/// `Event::occurred_at`) may say it happened at most `max_late_ms` before it was entered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeWindow {
     pub max_future_ms: i64,
+    #[serde(default = "default_max_late_ms")]
+    pub max_late_ms: i64,
+}
+
+fn default_max_late_ms() -> i64 {
+    TimeWindow::DEFAULT.max_late_ms
 }
 
 impl TimeWindow {
-    /// The window every part of the system uses unless configured otherwise.
+    /// The window every part of the system uses unless configured otherwise: a day ahead, and
+    /// late entry up to 400 days back (last year's paper records, typed in early this year).
     pub const DEFAULT: TimeWindow = TimeWindow {
         max_future_ms: UnixMs::DAY,
+        max_late_ms: 400 * UnixMs::DAY,
     };
 
     /// The latest time admitted when the checking clock reads `now`.

@@ -444,7 +444,53 @@ pub fn validate_event(event: &Event, now: UnixMs) -> Result<(), ValidationError>
 pub fn validate_event_within(event: &Event, now: UnixMs, window: &TimeWindow) -> Result<(), ValidationError> {
     let c = Checker { now, window: *window };
     c.time("hlc", UnixMs(event.hlc.wall_ms))?;
+    if let Some(at) = event.occurred_at {
+        validate_late_entry(at, UnixMs(event.hlc.wall_ms), window)?;
+    }
     validate_within(&event.payload, now, window)
+}
+
+/// A late entry's time (补录, `Event::occurred_at`) as against when it was entered: not after
+/// it (what has not happened yet cannot be entered late), not before 2000, and at most the
+/// window's `max_late_ms` before it. Whether the person existed then is the caller's check
+/// (`check_active_from`): it needs the user.
+pub fn validate_late_entry(at: UnixMs, entered: UnixMs, window: &TimeWindow) -> Result<(), ValidationError> {
+    let c = Checker {
+        now: entered,
+        window: *window,
+    };
+    c.not_before_earliest("occurred_at", at)?;
+    if at > entered {
+        return Err(err(
+            "occurred_at",
+            "晚于录入时间：补录只能填写已经发生的时间",
+            "is after the time of entry: a late entry can only give a time that has passed",
+        ));
+    }
+    if at < entered.plus_ms(-window.max_late_ms.max(0)) {
+        let days = window.max_late_ms / UnixMs::DAY;
+        return Err(err(
+            "occurred_at",
+            format!("早于录入时间 {days} 天以上：补录最多可追溯 {days} 天"),
+            format!(
+                "is more than {days} days before the time of entry: late entry reaches back at most {days} days"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A late entry's time as against the person it is recorded for: not before `active_from`, the
+/// day their work may first be recorded (their user's `active_from`, or when the user was made).
+pub fn check_active_from(at: UnixMs, active_from: UnixMs) -> Result<(), ValidationError> {
+    if at < active_from {
+        return Err(err(
+            "occurred_at",
+            "早于此用户的在岗起始时间：不能为其补录此前的记录",
+            "is before this user's first day of work: nothing before it can be entered for them",
+        ));
+    }
+    Ok(())
 }
 
 /// Validates a payload as of `now` (the clock of whoever checks), with the default time window.

@@ -16,6 +16,8 @@
 //! - `POST /api/v1/blobs/missing` `MissingBlobsRequest` → `MissingBlobsResponse` (device token)
 //! - `GET  /api/v1/blobs/{hash}/upload` → `UploadStatus` (device token)
 //! - `PUT  /api/v1/blobs/{hash}/upload?offset=N&total=T` raw bytes → `UploadStatus`
+//! - `POST /api/v1/blobs/batch` raw frames (`encode_blob_frames`) → `BlobBatchResponse`
+//!   (device token: many small blobs in one request)
 //! - `GET  /api/v1/blobs/{hash}` → the blob's bytes (device or user token)
 //!
 //! Tokens travel as `Authorization: Bearer <token>`. Every error is an `ErrorBody`.
@@ -38,7 +40,9 @@ pub const API_PREFIX: &str = "/api/v1";
 /// - 2: `TrackPoint::gap_before`, `FixProvider::Imported`, `TrackPointsAppended::untimed`.
 /// - 3: `EnrolRequest::challenge`/`signature` (proof of the key, over `enrol_proof_message`),
 ///   `EnrolResponse::token_expires_at`, the token refresh and revoke routes.
-pub const WIRE_VERSION: u32 = 3;
+/// - 4: `Event::occurred_at` (late entry, 补录) and `User::active_from`; the batch upload of
+///   small blobs (`POST /blobs/batch`); `Retry-After` on every 429.
+pub const WIRE_VERSION: u32 = 4;
 
 /// The HTTP header that carries [`WIRE_VERSION`].
 pub const WIRE_VERSION_HEADER: &str = "x-xuncha-wire";
@@ -243,6 +247,124 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// The framing of `POST /blobs/batch`'s body (`application/octet-stream`): frames one after
+/// another, each `[32-byte SHA-256][u32 little-endian length][that many bytes]`, nothing
+/// before, between or after. Each frame is one whole blob.
+pub const BLOB_FRAME_HEADER_BYTES: usize = 32 + 4;
+
+/// One whole blob in a batch, as sent: its claimed hash and its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobFrame<'a> {
+    pub hash: BlobHash,
+    pub bytes: &'a [u8],
+}
+
+/// Why a batch body is not well framed. A malformed body is refused whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobFramingError {
+    /// The body ends inside frame `frame` (0-based): in its header or before its bytes end.
+    Truncated { frame: usize },
+    /// Frame `frame` announces `length` bytes, more than `max` a frame may carry.
+    TooLong { frame: usize, length: u64, max: u64 },
+    /// More frames than `max`.
+    TooManyFrames { max: usize },
+    /// An empty blob (frame `frame`): a blob is never empty.
+    Empty { frame: usize },
+}
+
+/// Writes frames for `POST /blobs/batch`.
+pub fn encode_blob_frames<'a>(frames: impl IntoIterator<Item = BlobFrame<'a>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in frames {
+        out.extend_from_slice(&f.hash.0);
+        // A frame is at most the batch's item limit (about a megabyte): it fits in a u32.
+        out.extend_from_slice(&u32::try_from(f.bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(f.bytes);
+    }
+    out
+}
+
+/// Reads a batch body's frames, refusing the whole body if any frame is cut short, empty or
+/// longer than `max_frame_bytes`, or if there are more than `max_frames`.
+pub fn decode_blob_frames(
+    body: &[u8],
+    max_frame_bytes: u64,
+    max_frames: usize,
+) -> Result<Vec<BlobFrame<'_>>, BlobFramingError> {
+    let mut frames = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let frame = frames.len();
+        if frame >= max_frames {
+            return Err(BlobFramingError::TooManyFrames { max: max_frames });
+        }
+        let (Some(hash), Some(len)) = (rest.get(..32), rest.get(32..BLOB_FRAME_HEADER_BYTES)) else {
+            return Err(BlobFramingError::Truncated { frame });
+        };
+        let mut h = [0u8; 32];
+        h.copy_from_slice(hash);
+        let mut l = [0u8; 4];
+        l.copy_from_slice(len);
+        let length = u64::from(u32::from_le_bytes(l));
+        if length > max_frame_bytes {
+            return Err(BlobFramingError::TooLong {
+                frame,
+                length,
+                max: max_frame_bytes,
+            });
+        }
+        if length == 0 {
+            return Err(BlobFramingError::Empty { frame });
+        }
+        // At most `max_frame_bytes`, which the caller keeps far below usize::MAX.
+        let end = BLOB_FRAME_HEADER_BYTES.saturating_add(length as usize);
+        let Some(bytes) = rest.get(BLOB_FRAME_HEADER_BYTES..end) else {
+            return Err(BlobFramingError::Truncated { frame });
+        };
+        frames.push(BlobFrame {
+            hash: BlobHash(h),
+            bytes,
+        });
+        rest = &rest[end..];
+    }
+    Ok(frames)
+}
+
+/// What became of one frame of a batch. The same rules as a whole-blob upload by the chunked
+/// PUT, item by item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BlobBatchOutcome {
+    /// Verified and stored; this device now holds it.
+    Stored,
+    /// This device held it already, or another device had stored it and this one has now
+    /// proved it holds it too.
+    Held,
+    /// No event this device has synced names the blob: sync the record first, then send it.
+    NotNamed,
+    /// The bytes are not what the hash names: nothing kept, send it again.
+    HashMismatch,
+    /// Another rule refused it (e.g. `wrong_offset`: an unfinished chunked upload of it is
+    /// under way — finish that one; or `too_large`: the device's upload quota), with why.
+    Refused { code: String, message: String },
+}
+
+/// One frame's answer, in the order of the frames.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobBatchResult {
+    pub hash: BlobHash,
+    /// The frame's length in bytes.
+    pub size: u64,
+    #[serde(flatten)]
+    pub outcome: BlobBatchOutcome,
+}
+
+/// The answer to `POST /blobs/batch`: one result per frame, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobBatchResponse {
+    pub results: Vec<BlobBatchResult>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +412,81 @@ mod tests {
         let req: EnrolRequest = serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((req.challenge.as_deref(), req.signature.as_deref()), (None, None));
         assert_eq!(serde_json::to_value(&req).unwrap_or_default(), json);
+    }
+
+    #[test]
+    fn blob_frames_read_back_as_written() {
+        let (a, b) = (b"signature".as_slice(), vec![7u8; 3000]);
+        let frames = [
+            BlobFrame {
+                hash: BlobHash::of(a),
+                bytes: a,
+            },
+            BlobFrame {
+                hash: BlobHash::of(&b),
+                bytes: &b,
+            },
+        ];
+        let body = encode_blob_frames(frames);
+        assert_eq!(body.len(), 2 * BLOB_FRAME_HEADER_BYTES + a.len() + b.len());
+        assert_eq!(decode_blob_frames(&body, 4096, 10), Ok(frames.to_vec()));
+        assert_eq!(decode_blob_frames(&[], 4096, 10), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn a_malformed_batch_is_refused_whole() {
+        let a = b"signature".as_slice();
+        let one = BlobFrame {
+            hash: BlobHash::of(a),
+            bytes: a,
+        };
+        let body = encode_blob_frames([one, one]);
+        for cut in [
+            body.len() - 1,
+            body.len() - a.len() - 1,
+            BLOB_FRAME_HEADER_BYTES + a.len() + 10,
+        ] {
+            assert_eq!(
+                decode_blob_frames(&body[..cut], 4096, 10),
+                Err(BlobFramingError::Truncated { frame: 1 })
+            );
+        }
+        assert_eq!(
+            decode_blob_frames(&body, 8, 10),
+            Err(BlobFramingError::TooLong {
+                frame: 0,
+                length: a.len() as u64,
+                max: 8
+            })
+        );
+        assert_eq!(
+            decode_blob_frames(&body, 4096, 1),
+            Err(BlobFramingError::TooManyFrames { max: 1 })
+        );
+        let empty = encode_blob_frames([BlobFrame {
+            hash: BlobHash::of(b""),
+            bytes: b"",
+        }]);
+        assert_eq!(
+            decode_blob_frames(&empty, 4096, 10),
+            Err(BlobFramingError::Empty { frame: 0 })
+        );
+    }
+
+    #[test]
+    fn a_batch_result_reads_flat_on_the_wire() {
+        let r = BlobBatchResult {
+            hash: BlobHash::of(b"x"),
+            size: 1,
+            outcome: BlobBatchOutcome::Refused {
+                code: "wrong_offset".into(),
+                message: "m".into(),
+            },
+        };
+        let json = serde_json::to_value(&r).unwrap_or_default();
+        assert_eq!(json["outcome"], "refused");
+        assert_eq!(json["code"], "wrong_offset");
+        let back: BlobBatchResult = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, r);
     }
 }

@@ -1,3 +1,4 @@
+//! Over 500 lines: the route table with each route's caller and body limit; issue 12 writes routes once.
 //! The server as a whole: its state, its routes (one table, `ROUTES`, that the router, the
 //! OpenAPI document and the access tests all follow), start-up (open and migrate the database,
 //! load the server's chain) and serving with graceful shutdown. `launch_with_tcp_listener`
@@ -213,6 +214,14 @@ pub const ROUTES: &[Route] = &[
         "UploadStatus",
     ),
     route(
+        "POST",
+        "/api/v1/blobs/batch",
+        Device,
+        "Upload many small whole blobs: frames of [32-byte SHA-256][u32 LE length][bytes]",
+        None,
+        "BlobBatchResponse",
+    ),
+    route(
         "GET",
         "/api/v1/blobs/{hash}",
         DeviceOrUser,
@@ -369,6 +378,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/blobs/missing") => post(blobs::missing),
         ("GET", "/api/v1/blobs/{hash}/upload") => get(blobs::upload_status),
         ("PUT", "/api/v1/blobs/{hash}/upload") => put(blobs::upload),
+        ("POST", "/api/v1/blobs/batch") => post(blobs::batch),
         ("GET", "/api/v1/blobs/{hash}") => get(blobs::download),
         ("GET", "/api/v1/office/units") => get(office::list_units),
         ("POST", "/api/v1/office/units") => post(office::define_unit),
@@ -397,7 +407,7 @@ pub fn router(state: AppState) -> Result<Router, Error> {
             .ok_or_else(|| Error::Internal(format!("no handler for {} {}", r.method, r.path)))?;
         let limit = match r.path {
             "/api/v1/sync/push" => state.limits.max_push_bytes,
-            "/api/v1/blobs/{hash}/upload" => state.limits.max_chunk_bytes,
+            "/api/v1/blobs/{hash}/upload" | "/api/v1/blobs/batch" => state.limits.max_chunk_bytes,
             _ => state.limits.max_json_bytes,
         };
         app = app.route(r.path, h.layer(DefaultBodyLimit::max(limit)));

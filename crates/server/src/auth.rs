@@ -106,7 +106,9 @@ impl Reader {
     }
 }
 
-async fn device_of(state: &AppState, token: String) -> Result<AuthDevice, Error> {
+/// `counted`: whether the request draws from the device's request bucket (blob uploads are
+/// counted by their bytes in their handlers instead).
+async fn device_of(state: &AppState, token: String, counted: bool) -> Result<AuthDevice, Error> {
     if !token.starts_with(DEVICE_TOKEN_PREFIX) {
         return Err(Error::Unauthenticated);
     }
@@ -139,7 +141,9 @@ async fn device_of(state: &AppState, token: String) -> Result<AuthDevice, Error>
     if user.disabled {
         return Err(Error::Revoked("此用户已停用".into()));
     }
-    state.rate.check(device.id)?;
+    if counted {
+        state.rate.check(device.id)?;
+    }
     if found.previous_pending && !found.previous {
         // The device has its refreshed token (it just used it): the one before ends now.
         let id = device.id;
@@ -183,7 +187,8 @@ async fn user_of(state: &AppState, token: String) -> Result<AuthUser, Error> {
 impl FromRequestParts<AppState> for AuthDevice {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        device_of(state, bearer(parts)?).await
+        let counted = crate::limits::counts_as_request(&parts.method, parts.uri.path());
+        device_of(state, bearer(parts)?, counted).await
     }
 }
 
@@ -199,7 +204,7 @@ impl FromRequestParts<AppState> for Reader {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let token = bearer(parts)?;
         if token.starts_with(DEVICE_TOKEN_PREFIX) {
-            device_of(state, token).await.map(Reader::Device)
+            device_of(state, token, true).await.map(Reader::Device)
         } else {
             user_of(state, token).await.map(Reader::User)
         }

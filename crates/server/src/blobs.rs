@@ -1,3 +1,4 @@
+//! Over 500 lines: one upload rule (`receive`) serves both the chunked and the batch route, with the sweep beside it.
 //! Blobs (photos, signature images): which ones a device still has to send, resumable upload,
 //! download, and the sweep.
 //!
@@ -8,6 +9,10 @@
 //! names (the sync pushes events before blobs), and hold at most its quota in unfinished
 //! uploads. When the last byte is in, the whole blob is hashed; only a blob whose SHA-256 is its
 //! name is written to the object store, and the device becomes one of its holders.
+//!
+//! Small blobs may also come many to a request (`POST /blobs/batch`), each frame a whole blob
+//! under exactly the rules of a one-chunk upload. Uploads are counted by their bytes against the
+//! device's upload budget and a few at a time per device (`limits`), not per request.
 //!
 //! A blob is served for a record only when the device that named it there holds it, so naming
 //! another user's photo hash in one's own record gives nothing, and only to users who may see
@@ -28,8 +33,11 @@ use bytes::Bytes;
 use object_store::ObjectStore;
 use object_store::path::Path as StorePath;
 use std::sync::Arc;
-use xuncha_domain::BlobHash;
-use xuncha_domain::wire::{MissingBlobsRequest, MissingBlobsResponse, UploadChunk, UploadStatus};
+use xuncha_domain::wire::{
+    BlobBatchOutcome, BlobBatchResponse, BlobBatchResult, BlobFramingError, MissingBlobsRequest,
+    MissingBlobsResponse, UploadChunk, UploadStatus, decode_blob_frames,
+};
+use xuncha_domain::{BlobHash, DeviceId};
 
 /// The most hashes one missing-check may ask about.
 pub const MAX_MISSING_QUERY: usize = 2_000;
@@ -173,42 +181,57 @@ pub async fn upload_status(
     })
 }
 
-enum Step {
+/// What one upload request did to a blob.
+enum Received {
+    /// The device holds the blob (it had it, or another device had stored it and this one has
+    /// now proved it holds it too): its size.
     Held(i64),
+    /// Bytes received so far, without a hole.
     Partial(i64),
-    Assembled(Vec<u8>),
+    /// Verified and stored now: its size.
+    Stored(i64),
+    /// The whole blob is in but is not what its hash names: discarded.
     Mismatch,
 }
 
-pub async fn upload(
-    State(st): State<AppState>,
-    auth: AuthDevice,
-    path: Result<Path<String>, PathRejection>,
-    query: Result<Query<UploadChunk>, QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<UploadStatus>, Error> {
-    let Path(hash) = path?;
-    let hash = parse_hash(&hash)?;
-    let Query(chunk) = query?;
-    let body = body?;
-    if chunk.total > st.limits.max_blob_bytes {
+/// What the database step of a request decided.
+enum Step {
+    Held(i64),
+    Partial(i64),
+    Assembled(Bytes),
+    Mismatch,
+}
+
+/// The rules of every upload, chunk by chunk (`PUT /blobs/{hash}/upload`) or whole
+/// (`POST /blobs/batch`, one call per frame): `body` is the part of the blob of `total` bytes
+/// starting at `offset`. The device must hold no more than its quota in unfinished uploads and
+/// may upload only what its own stored events name; a complete blob is verified against its
+/// hash before it is stored, and a blob another device stored makes this one a holder.
+async fn receive(
+    st: &AppState,
+    device: DeviceId,
+    hash: BlobHash,
+    offset: u64,
+    total: u64,
+    body: Bytes,
+) -> Result<Received, Error> {
+    if total > st.limits.max_blob_bytes {
         return Err(Error::TooLarge(format!(
             "文件最大 {} 字节",
             st.limits.max_blob_bytes
         )));
     }
-    if chunk.total == 0 {
+    if total == 0 {
         return Err(Error::unprocessable("empty_blob", "文件不能为空"));
     }
-    let end = chunk.offset.saturating_add(body.len() as u64);
-    if end > chunk.total {
+    let end = offset.saturating_add(body.len() as u64);
+    if end > total {
         return Err(Error::unprocessable("past_end", "这一段超出了文件总长度"));
     }
-    let device = auth.device.id;
     let quota = i64::try_from(st.limits.max_pending_upload_bytes).unwrap_or(i64::MAX);
     let hex = hash.to_hex();
     // Both fit: at most `max_blob_bytes`, checked above.
-    let (offset, total) = (chunk.offset as i64, chunk.total as i64);
+    let (offset, total) = (offset as i64, total as i64);
     let step = st
         .db
         .write(move |s| {
@@ -239,6 +262,9 @@ pub async fn upload(
             let held = parts
                 .iter()
                 .any(|(start, _, len)| *start == offset && *len == body.len() as i64);
+            // The whole blob in one piece, with nothing before it: verified as it is, never
+            // written as a part only to be read back and deleted.
+            let whole = !held && parts.is_empty() && offset == 0 && body.len() as i64 == total;
             if !held {
                 if offset != received {
                     return Err(Error::conflict(
@@ -252,7 +278,7 @@ pub async fn upload(
                         "此设备未完成的上传已占 {pending} 字节，上限 {quota} 字节：请先完成或等待清理未完成的上传"
                     )));
                 }
-                if !body.is_empty() {
+                if !body.is_empty() && !whole {
                     s.upload_part_insert(
                         device,
                         &UploadPart {
@@ -269,7 +295,10 @@ pub async fn upload(
             if received < total {
                 return Ok(Step::Partial(received));
             }
-            let bytes = s.upload_part_bytes(device, &hex)?.concat();
+            let bytes = match whole {
+                true => body,
+                false => Bytes::from(s.upload_part_bytes(device, &hex)?.concat()),
+            };
             if BlobHash::of(&bytes) != hash {
                 s.upload_parts_delete(device, &hex)?;
                 return Ok(Step::Mismatch);
@@ -284,16 +313,13 @@ pub async fn upload(
         })
         .await?;
     match step {
-        Step::Held(size) => Ok(status(hash, size, true)),
-        Step::Partial(received) => Ok(status(hash, received, false)),
-        Step::Mismatch => Err(Error::unprocessable(
-            "hash_mismatch",
-            "收到的内容与哈希不符，已丢弃，请从头重新上传",
-        )),
+        Step::Held(size) => Ok(Received::Held(size)),
+        Step::Partial(received) => Ok(Received::Partial(received)),
+        Step::Mismatch => Ok(Received::Mismatch),
         Step::Assembled(bytes) => {
             let size = bytes.len() as i64;
             // Written before it is recorded: a blob row always names a complete file.
-            st.blobs.put(&hash, Bytes::from(bytes)).await?;
+            st.blobs.put(&hash, bytes).await?;
             let hex = hash.to_hex();
             st.db
                 .write(move |s| {
@@ -306,8 +332,105 @@ pub async fn upload(
                     s.upload_parts_delete(device, &hex)
                 })
                 .await?;
-            Ok(status(hash, size, true))
+            Ok(Received::Stored(size))
         }
+    }
+}
+
+pub async fn upload(
+    State(st): State<AppState>,
+    auth: AuthDevice,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<UploadChunk>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<UploadStatus>, Error> {
+    let Path(hash) = path?;
+    let hash = parse_hash(&hash)?;
+    let Query(chunk) = query?;
+    let body = body?;
+    let device = auth.device.id;
+    let _slot = st.rate.upload_slot(device)?;
+    st.rate.upload(device, body.len())?;
+    match receive(&st, device, hash, chunk.offset, chunk.total, body).await? {
+        Received::Held(size) | Received::Stored(size) => Ok(status(hash, size, true)),
+        Received::Partial(received) => Ok(status(hash, received, false)),
+        Received::Mismatch => Err(Error::unprocessable(
+            "hash_mismatch",
+            "收到的内容与哈希不符，已丢弃，请从头重新上传",
+        )),
+    }
+}
+
+/// Many small whole blobs in one request (framing: `xuncha_domain::wire::decode_blob_frames`).
+/// A body that is not well framed is refused whole before anything is stored; then each frame
+/// is taken as a whole-blob upload (`receive`), and a refusal of one frame is its own answer,
+/// not the batch's.
+pub async fn batch(
+    State(st): State<AppState>,
+    auth: AuthDevice,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BlobBatchResponse>, Error> {
+    let body = body?;
+    let device = auth.device.id;
+    let _slot = st.rate.upload_slot(device)?;
+    st.rate.upload(device, body.len())?;
+    let frames = decode_blob_frames(&body, st.limits.max_batch_blob_bytes, st.limits.max_batch_frames)
+        .map_err(framing_error)?;
+    let mut results = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let size = frame.bytes.len() as u64;
+        let bytes = body.slice_ref(frame.bytes);
+        let outcome = match receive(&st, device, frame.hash, 0, size, bytes).await {
+            Ok(Received::Stored(_)) => BlobBatchOutcome::Stored,
+            Ok(Received::Held(_)) => BlobBatchOutcome::Held,
+            Ok(Received::Mismatch) => BlobBatchOutcome::HashMismatch,
+            Ok(Received::Partial(_)) => {
+                return Err(Error::Internal(
+                    "a whole frame was taken as part of a blob".into(),
+                ));
+            }
+            Err(Error::Unprocessable {
+                code: "blob_not_named",
+                ..
+            }) => BlobBatchOutcome::NotNamed,
+            Err(e) if e.status().is_client_error() => BlobBatchOutcome::Refused {
+                code: e.code().to_owned(),
+                message: e.to_string(),
+            },
+            Err(e) => return Err(e),
+        };
+        results.push(BlobBatchResult {
+            hash: frame.hash,
+            size,
+            outcome,
+        });
+    }
+    Ok(Json(BlobBatchResponse { results }))
+}
+
+fn framing_error(e: BlobFramingError) -> Error {
+    match e {
+        BlobFramingError::Truncated { frame } => Error::bad_request(
+            "truncated_frame",
+            format!(
+                "第 {} 个文件帧不完整：每帧须为 32 字节哈希、4 字节小端长度和该长度的内容；整批未保存",
+                frame + 1
+            ),
+        ),
+        BlobFramingError::TooLong { frame, length, max } => Error::unprocessable(
+            "frame_too_large",
+            format!(
+                "第 {} 个文件帧长 {length} 字节，超过批量上传每个文件的上限 {max} 字节：大文件请分段上传；整批未保存",
+                frame + 1
+            ),
+        ),
+        BlobFramingError::TooManyFrames { max } => {
+            Error::unprocessable("too_many_frames", format!("一批最多 {max} 个文件；整批未保存"))
+        }
+        BlobFramingError::Empty { frame } => Error::unprocessable(
+            "empty_blob",
+            format!("第 {} 个文件帧长度为 0：文件不能为空；整批未保存", frame + 1),
+        ),
     }
 }
 

@@ -91,6 +91,7 @@ pub fn content() -> DemoContent {
     let mut users = Vec::new();
     let mut user = |login: &str, name: &str, unit: UnitId, role: Role| {
         let u = User {
+            active_from: None,
             id: UserId(stable(&format!("user:{login}"))),
             name: name.into(),
             login: login.into(),
@@ -153,6 +154,7 @@ pub fn content() -> DemoContent {
     // patroller at once, as grid workers are; the account the demo app and its end-to-end tests
     // use to walk all three workflows on one phone.
     let grid = User {
+        active_from: None,
         id: UserId(stable("user:grid-01")),
         name: "网格员 周强".into(),
         login: "grid-01".into(),
@@ -432,6 +434,7 @@ pub async fn create_admin(
         })
         .await?;
     let user = User {
+        active_from: None,
         id: UserId::new(),
         name,
         login,

@@ -29,8 +29,10 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("{0}")]
     TooLarge(String),
-    #[error("请求太频繁，请稍后再试")]
-    RateLimited,
+    /// A device's request or upload budget is spent: answered 429 with `Retry-After`, the
+    /// wait until it holds enough again.
+    #[error("请求太频繁，请 {retry_after_s} 秒后再试")]
+    RateLimited { retry_after_s: u64 },
     /// The token was valid once but its time is up: refresh it or sign in again.
     #[error("令牌已过期，请重新登录")]
     TokenExpired,
@@ -64,7 +66,7 @@ impl Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::RateLimited | Error::RetryLater { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::RateLimited { .. } | Error::RetryLater { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::ClientTooNew(_) => StatusCode::UPGRADE_REQUIRED,
             Error::Config(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -82,7 +84,7 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
             Error::TooLarge(_) => "too_large",
-            Error::RateLimited => "rate_limited",
+            Error::RateLimited { .. } => "rate_limited",
             Error::TokenExpired => "token_expired",
             Error::ClientTooNew(_) => "client_too_new",
             Error::Config(_) | Error::Internal(_) => "internal",
@@ -122,7 +124,9 @@ impl IntoResponse for Error {
             other => other.to_string(),
         };
         let retry_after = match &self {
-            Error::RetryLater { retry_after_s, .. } => Some(*retry_after_s),
+            Error::RetryLater { retry_after_s, .. } | Error::RateLimited { retry_after_s } => {
+                Some(*retry_after_s)
+            }
             _ => None,
         };
         let body = ErrorBody {

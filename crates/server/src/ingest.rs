@@ -159,6 +159,17 @@ pub fn push(
                 code: "invalid".into(),
                 message: v.to_string(),
             });
+        // A late entry may not date its record before its user's first day of work.
+        if flag.is_none()
+            && let (Some(at), Some(from)) = (event.occurred_at, user.active_from)
+        {
+            flag = xuncha_domain::validate::check_active_from(at, from)
+                .err()
+                .map(|v| Rejection {
+                    code: "invalid".into(),
+                    message: v.to_string(),
+                });
+        }
         if flag.is_none() && !may_author(event) {
             flag = Some(Rejection {
                 code: "not_authorised".into(),

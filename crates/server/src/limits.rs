@@ -1,3 +1,4 @@
+//! Over 500 lines: half of it is the unit tests of the buckets, the upload budget and the sign-in back-off.
 //! The limits that keep one client from hurting the rest: sizes (bodies, batches, blobs), a
 //! per-device request rate (a token bucket per device), how long tokens and enrolment
 //! challenges live, and the sign-in guard: exponential back-off after failed passwords per login
@@ -35,9 +36,24 @@ pub struct Limits {
     pub abandoned_upload_after_ms: i64,
     pub unnamed_blob_after_ms: i64,
     pub sweep_every_ms: u64,
-    /// Sustained requests per minute per device, and the burst allowed above it.
+    /// Sustained requests per minute per device, and the burst allowed above it. Blob uploads
+    /// (the chunk PUT and the batch) draw on the upload budget below instead.
     pub device_requests_per_minute: u32,
     pub device_burst: u32,
+    /// The largest blob one frame of `POST /blobs/batch` may carry; a larger one goes by the
+    /// chunked PUT.
+    pub max_batch_blob_bytes: u64,
+    /// The most frames one batch may carry.
+    pub max_batch_frames: usize,
+    /// Uploaded bytes per minute per device (chunk PUTs and batches, each request counted at
+    /// least [`UPLOAD_REQUEST_MIN_BYTES`]), and the burst allowed above it (never less than one
+    /// chunk): generous enough that a year's backlog sent over a LAN never meets it.
+    pub device_upload_bytes_per_minute: u64,
+    pub device_upload_burst_bytes: u64,
+    /// Uploads one device may have in progress at once in this process; one more is told to
+    /// retry in a second. The sync sends one at a time; a few more leave room for a client
+    /// that sends a record's photos side by side.
+    pub device_concurrent_uploads: usize,
     /// How long an office session token works, and a device token until it is refreshed.
     pub session_ttl_ms: i64,
     pub device_token_ttl_ms: i64,
@@ -73,6 +89,11 @@ impl Default for Limits {
             sweep_every_ms: 3_600_000,
             device_requests_per_minute: 1_200,
             device_burst: 300,
+            max_batch_blob_bytes: 1 << 20,
+            max_batch_frames: 1_000,
+            device_upload_bytes_per_minute: 4 << 30,
+            device_upload_burst_bytes: 1 << 30,
+            device_concurrent_uploads: 8,
             session_ttl_ms: 12 * 3_600_000,
             device_token_ttl_ms: 90 * 24 * 3_600_000,
             enrol_challenge_ttl_ms: 5 * 60_000,
@@ -88,39 +109,162 @@ impl Default for Limits {
     }
 }
 
-/// Token buckets, one per device, and the sign-in guard.
+/// What any upload request costs at least in the upload budget, however small its body: a
+/// flood of empty chunks is not free.
+pub const UPLOAD_REQUEST_MIN_BYTES: u64 = 4 * 1024;
+
+/// A token bucket: `tokens` refill at `per_second` up to `burst`.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    /// Takes `cost` tokens, or answers how long until they are there (nothing taken).
+    fn take(&mut self, cost: f64, per_second: f64, burst: f64, now: Instant) -> Result<(), Duration> {
+        self.tokens =
+            (self.tokens + now.saturating_duration_since(self.at).as_secs_f64() * per_second).min(burst);
+        self.at = now;
+        if self.tokens >= cost {
+            self.tokens -= cost;
+            return Ok(());
+        }
+        let deficit = cost - self.tokens;
+        Err(Duration::from_secs_f64(
+            (deficit / per_second.max(f64::MIN_POSITIVE)).min(86_400.0),
+        ))
+    }
+}
+
+/// A 429 that says how long to wait: whole seconds, rounded up, at least one.
+fn rate_limited(wait: Duration) -> Error {
+    Error::RateLimited {
+        retry_after_s: wait.as_millis().div_ceil(1000).max(1) as u64,
+    }
+}
+
+/// Whether a request draws from the device's request bucket: blob uploads (`PUT
+/// /api/v1/blobs/{hash}/upload`, `POST /api/v1/blobs/batch`) do not, they are counted by their
+/// bytes (`RateLimiter::upload`). `path` is the request's path as sent.
+pub fn counts_as_request(method: &axum::http::Method, path: &str) -> bool {
+    let chunk = path
+        .strip_prefix("/api/v1/blobs/")
+        .and_then(|rest| rest.strip_suffix("/upload"))
+        .is_some_and(|hash| !hash.is_empty() && !hash.contains('/'));
+    let upload = match method.as_str() {
+        "PUT" => chunk,
+        "POST" => path == "/api/v1/blobs/batch",
+        _ => false,
+    };
+    !upload
+}
+
+/// Token buckets per device (requests, and uploaded bytes), the uploads in progress per device,
+/// and the sign-in guard.
 pub struct RateLimiter {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
+    buckets: Mutex<HashMap<DeviceId, Bucket>>,
+    upload_per_second: f64,
+    upload_burst: f64,
+    upload_buckets: Mutex<HashMap<DeviceId, Bucket>>,
+    max_uploads: usize,
+    uploads: Mutex<HashMap<DeviceId, usize>>,
     pub sign_in: SignInGuard,
+}
+
+/// One upload in progress for a device; dropping it frees the place.
+pub struct UploadSlot<'a> {
+    rate: &'a RateLimiter,
+    device: DeviceId,
+}
+
+impl Drop for UploadSlot<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut uploads) = self.rate.uploads.lock()
+            && let Some(n) = uploads.get_mut(&self.device)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                uploads.remove(&self.device);
+            }
+        }
+    }
 }
 
 impl RateLimiter {
     pub fn new(limits: &Limits) -> Self {
+        let max_chunk = limits.max_chunk_bytes as u64;
         RateLimiter {
             per_second: f64::from(limits.device_requests_per_minute) / 60.0,
             burst: f64::from(limits.device_burst.max(1)),
             buckets: Mutex::new(HashMap::new()),
+            upload_per_second: limits.device_upload_bytes_per_minute as f64 / 60.0,
+            // A request of the largest body must always fit, or it could never pass.
+            upload_burst: limits
+                .device_upload_burst_bytes
+                .max(max_chunk + UPLOAD_REQUEST_MIN_BYTES) as f64,
+            upload_buckets: Mutex::new(HashMap::new()),
+            max_uploads: limits.device_concurrent_uploads.max(1),
+            uploads: Mutex::new(HashMap::new()),
             sign_in: SignInGuard::new(limits),
         }
     }
 
-    /// Takes one request from the device's bucket, or refuses with 429.
+    /// Takes one request from the device's bucket, or refuses with 429 and the wait until the
+    /// bucket holds one again.
     pub fn check(&self, device: DeviceId) -> Result<(), Error> {
         let now = Instant::now();
         let mut buckets = self
             .buckets
             .lock()
             .map_err(|_| Error::Internal("rate lock".into()))?;
-        let (tokens, at) = buckets.entry(device).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
-        *at = now;
-        if *tokens < 1.0 {
-            return Err(Error::RateLimited);
+        let bucket = buckets.entry(device).or_insert(Bucket {
+            tokens: self.burst,
+            at: now,
+        });
+        bucket
+            .take(1.0, self.per_second, self.burst, now)
+            .map_err(rate_limited)
+    }
+
+    /// Lets one more upload of the device begin, or refuses with 429 (retry in a second) when
+    /// it already has its most in progress.
+    pub fn upload_slot(&self, device: DeviceId) -> Result<UploadSlot<'_>, Error> {
+        let mut uploads = self
+            .uploads
+            .lock()
+            .map_err(|_| Error::Internal("upload lock".into()))?;
+        let n = uploads.entry(device).or_insert(0);
+        if *n >= self.max_uploads {
+            return Err(Error::RateLimited { retry_after_s: 1 });
         }
-        *tokens -= 1.0;
-        Ok(())
+        *n += 1;
+        Ok(UploadSlot { rate: self, device })
+    }
+
+    /// Charges an upload's body (at least [`UPLOAD_REQUEST_MIN_BYTES`]) to the device's upload
+    /// budget, or refuses with 429 and the wait until the budget holds it.
+    pub fn upload(&self, device: DeviceId, body_bytes: usize) -> Result<(), Error> {
+        let cost = (body_bytes as u64).max(UPLOAD_REQUEST_MIN_BYTES) as f64;
+        let now = Instant::now();
+        let mut buckets = self
+            .upload_buckets
+            .lock()
+            .map_err(|_| Error::Internal("upload rate lock".into()))?;
+        let bucket = buckets.entry(device).or_insert(Bucket {
+            tokens: self.upload_burst,
+            at: now,
+        });
+        bucket
+            .take(
+                cost.min(self.upload_burst),
+                self.upload_per_second,
+                self.upload_burst,
+                now,
+            )
+            .map_err(rate_limited)
     }
 }
 
@@ -306,8 +450,112 @@ mod tests {
         for _ in 0..3 {
             assert!(r.check(a).is_ok());
         }
-        assert!(matches!(r.check(a), Err(Error::RateLimited)));
+        // One request a minute: the next is a minute away, and the 429 says so.
+        match r.check(a) {
+            Err(Error::RateLimited { retry_after_s }) => assert!((59..=60).contains(&retry_after_s)),
+            other => panic!("past the burst: {other:?}"),
+        }
         assert!(r.check(b).is_ok());
+    }
+
+    #[test]
+    fn the_wait_is_the_buckets_deficit() {
+        let limits = Limits {
+            device_requests_per_minute: 600,
+            device_burst: 1,
+            ..Limits::default()
+        };
+        let r = RateLimiter::new(&limits);
+        let a = DeviceId::new();
+        assert!(r.check(a).is_ok());
+        // Ten a second: the next token is at most 100 ms away, answered as one whole second.
+        match r.check(a) {
+            Err(e @ Error::RateLimited { retry_after_s: 1 }) => {
+                let resp = axum::response::IntoResponse::into_response(e);
+                assert_eq!(resp.status(), axum::http::StatusCode::TOO_MANY_REQUESTS);
+                assert_eq!(
+                    resp.headers()
+                        .get(axum::http::header::RETRY_AFTER)
+                        .map(|v| v.as_bytes()),
+                    Some(&b"1"[..])
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn uploads_are_counted_by_bytes_not_by_requests() {
+        let limits = Limits {
+            device_requests_per_minute: 1,
+            device_burst: 1,
+            max_chunk_bytes: 1 << 20,
+            device_upload_bytes_per_minute: 60 << 20,
+            device_upload_burst_bytes: 4 << 20,
+            ..Limits::default()
+        };
+        let r = RateLimiter::new(&limits);
+        let a = DeviceId::new();
+        // A year's small blobs in batches never touch the request bucket.
+        for _ in 0..4 {
+            assert!(r.upload(a, 1 << 20).is_ok());
+        }
+        // The budget is spent: the next megabyte is a second away (1 MiB/s).
+        match r.upload(a, 1 << 20) {
+            Err(Error::RateLimited { retry_after_s }) => assert_eq!(retry_after_s, 1),
+            other => panic!("{other:?}"),
+        }
+        assert!(r.check(a).is_ok(), "the request bucket is untouched");
+        assert!(
+            r.upload(DeviceId::new(), 1 << 20).is_ok(),
+            "another device has its own"
+        );
+    }
+
+    #[test]
+    fn an_empty_upload_still_costs_its_minimum() {
+        let limits = Limits {
+            max_chunk_bytes: 0,
+            device_upload_bytes_per_minute: 60 * UPLOAD_REQUEST_MIN_BYTES,
+            device_upload_burst_bytes: 2 * UPLOAD_REQUEST_MIN_BYTES,
+            ..Limits::default()
+        };
+        let r = RateLimiter::new(&limits);
+        let a = DeviceId::new();
+        assert!(r.upload(a, 0).is_ok());
+        assert!(r.upload(a, 0).is_ok());
+        assert!(matches!(r.upload(a, 0), Err(Error::RateLimited { .. })));
+    }
+
+    #[test]
+    fn a_device_has_at_most_its_uploads_in_progress() {
+        let limits = Limits {
+            device_concurrent_uploads: 2,
+            ..Limits::default()
+        };
+        let r = RateLimiter::new(&limits);
+        let (a, b) = (DeviceId::new(), DeviceId::new());
+        let first = r.upload_slot(a).expect("first");
+        let _second = r.upload_slot(a).expect("second");
+        assert!(matches!(
+            r.upload_slot(a),
+            Err(Error::RateLimited { retry_after_s: 1 })
+        ));
+        assert!(r.upload_slot(b).is_ok(), "another device has its own");
+        drop(first);
+        assert!(r.upload_slot(a).is_ok(), "a finished upload frees its place");
+    }
+
+    #[test]
+    fn only_blob_uploads_bypass_the_request_bucket() {
+        use axum::http::Method;
+        let upload = format!("/api/v1/blobs/{}/upload", "ab".repeat(32));
+        assert!(!counts_as_request(&Method::PUT, &upload));
+        assert!(!counts_as_request(&Method::POST, "/api/v1/blobs/batch"));
+        assert!(counts_as_request(&Method::GET, &upload));
+        assert!(counts_as_request(&Method::POST, "/api/v1/sync/push"));
+        assert!(counts_as_request(&Method::PUT, "/api/v1/blobs//upload"));
+        assert!(counts_as_request(&Method::PUT, "/api/v1/blobs/a/b/upload"));
     }
 
     #[test]

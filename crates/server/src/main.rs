@@ -43,6 +43,10 @@ enum Command {
         /// an event is kept flagged as invalid and never applied.
         #[arg(long, env = "XUNCHA_CLOCK_WINDOW_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
         clock_window_hours: u32,
+        /// How far back a late entry (补录 of paper records) may date what it records, in days
+        /// before it was entered; beyond it the event is kept flagged as invalid.
+        #[arg(long, env = "XUNCHA_LATE_ENTRY_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        late_entry_days: u32,
         /// How long an office sign-in lasts, in hours.
         #[arg(long, env = "XUNCHA_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
         session_hours: u32,
@@ -105,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             device_rate_per_minute,
             device_burst,
             clock_window_hours,
+            late_entry_days,
             session_hours,
             device_token_days,
         } => {
@@ -114,6 +119,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 device_burst,
                 clock_window: xuncha_domain::time::TimeWindow {
                     max_future_ms: i64::from(clock_window_hours) * HOUR_MS,
+                    max_late_ms: i64::from(late_entry_days) * 24 * HOUR_MS,
                 },
                 session_ttl_ms: i64::from(session_hours) * HOUR_MS,
                 device_token_ttl_ms: i64::from(device_token_days) * 24 * HOUR_MS,

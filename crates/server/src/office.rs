@@ -100,12 +100,17 @@ pub async fn list_users(
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub login: String,
     pub name: String,
     pub unit: UnitId,
     pub roles: Vec<Role>,
     pub password: String,
+    /// The person's first day of work, when records may first be entered late for them
+    /// (补录); absent: today.
+    #[serde(default)]
+    pub active_from: Option<UnixMs>,
 }
 
 /// Creates a user (admins), and a `UserDefined` event so devices of the unit know the name.
@@ -118,7 +123,17 @@ pub async fn create_user(
     if req.password.chars().count() < 8 {
         return Err(Error::unprocessable("weak_password", "密码至少 8 位"));
     }
+    let now = UnixMs(crate::now_ms());
+    if let Some(t) = req.active_from
+        && !st.limits.clock_window.admits(t, now)
+    {
+        return Err(Error::unprocessable(
+            "bad_active_from",
+            "在岗起始时间无效：须在 2000 年之后，且不晚于今天",
+        ));
+    }
     let user = User {
+        active_from: Some(req.active_from.unwrap_or(now)),
         id: UserId::new(),
         name: req.name,
         login: req.login,

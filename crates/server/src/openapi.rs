@@ -198,6 +198,20 @@ fn example(name: &str) -> Option<serde_json::Value> {
         }),
         "MissingBlobsRequest" => serde_json::to_value(MissingBlobsRequest { hashes: vec![hash] }),
         "MissingBlobsResponse" => serde_json::to_value(MissingBlobsResponse { missing: vec![hash] }),
+        "BlobBatchResponse" => serde_json::to_value(BlobBatchResponse {
+            results: vec![
+                BlobBatchResult {
+                    hash,
+                    size: 4_096,
+                    outcome: BlobBatchOutcome::Stored,
+                },
+                BlobBatchResult {
+                    hash,
+                    size: 4_096,
+                    outcome: BlobBatchOutcome::NotNamed,
+                },
+            ],
+        }),
         "UploadStatus" => serde_json::to_value(UploadStatus {
             hash,
             received: 524_288,
@@ -228,6 +242,7 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         | "PullResponse"
         | "MissingBlobsRequest"
         | "MissingBlobsResponse"
+        | "BlobBatchResponse"
         | "UploadStatus"
         | "ErrorBody" => "xuncha_domain::wire",
         "Event" => "xuncha_domain::event",
@@ -347,6 +362,35 @@ fn with_fields(name: &str, object: ObjectBuilder) -> ObjectBuilder {
         ],
         "MissingBlobsRequest" => vec![("hashes", array(hex32()).into(), true)],
         "MissingBlobsResponse" => vec![("missing", array(hex32()).into(), true)],
+        "BlobBatchResponse" => vec![(
+            "results",
+            array(
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .property("hash", hex32())
+                    .required("hash")
+                    .property("size", integer(0, None))
+                    .required("size")
+                    .property(
+                        "outcome",
+                        string().enum_values(Some([
+                            "stored",
+                            "held",
+                            "not_named",
+                            "hash_mismatch",
+                            "refused",
+                        ])),
+                    )
+                    .required("outcome")
+                    .property("code", string())
+                    .property("message", string())
+                    .description(Some(
+                        "One frame's outcome, in frame order; `code` and `message` only when `refused`",
+                    )),
+            )
+            .into(),
+            true,
+        )],
         "Unit" => vec![
             ("id", uuid().build().into(), true),
             ("name", string().build().into(), true),
@@ -371,6 +415,7 @@ fn with_fields(name: &str, object: ObjectBuilder) -> ObjectBuilder {
             ("login", string().build().into(), true),
             ("unit", uuid().build().into(), true),
             ("roles", array(role()).into(), true),
+            ("active_from", integer(0, Some(i64::MAX)).build().into(), false),
         ],
         "NewUser" => vec![
             ("login", string().build().into(), true),
@@ -378,6 +423,7 @@ fn with_fields(name: &str, object: ObjectBuilder) -> ObjectBuilder {
             ("unit", uuid().build().into(), true),
             ("roles", array(role()).into(), true),
             ("password", string().build().into(), true),
+            ("active_from", integer(0, Some(i64::MAX)).build().into(), false),
         ],
         "DeviceInfo" => vec![
             ("id", uuid().build().into(), true),
@@ -656,8 +702,12 @@ pub fn document() -> serde_json::Value {
                     .required(Some(Required::True))
                     .build(),
             ));
-        } else if (r.method, r.path) == ("PUT", "/api/v1/blobs/{hash}/upload") {
-            // The chunk's raw bytes, from `offset`.
+        } else if matches!(
+            (r.method, r.path),
+            ("PUT", "/api/v1/blobs/{hash}/upload") | ("POST", "/api/v1/blobs/batch")
+        ) {
+            // The chunk's raw bytes, from `offset`; or the batch's frames, each
+            // [32-byte SHA-256][u32 little-endian length][bytes].
             let bytes = string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)));
             op = op.request_body(Some(
                 RequestBodyBuilder::new()

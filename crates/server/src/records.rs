@@ -1,3 +1,4 @@
+//! Over 500 lines: the office's list, detail and decisions on one record model; issue 15 splits it by page.
 //! The office's view of records and its decisions on findings: lists of patrols, inspections
 //! and findings of the caller's units, one record with its timeline and whether its photos are
 //! all in, and assign / verify / reopen, which become events of the server's chain and flow down
@@ -38,6 +39,9 @@ pub struct RecordSummary {
     /// The record's own time (a patrol's or inspection's start, a finding's report): the
     /// lists' order.
     pub record_ms: i64,
+    /// Entered late (补录): some event says it happened before it was entered; `record_ms` is
+    /// then when it happened.
+    pub late_entry: bool,
     /// Pass the last record's cursor as `before` for the next page.
     pub cursor: String,
 }
@@ -187,6 +191,7 @@ pub async fn list_records(
             missing_blobs,
             cursor: cursor_of(r.record_ms, &r.aggregate.id.to_string()),
             record_ms: r.record_ms,
+            late_entry: state.late_entry(),
             aggregate: r.aggregate,
             unit: r.unit,
             owner: r.owner,
@@ -401,6 +406,7 @@ pub async fn record_detail(
                 record: RecordSummary {
                     missing_blobs: missing.len(),
                     record_ms: row.record_ms,
+                    late_entry: state.late_entry(),
                     cursor: cursor_of(row.record_ms, &aggregate.id.to_string()),
                     aggregate,
                     unit: row.unit,
@@ -420,6 +426,7 @@ pub async fn record_detail(
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     pub assignee: String,
     pub follow_up_by: Option<UserId>,
@@ -428,11 +435,13 @@ pub struct AssignRequest {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub note: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReopenRequest {
     pub reason: String,
 }

@@ -114,6 +114,7 @@ impl ServerChain {
             seq,
             hlc,
             author,
+            occurred_at: None,
             prev_hash,
             payload,
         }

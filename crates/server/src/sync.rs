@@ -240,6 +240,7 @@ pub async fn token_revoke(
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     pub login: String,
     pub password: String,

@@ -91,6 +91,8 @@ export interface RecordSummary {
   open_finding_count: number;
   pending_events: number;
   sync: SyncState;
+  /** Entered late (补录): `started_at` is when it happened, not when it was typed in. */
+  late_entry: boolean;
 }
 
 export interface RecordFilter {

@@ -74,6 +74,59 @@ pub(super) fn current_record_document(s: &Store, inspection: InspectionId) -> Re
     }
 }
 
+/// The action a late entry (补录) wraps, if it is one of the three workflows' actions: queries,
+/// sync and set-up are not dated, and a late entry inside a late entry says nothing more.
+pub(super) fn late_action(action: super::Request) -> Result<super::Request> {
+    use super::Request as R;
+    match action {
+        R::StartPatrol { .. }
+        | R::AppendTrackPoints { .. }
+        | R::EndPatrol { .. }
+        | R::RecordBusinessCheck { .. }
+        | R::TallyPublicity { .. }
+        | R::RecordSeizure { .. }
+        | R::SignCommitmentLetter { .. }
+        | R::StartInspection { .. }
+        | R::AnswerChecklistItem { .. }
+        | R::IssueOnSiteRecord { .. }
+        | R::SignDocument { .. }
+        | R::RecordRefusal { .. }
+        | R::CloseInspection { .. }
+        | R::ReportFinding { .. }
+        | R::AmendFinding { .. }
+        | R::AttachPhoto { .. }
+        | R::AssignRectification { .. }
+        | R::RectifyFinding { .. }
+        | R::VerifyFinding { .. }
+        | R::ReopenFinding { .. } => Ok(action),
+        other => {
+            // The action's name as the front ends send it.
+            let name = serde_json::to_value(&other)
+                .ok()
+                .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            Err(CoreError::Invalid(xuncha_domain::validate::ValidationError::new(
+                "action",
+                format!("“{name}”不是可以补录的记录操作"),
+                format!("“{name}” is not a recording action that can be entered late"),
+            )))
+        }
+    }
+}
+
+/// Bounds a late entry's time as the server will: not after it is entered, within the
+/// late-entry window, and not before the signed-in user's first day of work.
+pub(super) fn check_late_entry(s: &Store, at: UnixMs, entered: UnixMs) -> Result<()> {
+    xuncha_domain::validate::validate_late_entry(at, entered, &xuncha_domain::time::TimeWindow::DEFAULT)?;
+    let (user, _) = signed_in(s)?;
+    if let Ok(u) = reference::<User>(s, user.0, "用户")
+        && let Some(from) = u.active_from
+    {
+        xuncha_domain::validate::check_active_from(at, from)?;
+    }
+    Ok(())
+}
+
 /// "HY-2026-3F2A-0007": the unit's code, the year (Beijing time), four hex digits of the device
 /// id and the device's document counter — unique without asking a server.
 pub(super) fn document_number(s: &mut Store, now: UnixMs) -> Result<String> {

@@ -187,9 +187,19 @@ impl Device {
             }
             other => other,
         };
-        let now = self.now();
+        let entered = self.now();
+        let (request, occurred) = match request {
+            R::LateEntry { at, action } => (lookup::late_action(*action)?, Some(at)),
+            other => (other, None),
+        };
         let mut store = self.store();
         let s = &mut *store;
+        if let Some(at) = occurred {
+            lookup::check_late_entry(s, at, entered)?;
+        }
+        // What an action records happened now, or at the late entry's time; its event's clock
+        // stamp is always when it was entered.
+        let now = occurred.unwrap_or(entered);
         let recorded = |id: String, e: Event| {
             Ok(Response::Recorded(Recorded {
                 id,
@@ -211,7 +221,7 @@ impl Device {
                 let patrol = PatrolId::new();
                 let started_at = at.unwrap_or(now);
                 let area = area.filter(|a| !a.trim().is_empty());
-                let e = s.append(
+                let e = s.append_late(
                     Payload::PatrolStarted(PatrolStarted {
                         patrol,
                         kind,
@@ -221,7 +231,8 @@ impl Device {
                         area,
                         started_at,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(patrol.to_string(), e)
             }
@@ -239,26 +250,28 @@ impl Device {
                 }
                 let mut events = Vec::new();
                 for chunk in points.chunks(MAX_POINTS_PER_EVENT) {
-                    let e = s.append(
+                    let e = s.append_late(
                         Payload::TrackPointsAppended(TrackPointsAppended {
                             patrol,
                             points: chunk.to_vec(),
                             untimed: Vec::new(),
                         }),
-                        now,
+                        entered,
+                        occurred,
                     )?;
                     events.push(e.id);
                 }
                 // Untimed stretches go in events of their own, each within the size limit.
                 for line in untimed.iter().filter(|l| !l.is_empty()) {
                     for chunk in line.chunks(MAX_POINTS_PER_EVENT) {
-                        let e = s.append(
+                        let e = s.append_late(
                             Payload::TrackPointsAppended(TrackPointsAppended {
                                 patrol,
                                 points: Vec::new(),
                                 untimed: vec![chunk.to_vec()],
                             }),
-                            now,
+                            entered,
+                            occurred,
                         )?;
                         events.push(e.id);
                     }
@@ -270,13 +283,14 @@ impl Device {
                 }))
             }
             R::EndPatrol { patrol, notes, at } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::PatrolEnded(PatrolEnded {
                         patrol,
                         ended_at: at.unwrap_or(now),
                         notes,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(patrol.to_string(), e)
             }
@@ -288,7 +302,7 @@ impl Device {
             } => {
                 reference::<Site>(s, site.0, "场所")?;
                 let check = BusinessCheckId::new();
-                let e = s.append(
+                let e = s.append_late(
                     Payload::BusinessChecked(BusinessChecked {
                         patrol,
                         check,
@@ -297,12 +311,17 @@ impl Device {
                         notes,
                         checked_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(check.to_string(), e)
             }
             R::TallyPublicity { patrol, tally } => {
-                let e = s.append(Payload::PublicityTallied(PublicityTallied { patrol, tally }), now)?;
+                let e = s.append_late(
+                    Payload::PublicityTallied(PublicityTallied { patrol, tally }),
+                    entered,
+                    occurred,
+                )?;
                 recorded(patrol.to_string(), e)
             }
             R::RecordSeizure {
@@ -312,7 +331,7 @@ impl Device {
                 position,
             } => {
                 let seizure = SeizureId::new();
-                let e = s.append(
+                let e = s.append_late(
                     Payload::GearSeized(GearSeized {
                         patrol,
                         seizure,
@@ -321,7 +340,8 @@ impl Device {
                         position,
                         seized_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(seizure.to_string(), e)
             }
@@ -334,7 +354,7 @@ impl Device {
             } => {
                 reference::<Site>(s, site.0, "场所")?;
                 let letter = DocumentId::new();
-                let e = s.append(
+                let e = s.append_late(
                     Payload::CommitmentLetterSigned(CommitmentLetterSigned {
                         patrol,
                         letter,
@@ -344,7 +364,8 @@ impl Device {
                         signature,
                         signed_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(letter.to_string(), e)
             }
@@ -357,7 +378,7 @@ impl Device {
                 reference::<Site>(s, site.0, "场所")?;
                 let template: ChecklistTemplate = reference(s, checklist.0, "检查表")?;
                 let inspection = InspectionId::new();
-                let e = s.append(
+                let e = s.append_late(
                     Payload::InspectionStarted(InspectionStarted {
                         inspection,
                         site,
@@ -369,7 +390,8 @@ impl Device {
                         position,
                         started_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(inspection.to_string(), e)
             }
@@ -379,14 +401,15 @@ impl Device {
                 answer,
                 note,
             } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::ChecklistAnswered(ChecklistAnswered {
                         inspection,
                         item,
                         answer,
                         note,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(inspection.to_string(), e)
             }
@@ -407,7 +430,7 @@ impl Device {
                 }
                 let number = document_number(s, now)?;
                 let document = DocumentId::new();
-                let e = s.append(
+                let e = s.append_late(
                     Payload::OnSiteRecordIssued(OnSiteRecordIssued {
                         inspection,
                         document,
@@ -416,7 +439,8 @@ impl Device {
                         rectification_deadline,
                         issued_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 Ok(Response::Recorded(Recorded {
                     id: document.to_string(),
@@ -431,7 +455,7 @@ impl Device {
                 signature,
             } => {
                 let document = current_record_document(s, inspection)?;
-                let e = s.append(
+                let e = s.append_late(
                     Payload::DocumentSigned(DocumentSigned {
                         inspection,
                         document,
@@ -440,7 +464,8 @@ impl Device {
                         signature,
                         signed_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(document.to_string(), e)
             }
@@ -451,7 +476,7 @@ impl Device {
                 witness_signature,
             } => {
                 let document = current_record_document(s, inspection)?;
-                let e = s.append(
+                let e = s.append_late(
                     Payload::SignatureRefused(SignatureRefused {
                         inspection,
                         document,
@@ -460,18 +485,20 @@ impl Device {
                         witness_signature,
                         at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(document.to_string(), e)
             }
             R::CloseInspection { inspection, notes } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::InspectionClosed(InspectionClosed {
                         inspection,
                         closed_at: now,
                         notes,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(inspection.to_string(), e)
             }
@@ -504,7 +531,7 @@ impl Device {
                         ))
                     })?;
                 let finding = FindingId::new();
-                let e = s.append(
+                let e = s.append_late(
                     Payload::FindingReported(FindingReported {
                         finding,
                         record,
@@ -515,7 +542,8 @@ impl Device {
                         location,
                         reported_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(finding.to_string(), e)
             }
@@ -526,7 +554,7 @@ impl Device {
                 severity,
                 location,
             } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::FindingAmended(FindingAmended {
                         finding,
                         category,
@@ -534,7 +562,8 @@ impl Device {
                         severity,
                         location,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(finding.to_string(), e)
             }
@@ -549,7 +578,7 @@ impl Device {
                 position_source,
                 caption,
             } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::PhotoAttached(PhotoAttached {
                         target,
                         role,
@@ -561,7 +590,8 @@ impl Device {
                         position_source,
                         caption,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(e.payload.aggregate().id.to_string(), e)
             }
@@ -572,7 +602,7 @@ impl Device {
                 note,
             } => {
                 let (user, _) = signed_in(s)?;
-                let e = s.append(
+                let e = s.append_late(
                     Payload::RectificationAssigned(RectificationAssigned {
                         finding,
                         assignee,
@@ -580,7 +610,8 @@ impl Device {
                         deadline,
                         note,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(finding.to_string(), e)
             }
@@ -590,7 +621,7 @@ impl Device {
                 after_photos,
                 position,
             } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::FindingRectified(FindingRectified {
                         finding,
                         note,
@@ -598,29 +629,32 @@ impl Device {
                         position,
                         rectified_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(finding.to_string(), e)
             }
             R::VerifyFinding { finding, note } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::FindingVerified(FindingVerified {
                         finding,
                         note,
                         verified_at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(finding.to_string(), e)
             }
             R::ReopenFinding { finding, reason } => {
-                let e = s.append(
+                let e = s.append_late(
                     Payload::FindingReopened(FindingReopened {
                         finding,
                         reason,
                         at: now,
                     }),
-                    now,
+                    entered,
+                    occurred,
                 )?;
                 recorded(finding.to_string(), e)
             }
@@ -685,6 +719,7 @@ impl Device {
                 s.set_user(user, unit)?;
                 Ok(Response::Done)
             }
+            R::LateEntry { .. } => Err(CoreError::Other("补录不能嵌套".to_owned())),
             R::IngestEvents { events } => {
                 let results = s.ingest(&events, now, None)?;
                 let new = results.iter().filter(|r| **r == Ingested::New).count() as u64;

@@ -12,7 +12,12 @@ use xuncha_domain::state::AggregateState;
 use xuncha_domain::*;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", content = "args", rename_all = "snake_case")]
+#[serde(
+    tag = "action",
+    content = "args",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum Request {
     // -- patrols (river and fishing-ban)
     StartPatrol {
@@ -186,6 +191,15 @@ pub enum Request {
     SetUser {
         user: UserId,
         unit: UnitId,
+    },
+    /// Late entry (补录): `action`, one of the three workflows' actions, records what happened
+    /// at `at` — a paper record typed in afterwards. Its times (a start, a signature, a
+    /// document's year) are `at`; its event keeps the time of entry beside it and the record is
+    /// flagged as entered late. `at` may not lie in the future, before the signed-in user's
+    /// first day of work, or further back than the late-entry window (400 days).
+    LateEntry {
+        at: UnixMs,
+        action: Box<Request>,
     },
     /// Events made elsewhere: a reference-data bundle, or what a sync pulled.
     IngestEvents {

@@ -152,6 +152,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX findings_open_by_urgency ON findings (deadline IS NULL, deadline, reported_at, id)
         WHERE status != 'verified';
     "#,
+    // 5: late entry (补录, issue 13): a record some event of which was entered after it happened
+    // is flagged in every list. No earlier event could be one.
+    r#"
+    ALTER TABLE records ADD COLUMN late_entry INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -163,7 +163,21 @@ impl Store {
     /// may not make it (the access model) or the record's lifecycle forbids it, nothing is
     /// written and the error says why.
     pub fn append(&mut self, payload: Payload, now: UnixMs) -> Result<Event> {
+        self.append_late(payload, now, None)
+    }
+
+    /// `append`, entered at `now` for what happened at `occurred_at` when that is given (late
+    /// entry, 补录: the event's clock stamp stays the time of entry).
+    pub fn append_late(
+        &mut self,
+        payload: Payload,
+        now: UnixMs,
+        occurred_at: Option<UnixMs>,
+    ) -> Result<Event> {
         xuncha_domain::validate::validate(&payload, now)?;
+        if let Some(at) = occurred_at {
+            xuncha_domain::validate::validate_late_entry(at, now, &xuncha_domain::time::TimeWindow::DEFAULT)?;
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -175,6 +189,7 @@ impl Store {
             seq: device.last_seq + 1,
             hlc,
             author: device.user_id,
+            occurred_at,
             prev_hash: device.last_hash,
             payload,
         }

@@ -254,6 +254,7 @@ fn save(tx: &Transaction<'_>, key: AggregateRef, state: Option<&AggregateState>,
                     ended_at: p.ended_at.map(|t| t.0),
                     points: p.point_count as i64,
                     photos: p.photos.len() as i64,
+                    late_entry: p.late_entry,
                 },
             )
         }
@@ -278,6 +279,7 @@ fn save(tx: &Transaction<'_>, key: AggregateRef, state: Option<&AggregateState>,
                     ended_at: i.closed_at.map(|t| t.0),
                     points: 0,
                     photos: i.photos.len() as i64,
+                    late_entry: i.late_entry,
                 },
             )
         }
@@ -327,13 +329,15 @@ struct RecordRow<'a> {
     ended_at: Option<i64>,
     points: i64,
     photos: i64,
+    /// Some event of it was entered late (补录).
+    late_entry: bool,
 }
 
 fn upsert_record(tx: &Transaction<'_>, r: &RecordRow<'_>) -> Result<()> {
     tx.prepare_cached(
         "INSERT OR REPLACE INTO records (id, kind, status, unit_id, owner_id, reach_id, site_id, title,
-             started_at, ended_at, point_count, photo_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             started_at, ended_at, point_count, photo_count, late_entry)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         r.id,
@@ -347,7 +351,8 @@ fn upsert_record(tx: &Transaction<'_>, r: &RecordRow<'_>) -> Result<()> {
         r.started_at,
         r.ended_at,
         r.points,
-        r.photos
+        r.photos,
+        r.late_entry
     ])?;
     Ok(())
 }

@@ -1,3 +1,4 @@
+//! Over 500 lines: every screen's query with its plan; issue 12 splits read models by screen.
 //! Read queries over the projections: what the screens and the CLI list and show. Nothing here
 //! writes.
 
@@ -87,6 +88,9 @@ pub struct RecordSummary {
     pub sync: SyncState,
     /// Why, when `sync` is `rejected`: the rule's or the server's words.
     pub rejection: Option<String>,
+    /// Entered late (补录): `started_at` is when it happened, not when it was typed in.
+    #[serde(default)]
+    pub late_entry: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -175,7 +179,7 @@ const RECORD_COLUMNS: &str = concat!(
     of_record!(),
     " LIMIT 1), (SELECT x.message FROM rejections x JOIN events e ON e.id = x.event_id WHERE ",
     of_record!(),
-    " LIMIT 1))"
+    " LIMIT 1)), r.late_entry"
 );
 
 fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RecordSummary, String)> {
@@ -220,6 +224,7 @@ fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RecordSummary, St
                 SyncState::Uploaded
             },
             rejection: r.get(20)?,
+            late_entry: r.get(21)?,
         },
         kind,
     ))

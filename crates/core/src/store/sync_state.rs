@@ -357,10 +357,24 @@ impl Store {
     }
 
     pub fn mark_blob_on_server(&mut self, hash: &BlobHash, now: UnixMs) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO blobs_on_server (hash, confirmed_at) VALUES (?1, ?2)",
-            params![hash.to_hex(), now.0],
-        )?;
+        self.mark_blobs_on_server(std::slice::from_ref(hash), now)
+    }
+
+    /// Notes that the server holds these blobs, in one transaction: one durable write for a
+    /// batch, not one per blob.
+    pub fn mark_blobs_on_server(&mut self, hashes: &[BlobHash], now: UnixMs) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO blobs_on_server (hash, confirmed_at) VALUES (?1, ?2)",
+            )?;
+            for hash in hashes {
+                insert.execute(params![hash.to_hex(), now.0])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! The HTTP side of sync: one typed call per route of the sync contract (`xuncha_domain::wire`),
 //! each retried with exponential backoff and jitter when the failure is transient (no
-//! connection, a timeout, 429, 502/503/504). A client's fault (4xx) is never retried.
+//! connection, a timeout, 429, 502/503/504) — or, when a 429 or 503 says how long to wait
+//! (`Retry-After`, in seconds), after exactly that wait, bounded by [`MAX_RETRY_AFTER`]. A
+//! client's fault (4xx) is never retried.
 
 use crate::error::{CoreError, Result};
 use reqwest::StatusCode;
@@ -42,6 +44,9 @@ impl RetryPolicy {
     }
 }
 
+/// The longest `Retry-After` honoured; a longer one is waited this long, then tried again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
 pub struct Client {
     http: Http,
     base: String,
@@ -51,6 +56,29 @@ pub struct Client {
     pub retries: u32,
     /// What failed last before a retry.
     pub last_failure: Option<String>,
+    /// HTTP requests sent so far, retries included.
+    pub requests: u64,
+    /// Answers 429 (too many requests) received so far.
+    pub rate_limited: u32,
+    /// The wait the last transient refusal asked for (`Retry-After`), for the next back-off.
+    retry_after: Option<Duration>,
+}
+
+/// The wait a 429 or 503 asks for in `Retry-After` (delay-seconds; an HTTP date is not used by
+/// our server and is ignored), bounded by [`MAX_RETRY_AFTER`].
+fn retry_after(resp: &Response) -> Option<Duration> {
+    if !matches!(resp.status().as_u16(), 429 | 503) {
+        return None;
+    }
+    let secs: u64 = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
 }
 
 fn transient(status: StatusCode) -> bool {
@@ -81,6 +109,9 @@ impl Client {
             retry: RetryPolicy::default(),
             retries: 0,
             last_failure: None,
+            requests: 0,
+            rate_limited: 0,
+            retry_after: None,
         })
     }
 
@@ -100,7 +131,9 @@ impl Client {
             if let Some(t) = &self.token {
                 req = req.bearer_auth(t);
             }
-            let failure = match req.send() {
+            let sent = req.send();
+            self.count(&sent);
+            let failure = match sent {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 // Without a token this is a sign-in: a person waits, so a refusal to try again
                 // later (too many wrong passwords) is shown to them with its wait, not retried.
@@ -108,21 +141,24 @@ impl Client {
                     return Err(server_error(resp));
                 }
                 Ok(resp) if transient(resp.status()) => {
+                    self.retry_after = retry_after(&resp);
                     format!("{what}：服务器暂时不可用（{}）", resp.status())
                 }
                 Ok(resp) => return Err(server_error(resp)),
                 Err(e) => format!("{what}：{}", describe(&e)),
             };
             attempt += 1;
-            if attempt >= self.retry.attempts {
-                return Err(CoreError::Network {
-                    message: failure,
-                    transient: true,
-                });
-            }
-            self.retries += 1;
-            self.last_failure = Some(failure);
-            std::thread::sleep(self.retry.delay(attempt));
+            self.back_off(attempt, &failure)?;
+        }
+    }
+
+    /// Counts a request sent, and a 429 answer.
+    fn count(&mut self, sent: &reqwest::Result<Response>) {
+        self.requests += 1;
+        if let Ok(resp) = sent
+            && resp.status() == StatusCode::TOO_MANY_REQUESTS
+        {
+            self.rate_limited += 1;
         }
     }
 
@@ -226,12 +262,18 @@ impl Client {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        match req.send() {
+        let sent = req.send();
+        self.count(&sent);
+        match sent {
             Ok(resp) if resp.status().is_success() => self.json("上传照片", resp),
-            Ok(resp) if transient(resp.status()) => Err(CoreError::Network {
-                message: format!("上传照片：服务器暂时不可用（{}）", resp.status()),
-                transient: true,
-            }),
+            Ok(resp) if transient(resp.status()) => {
+                // Kept for the caller's `back_off`, which waits exactly that long.
+                self.retry_after = retry_after(&resp);
+                Err(CoreError::Network {
+                    message: format!("上传照片：服务器暂时不可用（{}）", resp.status()),
+                    transient: true,
+                })
+            }
             Ok(resp) => Err(server_error(resp)),
             Err(e) => Err(CoreError::Network {
                 message: format!("上传照片：{}", describe(&e)),
@@ -240,8 +282,24 @@ impl Client {
         }
     }
 
-    /// Waits before the next try of a step the caller retries itself.
+    /// Many small whole blobs in one request (`POST /blobs/batch`), retried like any call:
+    /// sending a frame again is harmless (it is then `held`). An older server without the
+    /// route answers 404 or 405, which the caller takes as "send them one by one".
+    pub fn upload_batch(&mut self, frames: &[BlobFrame<'_>]) -> Result<BlobBatchResponse> {
+        let url = self.url("/blobs/batch");
+        let body = encode_blob_frames(frames.iter().copied());
+        let resp = self.send("上传照片", |h| {
+            h.post(&url)
+                .header("content-type", "application/octet-stream")
+                .body(body.clone())
+        })?;
+        self.json("上传照片", resp)
+    }
+
+    /// Waits before the next try of a step the caller retries itself: as long as the server's
+    /// last `Retry-After` asked, else a jittered exponential back-off.
     pub fn back_off(&mut self, attempt: u32, failure: &str) -> Result<()> {
+        let asked = self.retry_after.take();
         if attempt >= self.retry.attempts {
             return Err(CoreError::Network {
                 message: failure.to_owned(),
@@ -250,7 +308,7 @@ impl Client {
         }
         self.retries += 1;
         self.last_failure = Some(failure.to_owned());
-        std::thread::sleep(self.retry.delay(attempt));
+        std::thread::sleep(asked.unwrap_or_else(|| self.retry.delay(attempt)));
         Ok(())
     }
 }
@@ -280,5 +338,77 @@ fn server_error(resp: Response) -> CoreError {
         status,
         code,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// A server that answers each request it reads with the next of `answers`, one connection
+    /// per request.
+    fn answering(answers: Vec<&'static str>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            for answer in answers {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut reader = BufReader::new(stream);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                let _ = reader.get_mut().write_all(answer.as_bytes());
+            }
+        });
+        url
+    }
+
+    const TOO_MANY: &str = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+    const MISSING_NONE: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 14\r\nconnection: close\r\n\r\n{\"missing\":[]}";
+
+    #[test]
+    fn a_429_with_retry_after_is_waited_out_exactly_and_counted() {
+        let url = answering(vec![TOO_MANY, MISSING_NONE]);
+        let mut client = Client::new(&url, Some("xd_test".into())).expect("client");
+        // A jittered back-off this long would show: the wait must be the server's second.
+        client.retry.base = Duration::from_secs(30);
+        let started = Instant::now();
+        let missing = client
+            .missing(&[BlobHash::of(b"x")])
+            .expect("answered after the wait");
+        let waited = started.elapsed();
+        assert!(missing.is_empty());
+        assert!(
+            waited >= Duration::from_secs(1) && waited < Duration::from_secs(10),
+            "{waited:?}"
+        );
+        assert_eq!((client.retries, client.rate_limited, client.requests), (1, 1, 2));
+    }
+
+    #[test]
+    fn a_retry_after_is_read_only_from_a_429_or_503_and_bounded() {
+        let url = answering(vec![
+            "HTTP/1.1 503 Service Unavailable\r\nretry-after: 86400\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            "HTTP/1.1 500 Internal Server Error\r\nretry-after: 7\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        ]);
+        let http = Http::new();
+        let long = http.get(&url).send().expect("503");
+        assert_eq!(retry_after(&long), Some(MAX_RETRY_AFTER));
+        let other = http.get(&url).send().expect("500");
+        assert_eq!(retry_after(&other), None);
     }
 }

@@ -1,16 +1,18 @@
+//! Over 500 lines: a third of it is the unit tests of the fold rules for pulled events.
 //! The sync run: plan, push, upload, pull, with progress and cancellation; and the account's
 //! token around it: enrolment that proves the device holds its key (it signs the server's
 //! challenge), a refresh once half the token's life has passed, and sign-out that ends the token
 //! on the server at once when online, else before the next sync or sign-in.
 
 use super::BlobSource;
+use super::blobs::{BATCH_BLOB_MAX_BYTES, mark_on_server, upload, upload_batches};
 use super::client::{Client, RetryPolicy};
 use super::plan::{BlobItem, OutboxItem, plan};
 use crate::api::Device;
 use crate::error::{CoreError, Result};
 use crate::store::{Account, PushRejection};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use xuncha_domain::time::TimeWindow;
 use xuncha_domain::validate::validate_event_within;
@@ -88,9 +90,15 @@ pub struct SyncReport {
     pub blob_errors: Vec<String>,
     pub pulled: u64,
     pub retries: u32,
+    /// HTTP requests this sync sent, retries included.
+    #[serde(default)]
+    pub requests: u64,
+    /// Of them, how many the server answered 429 (too many requests).
+    #[serde(default)]
+    pub rate_limited: u32,
 }
 
-fn check(cancel: &AtomicBool) -> Result<()> {
+pub(super) fn check(cancel: &AtomicBool) -> Result<()> {
     if cancel.load(Ordering::Relaxed) {
         Err(CoreError::Cancelled)
     } else {
@@ -335,18 +343,44 @@ pub fn sync(
     // -- blobs
     p.phase = SyncPhase::Uploading;
     progress(&p);
+    // Small blobs go many to a request; big ones, or all of them with a server that has no
+    // batch route, in resumable chunks.
+    let mut batching = true;
     for group in the_plan.uploads.chunks(1_000) {
         check(cancel)?;
         let hashes: Vec<BlobHash> = group.iter().map(|u| u.0).collect();
-        let missing = client.missing(&hashes)?;
+        let missing: HashSet<BlobHash> = client.missing(&hashes)?.into_iter().collect();
+        let mut one_by_one = Vec::new();
+        let mut small = Vec::new();
+        let mut already = Vec::new();
         for (hash, size) in group {
             if !missing.contains(hash) {
-                device.with_store_mut(|s| s.mark_blob_on_server(hash, device.now()))?;
+                already.push(*hash);
                 report.blobs_already_there += 1;
                 p.blobs_done += 1;
                 p.bytes_done += size;
-                continue;
+            } else if batching && (1..=BATCH_BLOB_MAX_BYTES).contains(size) {
+                small.push((*hash, *size));
+            } else {
+                one_by_one.push((*hash, *size));
             }
+        }
+        mark_on_server(device, &already)?;
+        if !small.is_empty() {
+            let sent = upload_batches(
+                device,
+                &mut client,
+                blobs,
+                &small,
+                &mut report,
+                &mut p,
+                progress,
+                cancel,
+            )?;
+            batching = sent.batching;
+            one_by_one.extend(sent.one_by_one);
+        }
+        for (hash, size) in &one_by_one {
             check(cancel)?;
             p.current = Some(hash.to_hex());
             progress(&p);
@@ -422,6 +456,8 @@ pub fn sync(
     }
     p.phase = SyncPhase::Done;
     report.retries = client.retries;
+    report.requests = client.requests;
+    report.rate_limited = client.rate_limited;
     p.retries = client.retries;
     progress(&p);
     Ok(report)
@@ -429,9 +465,11 @@ pub fn sync(
 
 /// How far ahead of this device's clock a pulled event's times may be: wider than the server's
 /// window, because this device's clock may be behind (the server already held every stamp to
-/// its own clock), but a stamp years ahead is refused all the same.
+/// its own clock), but a stamp years ahead is refused all the same. A late entry may reach as
+/// far back as any server may be configured to admit (`serve --late-entry-days`, at most 3,650).
 const PULLED_WINDOW: TimeWindow = TimeWindow {
     max_future_ms: 30 * UnixMs::DAY,
+    max_late_ms: 3_650 * UnixMs::DAY,
 };
 
 /// Whether a pulled event may be stored and folded here. An office device receives other
@@ -469,68 +507,6 @@ fn push_parts(client: &mut Client, events: Vec<Event>) -> Result<Vec<Pushed>> {
     }
 }
 
-/// Uploads one blob from wherever the server's copy ends.
-fn upload(
-    client: &mut Client,
-    blobs: &dyn BlobSource,
-    hash: &BlobHash,
-    chunk: usize,
-    p: &mut SyncProgress,
-    progress: &mut dyn FnMut(&SyncProgress),
-    cancel: &AtomicBool,
-) -> Result<()> {
-    let bytes = blobs.read(hash)?;
-    let total = bytes.len() as u64;
-    let base_done = p.bytes_done;
-    // Start optimistically at 0: the server just said it lacks the blob. If it holds part of it
-    // (an upload cut off earlier, perhaps by a killed process), it answers 409 and we ask where
-    // to go on from — one round trip saved per blob in the common case.
-    let mut status = xuncha_domain::wire::UploadStatus {
-        hash: *hash,
-        received: 0,
-        complete: false,
-    };
-    let mut attempt = 0;
-    let mut conflicts = 0;
-    while !status.complete {
-        check(cancel)?;
-        let offset = status.received.min(total);
-        let end = (offset + chunk as u64).min(total);
-        match client.upload_chunk(hash, offset, total, bytes[offset as usize..end as usize].to_vec()) {
-            Ok(s) => {
-                status = s;
-                attempt = 0;
-            }
-            Err(CoreError::Network { message, .. }) => {
-                attempt += 1;
-                p.last_error = Some(message.clone());
-                client.back_off(attempt, &message)?;
-                status = client.upload_status(hash)?;
-            }
-            // The server holds a different amount than we assumed: ask, and go on from there.
-            Err(CoreError::Server {
-                status: 409, message, ..
-            }) => {
-                conflicts += 1;
-                if conflicts > 8 {
-                    return Err(CoreError::Server {
-                        status: 409,
-                        code: "wrong_offset".into(),
-                        message,
-                    });
-                }
-                status = client.upload_status(hash)?;
-            }
-            Err(e) => return Err(e),
-        }
-        p.bytes_done = base_done + status.received.min(total);
-        p.retries = client.retries;
-        progress(p);
-    }
-    p.bytes_done = base_done + total;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,6 +529,7 @@ mod tests {
 
     fn user() -> Payload {
         Payload::UserDefined(User {
+            active_from: None,
             id: UserId::new(),
             name: "张三".into(),
             login: "zhang".into(),

@@ -5,6 +5,7 @@
 //! server stores each event and blob once, and a half-sent blob resumes from the server's
 //! offset. One sync at a time per device store, across threads and processes.
 
+mod blobs;
 pub mod client;
 pub mod engine;
 pub mod plan;

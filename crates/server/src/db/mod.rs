@@ -13,7 +13,9 @@ use std::sync::Arc;
 use xuncha_domain::payload::{AggregateKind, AggregateRef};
 use xuncha_domain::people::User;
 use xuncha_domain::state::Rejection;
-use xuncha_domain::{ChainHead, DeviceId, DevicePublicKey, Event, EventHash, EventId, UnitId, UserId};
+use xuncha_domain::{
+    ChainHead, DeviceId, DevicePublicKey, Event, EventHash, EventId, UnitId, UnixMs, UserId,
+};
 
 pub use pool::Database;
 

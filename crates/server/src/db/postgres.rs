@@ -29,6 +29,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/postgres/0005_record_time_and_status.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/postgres/0006_user_active_from.sql"),
+    ),
 ];
 
 /// Any number: identifies the migration lock among this database's advisory locks.
@@ -162,6 +166,7 @@ fn to_user_row(r: &Row) -> Result<UserRow, Error> {
             name: r.get(2),
             unit: parse_id(r.get::<_, &str>(3))?,
             roles: roles_from_json(r.get::<_, &str>(4))?,
+            active_from: r.get::<_, Option<i64>>(7).map(UnixMs),
         },
         password_hash: r.get(5),
         disabled: r.get(6),
@@ -248,7 +253,7 @@ impl Storage for PgTx<'_> {
 
     fn user_insert(&mut self, user: &User, password_hash: &str) -> Result<bool, Error> {
         let n = self.execute(
-            "INSERT INTO users (id, login, name, unit, roles, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO users (id, login, name, unit, roles, password_hash, active_from) VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT DO NOTHING",
             &[
                 &user.id.to_string(),
@@ -257,6 +262,7 @@ impl Storage for PgTx<'_> {
                 &user.unit.to_string(),
                 &roles_json(user)?,
                 &password_hash,
+                &user.active_from.map(|t| t.0),
             ],
         )?;
         Ok(n == 1)
@@ -264,7 +270,7 @@ impl Storage for PgTx<'_> {
 
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRow>, Error> {
         self.query_opt(
-            "SELECT id, login, name, unit, roles, password_hash, disabled FROM users WHERE login = $1",
+            "SELECT id, login, name, unit, roles, password_hash, disabled, active_from FROM users WHERE login = $1",
             &[&login],
         )?
         .as_ref()
@@ -274,7 +280,7 @@ impl Storage for PgTx<'_> {
 
     fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>, Error> {
         self.query_opt(
-            "SELECT id, login, name, unit, roles, password_hash, disabled FROM users WHERE id = $1",
+            "SELECT id, login, name, unit, roles, password_hash, disabled, active_from FROM users WHERE id = $1",
             &[&id.to_string()],
         )?
         .as_ref()
@@ -284,7 +290,7 @@ impl Storage for PgTx<'_> {
 
     fn users(&mut self) -> Result<Vec<User>, Error> {
         self.query(
-            "SELECT id, login, name, unit, roles, password_hash, disabled FROM users ORDER BY login",
+            "SELECT id, login, name, unit, roles, password_hash, disabled, active_from FROM users ORDER BY login",
             &[],
         )?
         .iter()

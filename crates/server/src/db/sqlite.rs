@@ -25,6 +25,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/sqlite/0005_record_time_and_status.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_user_active_from.sql"),
+    ),
 ];
 
 pub struct SqliteConnection {
@@ -122,10 +126,10 @@ fn to_unit(
     })
 }
 
-type UserTuple = (String, String, String, String, String, String, bool);
+type UserTuple = (String, String, String, String, String, String, bool, Option<i64>);
 
 fn to_user_row(t: UserTuple) -> Result<UserRow, Error> {
-    let (id, login, name, unit, roles, password_hash, disabled) = t;
+    let (id, login, name, unit, roles, password_hash, disabled, active_from) = t;
     Ok(UserRow {
         user: User {
             id: parse_id(&id)?,
@@ -133,13 +137,14 @@ fn to_user_row(t: UserTuple) -> Result<UserRow, Error> {
             login,
             unit: parse_id(&unit)?,
             roles: roles_from_json(&roles)?,
+            active_from: active_from.map(UnixMs),
         },
         password_hash,
         disabled,
     })
 }
 
-const USER_COLS: &str = "id, login, name, unit, roles, password_hash, disabled";
+const USER_COLS: &str = "id, login, name, unit, roles, password_hash, disabled, active_from";
 const DEVICE_COLS: &str = "id, user_id, name, public_key, enrolled_at, revoked_at, head_seq, head_hash";
 const EVENT_COLS: &str = "cursor, id, device, seq, hash, flag_code, flag_message";
 const AGG_COLS: &str = "kind, id, unit, owner, state, last_hlc_wall, last_hlc_counter, last_hlc_device, last_event, record_ms, status";
@@ -298,7 +303,7 @@ impl Storage for SqliteTx<'_> {
         let n = self
             .0
             .prepare_cached(
-                "INSERT INTO users (id, login, name, unit, roles, password_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO users (id, login, name, unit, roles, password_hash, active_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT DO NOTHING",
             )
             .and_then(|mut s| {
@@ -308,7 +313,8 @@ impl Storage for SqliteTx<'_> {
                     user.name,
                     user.unit.to_string(),
                     roles_json(user).unwrap_or_default(),
-                    password_hash
+                    password_hash,
+                    user.active_from.map(|t| t.0)
                 ])
             })
             .map_err(db)?;
@@ -330,6 +336,7 @@ impl Storage for SqliteTx<'_> {
                         r.get(4)?,
                         r.get(5)?,
                         r.get(6)?,
+                        r.get(7)?,
                     ))
                 })
                 .optional()
@@ -353,6 +360,7 @@ impl Storage for SqliteTx<'_> {
                         r.get(4)?,
                         r.get(5)?,
                         r.get(6)?,
+                        r.get(7)?,
                     ))
                 })
                 .optional()
@@ -374,6 +382,7 @@ impl Storage for SqliteTx<'_> {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             })
             .map_err(db)?;

@@ -28,6 +28,7 @@ fn stamped(phone: &mut Phone, payload: Payload, wall_ms: i64) -> Event {
             device: phone.device,
         },
         author: Some(phone.user.id),
+        occurred_at: None,
         prev_hash: phone.prev,
         payload,
     }
@@ -260,6 +261,7 @@ async fn the_window_is_the_operators_to_narrow(b: &Backend) {
         limits: xuncha_server::limits::Limits {
             clock_window: xuncha_domain::time::TimeWindow {
                 max_future_ms: 3_600_000,
+                ..Default::default()
             },
             ..Default::default()
         },
@@ -283,3 +285,71 @@ async fn the_window_is_the_operators_to_narrow(b: &Backend) {
     assert!(finding_row(&srv, finding).await.state.contains("半小时后"));
 }
 story!(the_window_is_the_operators_to_narrow);
+
+/// A late entry (补录) of a patrol by `phone` said to have happened at `occurred_at`.
+fn late_patrol(phone: &mut Phone, occurred_at: i64) -> Event {
+    let payload = Payload::PatrolStarted(xuncha_domain::payload::PatrolStarted {
+        patrol: xuncha_domain::PatrolId::new(),
+        kind: xuncha_domain::payload::PatrolKind::River,
+        unit: phone.user.unit,
+        patroller: phone.user.id,
+        reach: None,
+        area: Some("幸福渠北段".into()),
+        started_at: UnixMs(occurred_at),
+    });
+    phone.late(payload, occurred_at)
+}
+
+async fn late_entries_are_bounded_by_the_server_whatever_a_device_signs(b: &Backend) {
+    let srv = TestServer::start(b).await;
+    let seed = seed(&srv.state).await;
+    let admin = srv.login("admin").await;
+    let day = 86_400_000i64;
+    // A chief appointed thirty days ago, through the office's route.
+    let (s, body) = srv
+        .call(
+            "POST",
+            "/api/v1/office/users",
+            Some(&admin),
+            Some(&json!({"login": "chief9", "name": "新河长", "unit": seed.b1.id,
+                "roles": [{"role": "river_chief", "level": "brigade"}], "password": password_of("chief9"),
+                "active_from": now() - 30 * day})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let mut phone = srv.enrol("chief9").await;
+
+    let ten_days_ago = late_patrol(&mut phone, now() - 10 * day);
+    let before_appointment = late_patrol(&mut phone, now() - 60 * day);
+    let not_yet = late_patrol(&mut phone, now() + 3_600_000);
+    let r = srv
+        .push_ok(&phone, &[ten_days_ago, before_appointment, not_yet])
+        .await;
+    assert_eq!(outcome_status(&r), ["accepted", "rejected-kept", "rejected-kept"]);
+    assert_eq!(code_of(&r, 1), "invalid");
+    assert_eq!(code_of(&r, 2), "invalid");
+
+    // A user made before appointments were kept: only the window (400 days) bounds them.
+    let mut old_hand = srv.enrol("chief1").await;
+    let within = late_patrol(&mut old_hand, now() - 399 * day);
+    let beyond = late_patrol(&mut old_hand, now() - 401 * day);
+    let r = srv.push_ok(&old_hand, &[within, beyond]).await;
+    assert_eq!(outcome_status(&r), ["accepted", "rejected-kept"]);
+
+    // The office's route refuses an appointment in the future, and a field it does not know.
+    for (login, extra) in [
+        ("chief10", json!({"active_from": now() + 30 * day})),
+        ("chief11", json!({"appointed": now()})),
+    ] {
+        let mut user = json!({"login": login, "name": "河长", "unit": seed.b1.id,
+            "roles": [{"role": "river_chief", "level": "brigade"}], "password": password_of(login)});
+        for (k, v) in extra.as_object().unwrap() {
+            user[k] = v.clone();
+        }
+        let (s, body) = srv
+            .call("POST", "/api/v1/office/users", Some(&admin), Some(&user))
+            .await;
+        assert!(s.is_client_error(), "{login}: {s} {body}");
+    }
+}
+story!(late_entries_are_bounded_by_the_server_whatever_a_device_signs);

@@ -377,6 +377,7 @@ pub async fn seed(st: &AppState) -> Seed {
     }
     let user = async |login: &str, unit: UnitId, role: Role| {
         let u = User {
+            active_from: None,
             id: UserId::new(),
             name: login.into(),
             login: login.into(),
@@ -462,6 +463,15 @@ impl Phone {
 
     /// The next event, stamped as if the phone's clock read `wall_ms`.
     pub fn next_at(&mut self, payload: Payload, wall_ms: i64) -> Event {
+        self.make(payload, wall_ms, None)
+    }
+
+    /// The next event, entered now for what happened at `occurred_at` (late entry, 补录).
+    pub fn late(&mut self, payload: Payload, occurred_at: i64) -> Event {
+        self.make(payload, now(), Some(UnixMs(occurred_at)))
+    }
+
+    fn make(&mut self, payload: Payload, wall_ms: i64, occurred_at: Option<UnixMs>) -> Event {
         self.seq += 1;
         let e = EventDraft {
             id: EventId::new(),
@@ -469,6 +479,7 @@ impl Phone {
             seq: self.seq,
             hlc: self.clock.tick(UnixMs(wall_ms)),
             author: Some(self.user.id),
+            occurred_at,
             prev_hash: self.prev,
             payload,
         }
