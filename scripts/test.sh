@@ -19,17 +19,30 @@ step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
 bash scripts/setup.sh
 bash scripts/setup-tauri.sh
 
+# The UI's build (the app embeds it) is mostly downloads and one Node process: it runs beside the
+# lints, which keep both cores busy, and is waited for before the Rust build needs it.
+ui_build_log=$(mktemp)
+(cd ui && npm ci --no-audit --no-fund && npm run build) >"$ui_build_log" 2>&1 &
+ui_build=$!
+
 step "format and lints"
 cargo fmt --all -- --check
 # The Tauri shell is linted by its own build; linting it here would compile its whole tree twice.
 cargo clippy --all-targets --locked -- -D warnings
 
+step "the UI's build (run beside the lints)"
+ui_build_status=0
+wait "$ui_build" || ui_build_status=$?
+cat "$ui_build_log"
+rm -f "$ui_build_log"
+if [[ $ui_build_status -ne 0 ]]; then
+  echo "the UI's build failed (exit $ui_build_status)" >&2
+  exit "$ui_build_status"
+fi
+
 step "PostgreSQL for the server's tests"
 eval "$(bash scripts/pg.sh start)"
 trap 'bash scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
-
-step "the UI's build (the app embeds it)"
-(cd ui && npm ci --no-audit --no-fund && npm run build)
 
 step "Rust tests"
 rust_status=0
