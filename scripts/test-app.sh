@@ -17,7 +17,7 @@ if [[ "${XUNCHA_SETUP_DONE:-}" != 1 ]]; then
 fi
 
 # The app keeps its secrets in the store file here: there is no desktop keystore under Xvfb
-# (crates/cli/tests/all/keystore.rs tests the system keystore with a real Secret Service).
+# (crates/cli/tests/keystore.rs tests the system keystore with a real Secret Service).
 export XUNCHA_KEYSTORE=file
 echo "== the app under WebDriver (Xvfb, tauri-driver, WebKitWebDriver)"
 xvfb-run -a -s "-screen 0 1280x1024x24" \

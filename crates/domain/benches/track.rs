@@ -2,7 +2,7 @@
 //! with realistic GPS noise along a synthetic 22.663 km reach near 30.65° N, 114.10° E).
 //! Run: `cargo bench -p xuncha-domain --bench track`.
 
-#[path = "../tests/all/support/synthetic.rs"]
+#[path = "../tests/support/synthetic.rs"]
 mod synthetic;
 
 use criterion::{Criterion, criterion_group, criterion_main};

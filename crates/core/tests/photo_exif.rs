@@ -1,11 +1,13 @@
 //! EXIF as phones really write it: GPS in signed rationals, and damaged entries that must cost
 //! only what they hold. ExifTool is the independent reader our values are checked against.
 
-use crate::photo_tools::{
-    exif_tiff_range, exiftool_json, exiftool_text, fixture, ifd0_entries, read_fixture, with_exif_tiff,
-};
+mod photo_tools;
+
 use exif::experimental::Writer;
 use exif::{Field, In, SRational, Tag, Value};
+use photo_tools::{
+    exif_tiff_range, exiftool_json, exiftool_text, fixture, ifd0_entries, read_fixture, with_exif_tiff,
+};
 use std::io::Cursor;
 use xuncha_core::photo::{CaptureContext, IngestOptions, IngestedPhoto, ingest_bytes};
 use xuncha_domain::payload::PositionSource;

@@ -5,10 +5,12 @@
 //! status) narrow the list in the query, so a page is full whatever they leave out.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use support::*;
 use xuncha_domain::payload::*;
 use xuncha_domain::{PatrolId, UnixMs};
 use xuncha_server::app::Config;

@@ -3,9 +3,11 @@
 //! surfaced as a 500, and places where the document did not say what the server answers.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 
 async fn seeded(b: &Backend) -> (TestServer, Seed) {
     let srv = TestServer::start(b).await;

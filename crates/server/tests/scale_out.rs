@@ -4,10 +4,12 @@
 //! no fork. PostgreSQL only (SQLite is one process by design).
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::json;
 use std::process::Stdio;
+use support::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use xuncha_domain::wire::{EventOutcome, PushResponse};
 use xuncha_domain::{BlobHash, Event, verify_chain};

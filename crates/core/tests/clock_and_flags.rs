@@ -4,7 +4,9 @@
 //! only, since it holds the device's signing key and token.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
+use support::*;
 use xuncha_core::{Request, Response, Store};
 use xuncha_domain::payload::*;
 use xuncha_domain::testkit::SimDevice;

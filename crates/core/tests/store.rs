@@ -2,7 +2,9 @@
 //! rules refuse what they forbid without losing anything, and the read tables can be rebuilt
 //! from the event log with an identical result.
 
-use crate::support::*;
+mod support;
+
+use support::*;
 use xuncha_core::api::{Request as R, Response};
 use xuncha_core::store::queries::{RecordFilter, RecordKind, SyncState};
 use xuncha_core::{CoreError, Store};

@@ -2,7 +2,9 @@
 //! evidence, and a record may not carry a time before 2000 or ahead of now. The photo is still
 //! taken in, without that time, and the reason is said.
 
-use crate::photo_tools::{exiftool_write, fixture};
+mod photo_tools;
+
+use photo_tools::{exiftool_write, fixture};
 use xuncha_core::Device;
 use xuncha_core::api::{Request, Response};
 

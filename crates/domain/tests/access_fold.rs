@@ -6,7 +6,9 @@
 //! owner and unit of whoever created them, only a river chief's patrol is a river patrol, only
 //! an office over the finding (never its reporter) assigns, verifies or reopens it.
 
-use crate::access_model::*;
+mod access_model;
+
+use access_model::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use xuncha_domain::access::{self, Filed, Write};

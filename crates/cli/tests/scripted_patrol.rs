@@ -2,9 +2,11 @@
 //! 1,000 track points, two findings, end; then the record with its timeline as JSON; then a
 //! forbidden transition refused with a clear message and an exit code, losing nothing.
 
-use crate::support::{ok_json, signed_in, xuncha};
+mod support;
+
 use serde_json::Value;
 use std::process::Command;
+use support::{ok_json, signed_in, xuncha};
 use xuncha_domain::*;
 
 #[test]

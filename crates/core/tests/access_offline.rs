@@ -2,7 +2,9 @@
 //! an action their roles do not allow is refused before anything is written — the same rule the
 //! server applies at push (docs/ACCESS.md).
 
-use crate::support::*;
+mod support;
+
+use support::*;
 use xuncha_core::api::Request as R;
 use xuncha_core::{CoreError, Store};
 use xuncha_domain::UnixMs;

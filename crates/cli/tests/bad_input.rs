@@ -5,8 +5,10 @@
 //! `--lang en`, never both, never twice, never an internal field path. And nothing that was
 //! already saved is lost or added to.
 
-use crate::support::{ok_json, signed_in, xuncha};
+mod support;
+
 use std::path::Path;
+use support::{ok_json, signed_in, xuncha};
 
 /// One bad input: the arguments (with `{P}` for a real patrol's id and `{DIR}` for the test's
 /// folder), and a fragment each sentence must hold.

@@ -1,6 +1,8 @@
 //! GPX import and export against the real tracks in shared/fixtures/gpx.
 
-use crate::support::{device_with, recorded, reference};
+mod support;
+
+use support::{device_with, recorded, reference};
 use xuncha_core::Store;
 use xuncha_core::api::{Request, Response};
 use xuncha_core::gpx::{GpxError, GpxFile, GpxVersion, TrackImport, Waypoint, read_gpx, write_gpx};

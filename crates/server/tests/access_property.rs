@@ -9,10 +9,14 @@
 //! SQLite only: the rule is decided above the storage, which the attack suite runs on both.
 #![allow(clippy::unwrap_used)]
 
-use crate::access_model::*;
-use crate::support::*;
+#[path = "../../domain/tests/access_model/mod.rs"]
+mod access_model;
+mod support;
+
+use access_model::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::cell::Cell;
+use support::*;
 use xuncha_domain::payload::Payload;
 use xuncha_domain::{FindingId, PatrolId, UnixMs};
 use xuncha_server::db::AggregateRow;

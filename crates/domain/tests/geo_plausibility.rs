@@ -1,5 +1,8 @@
 //! Plausibility flags: each fires on the fault it names and stays quiet on an honest patrol.
 
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
 use xuncha_domain::geo::frame::{LocalFrame, Metric};
 use xuncha_domain::geo::*;
 use xuncha_domain::position::FixProvider;
@@ -17,8 +20,8 @@ fn codes(flags: &[PlausibilityFlag]) -> Vec<(FlagCode, FlagScope)> {
 
 /// An honest hour of the synthetic patrol: jittered times, varying accuracy, no faults.
 fn honest_hour() -> Vec<TrackPoint> {
-    let line = crate::synthetic::reach();
-    let patrol = crate::synthetic::patrol(&line, 3);
+    let line = synthetic::reach();
+    let patrol = synthetic::patrol(&line, 3);
     let cleaned = clean_track(
         &patrol.points[..3_600],
         &CleaningRules::for_mode(TravelMode::Walking),

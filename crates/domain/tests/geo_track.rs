@@ -1,5 +1,8 @@
 //! Track cleaning, statistics, simplification, reach coverage and the on-site check.
 
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
 use xuncha_domain::geo::clean::DropReason;
 use xuncha_domain::geo::frame::LocalFrame;
 use xuncha_domain::geo::onsite::DEFAULT_ON_SITE_RADIUS_M;
@@ -26,8 +29,8 @@ fn walk_east(n: usize, speed_mps: f64) -> Vec<TrackPoint> {
 
 #[test]
 fn cleaning_finds_exactly_the_planted_faults_of_an_eight_hour_patrol() {
-    let line = crate::synthetic::reach();
-    let patrol = crate::synthetic::patrol(&line, 7);
+    let line = synthetic::reach();
+    let patrol = synthetic::patrol(&line, 7);
     let cleaned = clean_track(&patrol.points, &CleaningRules::for_mode(TravelMode::Walking));
     let dropped_for = |reason| {
         let mut v: Vec<usize> = cleaned
@@ -137,7 +140,7 @@ fn statistics_of_a_straight_walk_with_a_stop() {
 
 #[test]
 fn synthetic_reach_is_22_663_km_long() {
-    let line = crate::synthetic::reach();
+    let line = synthetic::reach();
     let mut length_m = 0.0;
     for w in line.windows(2) {
         length_m += geodesic_distance_m(w[0], w[1]);
@@ -171,8 +174,8 @@ fn simplification_tolerance_is_in_metres_in_every_direction() {
 
 #[test]
 fn simplified_patrol_stays_within_tolerance_of_every_dropped_fix() {
-    let line = crate::synthetic::reach();
-    let patrol = crate::synthetic::patrol(&line, 11);
+    let line = synthetic::reach();
+    let patrol = synthetic::patrol(&line, 11);
     let cleaned = clean_track(&patrol.points, &CleaningRules::for_mode(TravelMode::Walking));
     let track = &cleaned.points[..3_600];
     let kept = simplify_track_indices(track, 5.0);
@@ -197,8 +200,8 @@ fn simplified_patrol_stays_within_tolerance_of_every_dropped_fix() {
 
 #[test]
 fn coverage_of_the_synthetic_patrol_misses_exactly_the_detour() {
-    let line = crate::synthetic::reach();
-    let patrol = crate::synthetic::patrol(&line, 7);
+    let line = synthetic::reach();
+    let patrol = synthetic::patrol(&line, 7);
     let cleaned = clean_track(&patrol.points, &CleaningRules::for_mode(TravelMode::Walking));
     let reach = ReachIndex::new(&line, ReachIndex::DEFAULT_PIECE_M).expect("a valid reach");
     assert!((reach.length_m() - 22_663.0).abs() < 0.01);

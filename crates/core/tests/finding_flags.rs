@@ -2,7 +2,9 @@
 //! place, and a patrol's report compares the photos of it and its findings with its track —
 //! but not a rectification's photos, which are taken later and elsewhere in time by design.
 
-use crate::support::*;
+mod support;
+
+use support::*;
 use xuncha_core::Store;
 use xuncha_core::api::{Request as R, Response};
 use xuncha_domain::geo::{FlagCode, FlagScope};

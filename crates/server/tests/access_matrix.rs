@@ -3,9 +3,11 @@
 //! request with a dummy body may still get 404/409/422).
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 use xuncha_domain::BlobHash;
 
 /// The callers, in the order of the table's columns.

@@ -4,9 +4,11 @@
 //! and the record's and the finding's detail carry the flags with their codes and photos.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::Value;
+use support::*;
 use xuncha_domain::payload::*;
 use xuncha_domain::position::FixProvider;
 use xuncha_domain::{BlobHash, EventId, FindingId, PatrolId, Position, TrackPoint, UnixMs};

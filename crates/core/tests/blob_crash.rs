@@ -62,7 +62,7 @@ fn blob_writes_survive_sigkill_at_random_moments() {
         let mut child = Command::new(&exe)
             .args([
                 "--exact",
-                "blob_crash::blob_writer_child_role",
+                "blob_writer_child_role",
                 "--ignored",
                 "--nocapture",
                 "--test-threads=1",

@@ -1,4 +1,4 @@
-//! The attack suite of issue 11 (a module of the server's one test binary): each test
+//! The attack suite of issue 11, one test binary (one link instead of one per file): each test
 //! attacks a real server on 127.0.0.1 through its public HTTP API, as an attacker would, on
 //! SQLite and on PostgreSQL, and asserts the refusal together with what it must leave unchanged.
 //!
@@ -8,6 +8,10 @@
 //! - `batch`: many small blobs in one request, and the upload budget's 429 (issue 13);
 //! - `auth`: enrolment and sign-in (classes 7, 8).
 #![allow(clippy::unwrap_used)]
+
+#[macro_use]
+#[path = "../support/mod.rs"]
+mod support;
 
 mod auth;
 mod batch;

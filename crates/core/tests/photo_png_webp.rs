@@ -2,7 +2,9 @@
 //! pipeline as camera JPEGs. The files are made here from the real orientation and GPS photos
 //! by ImageMagick, and their EXIF written by ExifTool: tools independent of the code under test.
 
-use crate::photo_tools::{convert, exiftool_json, exiftool_write, fixture, mean_abs_diff, pixels};
+mod photo_tools;
+
+use photo_tools::{convert, exiftool_json, exiftool_write, fixture, mean_abs_diff, pixels};
 use std::path::{Path, PathBuf};
 use xuncha_core::photo::{
     CaptureContext, IngestOptions, IngestedPhoto, PhotoError, SourceFormat, ingest_bytes, ingest_path,

@@ -3,8 +3,10 @@
 //! once; `serve` answers /healthz and stops cleanly on SIGTERM.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use std::process::Command;
+use support::*;
 use xuncha_domain::payload::AggregateKind;
 use xuncha_domain::people::Role;
 use xuncha_domain::reference::SiteKind;
@@ -169,10 +171,10 @@ async fn an_upgraded_database_keeps_its_photos_and_admin_sweep_clears_unnamed_fi
     let unnamed = xuncha_domain::BlobHash::of(b"unnamed photo").to_hex();
     {
         let db = rusqlite::Connection::open(&path).unwrap();
-        db.execute_batch(include_str!("../../migrations/sqlite/0001_initial.sql"))
+        db.execute_batch(include_str!("../migrations/sqlite/0001_initial.sql"))
             .unwrap();
         db.execute_batch(include_str!(
-            "../../migrations/sqlite/0002_token_expiry_and_enrol_challenges.sql"
+            "../migrations/sqlite/0002_token_expiry_and_enrol_challenges.sql"
         ))
         .unwrap();
         db.execute_batch(

@@ -3,9 +3,11 @@
 //! limits hold (413, 429) and a revoked token is turned away.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::json;
+use support::*;
 use xuncha_domain::BlobHash;
 use xuncha_domain::wire::UploadStatus;
 

@@ -4,9 +4,11 @@
 //! Blobs and limits are in `story_blobs_and_limits.rs`.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::*;
+mod support;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 use xuncha_domain::payload::{FindingRectified, Payload};
 use xuncha_domain::wire::PushResponse;
 use xuncha_domain::{DeviceId, EventHash, UnixMs};
