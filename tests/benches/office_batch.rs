@@ -8,11 +8,11 @@
 //! XUNCHA_BENCH_PHOTOS scale it down for a quick look.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
-use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use xuncha_core::Request;
 use xuncha_core::sync::SyncOptions;
+use xuncha_domain::BlobHash;
 use xuncha_domain::payload::*;
 use xuncha_e2e::proxy::Rng;
 use xuncha_e2e::*;
@@ -93,52 +93,13 @@ fn main() {
 
     // -- curl: the server forgets the photos, then takes the same bytes one PUT each (a server
     // takes only blobs the uploading device's own events name, so it must be this server)
-    let hexes: Vec<String> = blob_paths.iter().map(|(h, ..)| h.to_hex()).collect();
-    let st = server.state.clone();
-    server.rt.block_on(async {
-        for (hash, ..) in &blob_paths {
-            st.blobs.delete(hash).await.expect("delete file");
-        }
-        st.db
-            .write(move |s| {
-                for hex in &hexes {
-                    s.blob_delete(hex)?;
-                }
-                Ok(())
-            })
-            .await
-            .expect("forget blobs");
-    });
-    let server2 = &server;
+    let hashes: Vec<BlobHash> = blob_paths.iter().map(|(h, ..)| *h).collect();
+    server.forget_blobs(&hashes);
     let token = device.with_store_mut(|st| st.account().expect("account").expect("enrolled").token);
-    let config = dir.path().join("curl.cfg");
-    {
-        let mut f = std::fs::File::create(&config).expect("config");
-        writeln!(f, "header = \"Authorization: Bearer {token}\"").expect("write");
-        writeln!(f, "header = \"Content-Type: application/octet-stream\"").expect("write");
-        writeln!(f, "silent\nshow-error\nfail").expect("write");
-        for (hash, path, len) in &blob_paths {
-            writeln!(
-                f,
-                "url = \"{}/api/v1/blobs/{hash}/upload?offset=0&total={len}\"",
-                server2.url()
-            )
-            .expect("w");
-            writeln!(f, "upload-file = \"{}\"", path.display()).expect("w");
-            writeln!(f, "output = \"/dev/null\"").expect("w");
-        }
-    }
-    let t = Instant::now();
-    let status = std::process::Command::new("curl")
-        .arg("-K")
-        .arg(&config)
-        .status()
-        .expect("run curl");
-    let curl_s = t.elapsed().as_secs_f64();
-    assert!(status.success(), "curl failed");
+    let curl_s = curl_upload_each(&server.url(), &token, &blob_paths, dir.path());
     let held = blob_paths
         .iter()
-        .filter(|(h, _, _)| server2.blob(h).is_some())
+        .filter(|(h, _, _)| server.blob(h).is_some())
         .count();
     assert_eq!(held, blob_paths.len(), "curl's uploads must all have been stored");
 

@@ -11,7 +11,6 @@
 //! Run: `cargo bench -p xuncha-e2e --bench year_upload`. XUNCHA_BENCH_INSPECTIONS scales it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
-use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use xuncha_core::Request;
@@ -211,49 +210,11 @@ fn main() {
     };
 
     // -- curl: the server forgets the blobs, then takes the same bytes one PUT each
-    let hexes: Vec<String> = signatures.iter().map(|(h, ..)| h.to_hex()).collect();
-    let st = server.state.clone();
-    server.rt.block_on(async {
-        for (hash, ..) in &signatures {
-            st.blobs.delete(hash).await.expect("delete file");
-        }
-        st.db
-            .write(move |s| {
-                for hex in &hexes {
-                    s.blob_delete(hex)?;
-                }
-                Ok(())
-            })
-            .await
-            .expect("forget blobs");
-    });
+    let hashes: Vec<BlobHash> = signatures.iter().map(|(h, ..)| *h).collect();
+    server.forget_blobs(&hashes);
     assert!(server.blob(&signatures[0].0).is_none());
     let token = device.with_store_mut(|st| st.account().expect("account").expect("enrolled").token);
-    let config = dir.path().join("curl.cfg");
-    {
-        let mut f = std::fs::File::create(&config).expect("config");
-        writeln!(f, "header = \"Authorization: Bearer {token}\"").expect("write");
-        writeln!(f, "header = \"Content-Type: application/octet-stream\"").expect("write");
-        writeln!(f, "silent\nshow-error\nfail").expect("write");
-        for (hash, path, len) in &signatures {
-            writeln!(
-                f,
-                "url = \"{}/api/v1/blobs/{hash}/upload?offset=0&total={len}\"",
-                server.url()
-            )
-            .expect("w");
-            writeln!(f, "upload-file = \"{}\"", path.display()).expect("w");
-            writeln!(f, "output = \"/dev/null\"").expect("w");
-        }
-    }
-    let t = Instant::now();
-    let status = std::process::Command::new("curl")
-        .arg("-K")
-        .arg(&config)
-        .status()
-        .expect("run curl");
-    let curl_s = t.elapsed().as_secs_f64();
-    assert!(status.success(), "curl failed (a 429 fails it too)");
+    let curl_s = curl_upload_each(&server.url(), &token, &signatures, dir.path());
     let held = signatures
         .iter()
         .filter(|(h, _, _)| server.blob(h).is_some())

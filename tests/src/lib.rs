@@ -172,6 +172,23 @@ impl Server {
         Some(bytes)
     }
 
+    /// Forgets these blobs, files and rows, so the same bytes can be uploaded again (the
+    /// benchmarks' curl baseline: a server takes only blobs the uploading device's events name,
+    /// so it must be the same server).
+    pub fn forget_blobs(&self, hashes: &[BlobHash]) {
+        let hexes: Vec<String> = hashes.iter().map(BlobHash::to_hex).collect();
+        let st = self.state.clone();
+        self.rt.block_on(async {
+            for hash in hashes {
+                st.blobs.delete(hash).await.unwrap();
+            }
+            st.db
+                .write(move |s| hexes.iter().try_for_each(|hex| s.blob_delete(hex)))
+                .await
+                .unwrap();
+        });
+    }
+
     pub fn event_count(&self) -> i64 {
         self.rt.block_on(self.state.db.read(|s| s.event_count())).unwrap()
     }
@@ -186,6 +203,39 @@ impl Drop for Server {
 }
 
 // ---- a seeded subdistrict -------------------------------------------------------------------
+
+/// Uploads each blob (hash, file, length) as `token`'s device with one `curl` process, one PUT
+/// each on one connection — the baseline the upload benchmarks compare with. The seconds it
+/// took; panics if any upload failed (a 429 included).
+pub fn curl_upload_each(
+    server_url: &str,
+    token: &str,
+    blobs: &[(BlobHash, std::path::PathBuf, usize)],
+    dir: &std::path::Path,
+) -> f64 {
+    use std::fmt::Write as _;
+    let mut config = format!(
+        "header = \"Authorization: Bearer {token}\"\nheader = \"Content-Type: application/octet-stream\"\nsilent\nshow-error\nfail\n"
+    );
+    for (hash, path, len) in blobs {
+        let _ = writeln!(
+            config,
+            "url = \"{server_url}/api/v1/blobs/{hash}/upload?offset=0&total={len}\"\nupload-file = \"{}\"\noutput = \"/dev/null\"",
+            path.display()
+        );
+    }
+    let file = dir.join("curl.cfg");
+    std::fs::write(&file, config).unwrap();
+    let t = std::time::Instant::now();
+    let status = std::process::Command::new("curl")
+        .arg("-K")
+        .arg(&file)
+        .status()
+        .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert!(status.success(), "curl failed (a 429 fails it too)");
+    secs
+}
 
 pub fn password_of(login: &str) -> String {
     format!("pw-{login}-2026")
