@@ -1,4 +1,4 @@
-//! Over 500 lines: the route table with each route's caller and body limit; issue 12 writes routes once.
+//! Over 500 lines: the route table, each route's caller, handler and body limit written once.
 //! The server as a whole: its state, its routes (one table, `ROUTES`, that the router, the
 //! OpenAPI document and the access tests all follow), start-up (open and migrate the database,
 //! load the server's chain) and serving with graceful shutdown. `launch_with_tcp_listener`
@@ -14,7 +14,7 @@ use crate::{office, records, sync};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -81,7 +81,19 @@ pub enum Access {
     Admin,
 }
 
-/// One route of the API, as documented.
+/// Which body limit of `Limits` a route's body is held to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// `max_json_bytes`: a JSON request, or none.
+    Json,
+    /// `max_push_bytes`: a batch of signed events.
+    Push,
+    /// `max_chunk_bytes`: raw blob bytes, one chunk or a batch of frames.
+    Chunk,
+}
+
+/// One route of the API: what the router serves, the OpenAPI document says and the access
+/// tests check, written once.
 #[derive(Clone, Copy, Debug)]
 pub struct Route {
     pub method: &'static str,
@@ -91,6 +103,9 @@ pub struct Route {
     /// The JSON body, named by its type (`None`: no body or raw bytes).
     pub request: Option<&'static str>,
     pub response: &'static str,
+    pub body: Body,
+    /// The handler, mounted for the route's method.
+    pub handler: Option<fn(MethodFilter) -> MethodRouter<AppState>>,
 }
 
 const fn route(
@@ -108,6 +123,21 @@ const fn route(
         summary,
         request,
         response,
+        body: Body::Json,
+        handler: None,
+    }
+}
+
+impl Route {
+    const fn to(self, handler: fn(MethodFilter) -> MethodRouter<AppState>) -> Route {
+        Route {
+            handler: Some(handler),
+            ..self
+        }
+    }
+
+    const fn body(self, body: Body) -> Route {
+        Route { body, ..self }
     }
 }
 
@@ -115,8 +145,8 @@ use Access::*;
 
 /// Every route of the API.
 pub const ROUTES: &[Route] = &[
-    route("GET", "/healthz", Public, "The process is up", None, "text"),
-    route("GET", "/readyz", Public, "The database answers", None, "text"),
+    route("GET", "/healthz", Public, "The process is up", None, "text").to(|m| on(m, healthz)),
+    route("GET", "/readyz", Public, "The database answers", None, "text").to(|m| on(m, readyz)),
     route(
         "GET",
         "/api/v1/openapi.json",
@@ -124,7 +154,8 @@ pub const ROUTES: &[Route] = &[
         "This document",
         None,
         "OpenAPI",
-    ),
+    )
+    .to(|m| on(m, openapi_json)),
     route(
         "POST",
         "/api/v1/enrol/challenge",
@@ -132,7 +163,8 @@ pub const ROUTES: &[Route] = &[
         "A fresh nonce for an enrolling device to sign",
         None,
         "EnrolChallenge",
-    ),
+    )
+    .to(|m| on(m, sync::enrol_challenge)),
     route(
         "POST",
         "/api/v1/enrol",
@@ -140,7 +172,8 @@ pub const ROUTES: &[Route] = &[
         "Enrol a device with a user's credentials and a signed challenge",
         Some("EnrolRequest"),
         "EnrolResponse",
-    ),
+    )
+    .to(|m| on(m, sync::enrol)),
     route(
         "POST",
         "/api/v1/token/refresh",
@@ -148,7 +181,8 @@ pub const ROUTES: &[Route] = &[
         "A new device token; the one used stops working",
         None,
         "TokenRefreshResponse",
-    ),
+    )
+    .to(|m| on(m, sync::token_refresh)),
     route(
         "POST",
         "/api/v1/token/revoke",
@@ -156,7 +190,8 @@ pub const ROUTES: &[Route] = &[
         "Sign the device out: its token stops working",
         None,
         "text",
-    ),
+    )
+    .to(|m| on(m, sync::token_revoke)),
     route(
         "POST",
         "/api/v1/session",
@@ -164,7 +199,8 @@ pub const ROUTES: &[Route] = &[
         "Sign a user in for the office API",
         Some("SessionRequest"),
         "SessionResponse",
-    ),
+    )
+    .to(|m| on(m, sync::session)),
     route(
         "DELETE",
         "/api/v1/session",
@@ -172,7 +208,8 @@ pub const ROUTES: &[Route] = &[
         "Sign out: end this session",
         None,
         "text",
-    ),
+    )
+    .to(|m| on(m, sync::sign_out)),
     route(
         "POST",
         "/api/v1/sync/push",
@@ -180,7 +217,9 @@ pub const ROUTES: &[Route] = &[
         "Push a batch of the device's events",
         Some("PushRequest"),
         "PushResponse",
-    ),
+    )
+    .to(|m| on(m, sync::push))
+    .body(Body::Push),
     route(
         "GET",
         "/api/v1/sync/pull",
@@ -188,7 +227,8 @@ pub const ROUTES: &[Route] = &[
         "Pull visible events after a cursor",
         None,
         "PullResponse",
-    ),
+    )
+    .to(|m| on(m, sync::pull)),
     route(
         "POST",
         "/api/v1/blobs/missing",
@@ -196,7 +236,8 @@ pub const ROUTES: &[Route] = &[
         "Which of these blobs the server lacks",
         Some("MissingBlobsRequest"),
         "MissingBlobsResponse",
-    ),
+    )
+    .to(|m| on(m, blobs::missing)),
     route(
         "GET",
         "/api/v1/blobs/{hash}/upload",
@@ -204,7 +245,8 @@ pub const ROUTES: &[Route] = &[
         "How much of a blob the server has",
         None,
         "UploadStatus",
-    ),
+    )
+    .to(|m| on(m, blobs::upload_status)),
     route(
         "PUT",
         "/api/v1/blobs/{hash}/upload",
@@ -212,7 +254,9 @@ pub const ROUTES: &[Route] = &[
         "Upload a chunk of a blob at ?offset=&total=",
         None,
         "UploadStatus",
-    ),
+    )
+    .to(|m| on(m, blobs::upload))
+    .body(Body::Chunk),
     route(
         "POST",
         "/api/v1/blobs/batch",
@@ -220,7 +264,9 @@ pub const ROUTES: &[Route] = &[
         "Upload many small whole blobs: frames of [32-byte SHA-256][u32 LE length][bytes]",
         None,
         "BlobBatchResponse",
-    ),
+    )
+    .to(|m| on(m, blobs::batch))
+    .body(Body::Chunk),
     route(
         "GET",
         "/api/v1/blobs/{hash}",
@@ -228,8 +274,9 @@ pub const ROUTES: &[Route] = &[
         "Download a blob a visible record uses",
         None,
         "bytes",
-    ),
-    route("GET", "/api/v1/office/units", Office, "Units", None, "Unit[]"),
+    )
+    .to(|m| on(m, blobs::download)),
+    route("GET", "/api/v1/office/units", Office, "Units", None, "Unit[]").to(|m| on(m, office::list_units)),
     route(
         "POST",
         "/api/v1/office/units",
@@ -237,7 +284,8 @@ pub const ROUTES: &[Route] = &[
         "Define a unit",
         Some("Unit"),
         "Event",
-    ),
+    )
+    .to(|m| on(m, office::define_unit)),
     route(
         "GET",
         "/api/v1/office/users",
@@ -245,7 +293,8 @@ pub const ROUTES: &[Route] = &[
         "Users of the caller's units",
         None,
         "User[]",
-    ),
+    )
+    .to(|m| on(m, office::list_users)),
     route(
         "POST",
         "/api/v1/office/users",
@@ -253,7 +302,8 @@ pub const ROUTES: &[Route] = &[
         "Create a user",
         Some("NewUser"),
         "User",
-    ),
+    )
+    .to(|m| on(m, office::create_user)),
     route(
         "GET",
         "/api/v1/office/devices",
@@ -261,7 +311,8 @@ pub const ROUTES: &[Route] = &[
         "Devices of the caller's units",
         None,
         "DeviceInfo[]",
-    ),
+    )
+    .to(|m| on(m, office::list_devices)),
     route(
         "POST",
         "/api/v1/office/users/{id}/disable",
@@ -269,7 +320,8 @@ pub const ROUTES: &[Route] = &[
         "Disable a user: their sessions and devices stop working",
         None,
         "User",
-    ),
+    )
+    .to(|m| on(m, office::disable_user)),
     route(
         "POST",
         "/api/v1/office/devices/{id}/revoke",
@@ -277,7 +329,8 @@ pub const ROUTES: &[Route] = &[
         "Revoke a device's token",
         None,
         "DeviceInfo",
-    ),
+    )
+    .to(|m| on(m, office::revoke_device)),
     route(
         "POST",
         "/api/v1/office/reaches",
@@ -285,7 +338,8 @@ pub const ROUTES: &[Route] = &[
         "Define a river reach",
         Some("Reach"),
         "Event",
-    ),
+    )
+    .to(|m| on(m, office::define_reach)),
     route(
         "POST",
         "/api/v1/office/sites",
@@ -293,7 +347,8 @@ pub const ROUTES: &[Route] = &[
         "Define a site",
         Some("Site"),
         "Event",
-    ),
+    )
+    .to(|m| on(m, office::define_site)),
     route(
         "POST",
         "/api/v1/office/checklists",
@@ -301,7 +356,8 @@ pub const ROUTES: &[Route] = &[
         "Publish a checklist",
         Some("ChecklistTemplate"),
         "Event",
-    ),
+    )
+    .to(|m| on(m, office::publish_checklist)),
     route(
         "GET",
         "/api/v1/office/records",
@@ -309,7 +365,8 @@ pub const ROUTES: &[Route] = &[
         "List records or findings (?kind=&status=&limit=)",
         None,
         "RecordSummary[]",
-    ),
+    )
+    .to(|m| on(m, records::list_records)),
     route(
         "GET",
         "/api/v1/office/records/{kind}/{id}",
@@ -317,7 +374,8 @@ pub const ROUTES: &[Route] = &[
         "A record with its timeline and missing photos",
         None,
         "RecordDetail",
-    ),
+    )
+    .to(|m| on(m, records::record_detail)),
     route(
         "POST",
         "/api/v1/office/findings/{id}/assign",
@@ -325,7 +383,8 @@ pub const ROUTES: &[Route] = &[
         "Assign a finding for rectification",
         Some("AssignRequest"),
         "Event",
-    ),
+    )
+    .to(|m| on(m, records::assign)),
     route(
         "POST",
         "/api/v1/office/findings/{id}/verify",
@@ -333,7 +392,8 @@ pub const ROUTES: &[Route] = &[
         "Verify a rectified finding",
         Some("VerifyRequest"),
         "Event",
-    ),
+    )
+    .to(|m| on(m, records::verify)),
     route(
         "POST",
         "/api/v1/office/findings/{id}/reopen",
@@ -341,7 +401,8 @@ pub const ROUTES: &[Route] = &[
         "Reopen a finding",
         Some("ReopenRequest"),
         "Event",
-    ),
+    )
+    .to(|m| on(m, records::reopen)),
 ];
 
 async fn healthz() -> &'static str {
@@ -362,55 +423,30 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
     axum::Json(crate::openapi::document())
 }
 
-fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
-    Some(match (method, path) {
-        ("GET", "/healthz") => get(healthz),
-        ("GET", "/readyz") => get(readyz),
-        ("GET", "/api/v1/openapi.json") => get(openapi_json),
-        ("POST", "/api/v1/enrol/challenge") => post(sync::enrol_challenge),
-        ("POST", "/api/v1/enrol") => post(sync::enrol),
-        ("POST", "/api/v1/token/refresh") => post(sync::token_refresh),
-        ("POST", "/api/v1/token/revoke") => post(sync::token_revoke),
-        ("POST", "/api/v1/session") => post(sync::session),
-        ("DELETE", "/api/v1/session") => delete(sync::sign_out),
-        ("POST", "/api/v1/sync/push") => post(sync::push),
-        ("GET", "/api/v1/sync/pull") => get(sync::pull),
-        ("POST", "/api/v1/blobs/missing") => post(blobs::missing),
-        ("GET", "/api/v1/blobs/{hash}/upload") => get(blobs::upload_status),
-        ("PUT", "/api/v1/blobs/{hash}/upload") => put(blobs::upload),
-        ("POST", "/api/v1/blobs/batch") => post(blobs::batch),
-        ("GET", "/api/v1/blobs/{hash}") => get(blobs::download),
-        ("GET", "/api/v1/office/units") => get(office::list_units),
-        ("POST", "/api/v1/office/units") => post(office::define_unit),
-        ("GET", "/api/v1/office/users") => get(office::list_users),
-        ("POST", "/api/v1/office/users") => post(office::create_user),
-        ("GET", "/api/v1/office/devices") => get(office::list_devices),
-        ("POST", "/api/v1/office/users/{id}/disable") => post(office::disable_user),
-        ("POST", "/api/v1/office/devices/{id}/revoke") => post(office::revoke_device),
-        ("POST", "/api/v1/office/reaches") => post(office::define_reach),
-        ("POST", "/api/v1/office/sites") => post(office::define_site),
-        ("POST", "/api/v1/office/checklists") => post(office::publish_checklist),
-        ("GET", "/api/v1/office/records") => get(records::list_records),
-        ("GET", "/api/v1/office/records/{kind}/{id}") => get(records::record_detail),
-        ("POST", "/api/v1/office/findings/{id}/assign") => post(records::assign),
-        ("POST", "/api/v1/office/findings/{id}/verify") => post(records::verify),
-        ("POST", "/api/v1/office/findings/{id}/reopen") => post(records::reopen),
-        _ => return None,
-    })
+/// The route declared for `method` and `path` (a path as declared, with `{…}` parameters).
+pub fn route_of(method: &str, path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.method == method && r.path == path)
 }
 
 /// The router: every route of `ROUTES`, each with its body limit.
 pub fn router(state: AppState) -> Result<Router, Error> {
     let mut app = Router::new();
     for r in ROUTES {
-        let h = handler(r.method, r.path)
+        let handler = r
+            .handler
             .ok_or_else(|| Error::Internal(format!("no handler for {} {}", r.method, r.path)))?;
-        let limit = match r.path {
-            "/api/v1/sync/push" => state.limits.max_push_bytes,
-            "/api/v1/blobs/{hash}/upload" | "/api/v1/blobs/batch" => state.limits.max_chunk_bytes,
-            _ => state.limits.max_json_bytes,
+        let method = r
+            .method
+            .parse::<axum::http::Method>()
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok())
+            .ok_or_else(|| Error::Internal(format!("no such method {} for {}", r.method, r.path)))?;
+        let limit = match r.body {
+            Body::Json => state.limits.max_json_bytes,
+            Body::Push => state.limits.max_push_bytes,
+            Body::Chunk => state.limits.max_chunk_bytes,
         };
-        app = app.route(r.path, h.layer(DefaultBodyLimit::max(limit)));
+        app = app.route(r.path, handler(method).layer(DefaultBodyLimit::max(limit)));
     }
     Ok(app
         .fallback(not_found)
@@ -524,4 +560,14 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+#[test]
+fn every_route_has_a_handler_and_a_known_method() {
+    for r in ROUTES {
+        assert!(r.handler.is_some(), "{} {} has no handler", r.method, r.path);
+        let m: axum::http::Method = r.method.parse().expect("an HTTP method");
+        assert!(MethodFilter::try_from(m).is_ok(), "{} {}", r.method, r.path);
+    }
 }

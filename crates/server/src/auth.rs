@@ -187,7 +187,8 @@ async fn user_of(state: &AppState, token: String) -> Result<AuthUser, Error> {
 impl FromRequestParts<AppState> for AuthDevice {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let counted = crate::limits::counts_as_request(&parts.method, parts.uri.path());
+        let route = parts.extensions.get::<axum::extract::MatchedPath>();
+        let counted = crate::limits::counts_as_request(&parts.method, route.map(|r| r.as_str()));
         device_of(state, bearer(parts)?, counted).await
     }
 }

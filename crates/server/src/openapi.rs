@@ -6,7 +6,7 @@
 //! types, the shape of every body it spells out — because Schemathesis (scripts/schemathesis.sh)
 //! holds the running server to it.
 
-use crate::app::{Access, ROUTES};
+use crate::app::{Access, Body, ROUTES};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
@@ -702,10 +702,7 @@ pub fn document() -> serde_json::Value {
                     .required(Some(Required::True))
                     .build(),
             ));
-        } else if matches!(
-            (r.method, r.path),
-            ("PUT", "/api/v1/blobs/{hash}/upload") | ("POST", "/api/v1/blobs/batch")
-        ) {
+        } else if r.body == Body::Chunk {
             // The chunk's raw bytes, from `offset`; or the batch's frames, each
             // [32-byte SHA-256][u32 little-endian length][bytes].
             let bytes = string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)));

@@ -136,6 +136,24 @@ pub async fn click(c: &Client, testid: &str) {
     tap(c, el, testid).await;
 }
 
+/// Taps `testid` until `opens` appears: a tap that lands while the screen is still settling
+/// (a form closing, a list growing) can be lost, and the step it opens is what matters.
+pub async fn click_until(c: &Client, testid: &str, opens: &str) {
+    for _ in 0..4 {
+        click(c, testid).await;
+        let shown = c
+            .wait()
+            .at_most(Duration::from_secs(5))
+            .for_element(Locator::Css(&css(opens)))
+            .await;
+        if shown.is_ok() {
+            return;
+        }
+        eprintln!("{testid}: tapped, {opens} not shown yet; tapping again");
+    }
+    give_up(c, format!("tapping {testid} never showed {opens}")).await;
+}
+
 pub async fn text(c: &Client, testid: &str) -> String {
     find(c, testid).await.text().await.unwrap()
 }

@@ -179,7 +179,7 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         wait_text(&c, "patrol-findings", "河岸堆放建筑垃圾").await;
         wait_number(&c, "points", 100.0).await;
         shots.take(&c, "river-finding-saved").await;
-        click(&c, "end-patrol").await;
+        click_until(&c, "end-patrol", "end-notes").await;
         type_into(&c, "end-notes", "巡查正常").await;
         click(&c, "confirm-end").await;
         find(&c, "patrol-summary").await;
@@ -278,7 +278,7 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         shots.take(&c, "fishing-letter").await;
         click(&c, "save-letter").await;
         wait_text(&c, "fish-counts", "承诺书 1 份").await;
-        click(&c, "end-patrol").await;
+        click_until(&c, "end-patrol", "confirm-end").await;
         click(&c, "confirm-end").await;
         find(&c, "patrol-summary").await;
         shots.take(&c, "fishing-summary").await;
