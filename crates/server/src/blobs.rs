@@ -24,9 +24,9 @@ use crate::app::AppState;
 use crate::auth::{AuthDevice, Reader};
 use crate::db::UploadPart;
 use crate::error::Error;
+use crate::extract::{Body, PathOf, QueryOf, Raw};
 use axum::Json;
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use bytes::Bytes;
@@ -131,9 +131,9 @@ fn status(hash: BlobHash, received: i64, complete: bool) -> Json<UploadStatus> {
 pub async fn missing(
     State(st): State<AppState>,
     auth: AuthDevice,
-    body: Result<Json<MissingBlobsRequest>, JsonRejection>,
+    body: Body<MissingBlobsRequest>,
 ) -> Result<Json<MissingBlobsResponse>, Error> {
-    let Json(req) = body?;
+    let Body(req) = body;
     if req.hashes.len() > MAX_MISSING_QUERY {
         return Err(Error::TooLarge(format!(
             "一次最多查询 {MAX_MISSING_QUERY} 个哈希"
@@ -159,9 +159,9 @@ pub async fn missing(
 pub async fn upload_status(
     State(st): State<AppState>,
     auth: AuthDevice,
-    path: Result<Path<String>, PathRejection>,
+    path: PathOf<String>,
 ) -> Result<Json<UploadStatus>, Error> {
-    let Path(hash) = path?;
+    let PathOf(hash) = path;
     let hash = parse_hash(&hash)?;
     let hex = hash.to_hex();
     let device = auth.device.id;
@@ -340,14 +340,14 @@ async fn receive(
 pub async fn upload(
     State(st): State<AppState>,
     auth: AuthDevice,
-    path: Result<Path<String>, PathRejection>,
-    query: Result<Query<UploadChunk>, QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
+    path: PathOf<String>,
+    query: QueryOf<UploadChunk>,
+    body: Raw,
 ) -> Result<Json<UploadStatus>, Error> {
-    let Path(hash) = path?;
+    let PathOf(hash) = path;
     let hash = parse_hash(&hash)?;
-    let Query(chunk) = query?;
-    let body = body?;
+    let QueryOf(chunk) = query;
+    let Raw(body) = body;
     let device = auth.device.id;
     let _slot = st.rate.upload_slot(device)?;
     st.rate.upload(device, body.len())?;
@@ -368,9 +368,9 @@ pub async fn upload(
 pub async fn batch(
     State(st): State<AppState>,
     auth: AuthDevice,
-    body: Result<Bytes, BytesRejection>,
+    body: Raw,
 ) -> Result<Json<BlobBatchResponse>, Error> {
-    let body = body?;
+    let Raw(body) = body;
     let device = auth.device.id;
     let _slot = st.rate.upload_slot(device)?;
     st.rate.upload(device, body.len())?;
@@ -437,9 +437,9 @@ fn framing_error(e: BlobFramingError) -> Error {
 pub async fn download(
     State(st): State<AppState>,
     reader: Reader,
-    path: Result<Path<String>, PathRejection>,
+    path: PathOf<String>,
 ) -> Result<impl IntoResponse, Error> {
-    let Path(hash) = path?;
+    let PathOf(hash) = path;
     let hash = parse_hash(&hash)?;
     let hex = hash.to_hex();
     let user = reader.user().clone();

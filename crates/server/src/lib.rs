@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod db;
 pub mod demo;
 pub mod error;
+mod extract;
 pub mod fold;
 pub mod ingest;
 pub mod limits;

@@ -8,10 +8,10 @@ use crate::app::AppState;
 use crate::auth::{self, AuthAdmin, AuthOffice};
 use crate::db::Storage;
 use crate::error::Error;
+use crate::extract::{Body, PathOf};
 use crate::scope;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use xuncha_domain::access::{self, Filed, Write};
 use xuncha_domain::payload::Payload;
@@ -37,9 +37,9 @@ pub async fn list_units(
 pub async fn define_unit(
     State(st): State<AppState>,
     AuthAdmin(admin): AuthAdmin,
-    body: Result<Json<Unit>, JsonRejection>,
+    body: Body<Unit>,
 ) -> Result<Json<Event>, Error> {
-    let Json(unit) = body?;
+    let Body(unit) = body;
     let chain = st.chain.clone();
     let event = st
         .db
@@ -117,9 +117,9 @@ pub struct NewUser {
 pub async fn create_user(
     State(st): State<AppState>,
     AuthAdmin(admin): AuthAdmin,
-    body: Result<Json<NewUser>, JsonRejection>,
+    body: Body<NewUser>,
 ) -> Result<Json<User>, Error> {
-    let Json(req) = body?;
+    let Body(req) = body;
     if req.password.chars().count() < 8 {
         return Err(Error::unprocessable("weak_password", "密码至少 8 位"));
     }
@@ -187,9 +187,9 @@ pub async fn create_user_with_password(
 pub async fn disable_user(
     State(st): State<AppState>,
     AuthAdmin(admin): AuthAdmin,
-    path: Result<Path<UserId>, PathRejection>,
+    path: PathOf<UserId>,
 ) -> Result<Json<User>, Error> {
-    let Path(id) = path?;
+    let PathOf(id) = path;
     let user = st
         .db
         .write(move |s| {
@@ -254,9 +254,9 @@ pub async fn list_devices(
 pub async fn revoke_device(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    path: Result<Path<DeviceId>, PathRejection>,
+    path: PathOf<DeviceId>,
 ) -> Result<Json<DeviceInfo>, Error> {
-    let Path(id) = path?;
+    let PathOf(id) = path;
     let info = st
         .db
         .write(move |s| {
@@ -357,27 +357,27 @@ async fn publish(st: &AppState, payload: Payload, me: User) -> Result<Event, Err
 pub async fn define_reach(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    body: Result<Json<Reach>, JsonRejection>,
+    body: Body<Reach>,
 ) -> Result<Json<Event>, Error> {
-    let Json(reach) = body?;
+    let Body(reach) = body;
     publish(&st, Payload::ReachDefined(reach), me).await.map(Json)
 }
 
 pub async fn define_site(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    body: Result<Json<Site>, JsonRejection>,
+    body: Body<Site>,
 ) -> Result<Json<Event>, Error> {
-    let Json(site) = body?;
+    let Body(site) = body;
     publish(&st, Payload::SiteDefined(site), me).await.map(Json)
 }
 
 pub async fn publish_checklist(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    body: Result<Json<ChecklistTemplate>, JsonRejection>,
+    body: Body<ChecklistTemplate>,
 ) -> Result<Json<Event>, Error> {
-    let Json(checklist) = body?;
+    let Body(checklist) = body;
     publish(&st, Payload::ChecklistPublished(checklist), me)
         .await
         .map(Json)

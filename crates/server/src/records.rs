@@ -9,10 +9,10 @@
 use crate::app::AppState;
 use crate::auth::AuthOffice;
 use crate::error::Error;
+use crate::extract::{Body, PathOf, QueryOf};
 use crate::office::units_of;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use xuncha_domain::geo::{
     FindingPhotoRules, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, TravelMode, check_finding,
@@ -132,9 +132,9 @@ fn kind_of(name: &str) -> Result<AggregateKind, Error> {
 pub async fn list_records(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: QueryOf<ListQuery>,
 ) -> Result<Json<Vec<RecordSummary>>, Error> {
-    let Query(q) = query?;
+    let QueryOf(q) = query;
     let kind = kind_of(q.kind.as_deref().unwrap_or("finding"))?;
     if let Some(s) = &q.status
         && !STATUSES.contains(&s.as_str())
@@ -340,11 +340,11 @@ fn finding_flags(finding: &FindingState) -> Vec<RecordFlag> {
 pub async fn record_detail(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    path: Result<Path<(String, uuid::Uuid)>, PathRejection>,
-    query: Result<Query<DetailQuery>, QueryRejection>,
+    path: PathOf<(String, uuid::Uuid)>,
+    query: QueryOf<DetailQuery>,
 ) -> Result<Json<RecordDetail>, Error> {
-    let Path((kind, id)) = path?;
-    let Query(query) = query?;
+    let PathOf((kind, id)) = path;
+    let QueryOf(query) = query;
     let aggregate = AggregateRef {
         kind: kind_of(&kind)?,
         id,
@@ -474,10 +474,10 @@ async fn decide(st: &AppState, me: User, finding: FindingId, payload: Payload) -
 pub async fn assign(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    path: Result<Path<FindingId>, PathRejection>,
-    body: Result<Json<AssignRequest>, JsonRejection>,
+    path: PathOf<FindingId>,
+    body: Body<AssignRequest>,
 ) -> Result<Json<Event>, Error> {
-    let (Path(finding), Json(req)) = (path?, body?);
+    let (PathOf(finding), Body(req)) = (path, body);
     let payload = Payload::RectificationAssigned(RectificationAssigned {
         finding,
         assignee: req.assignee,
@@ -491,10 +491,10 @@ pub async fn assign(
 pub async fn verify(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    path: Result<Path<FindingId>, PathRejection>,
-    body: Result<Json<VerifyRequest>, JsonRejection>,
+    path: PathOf<FindingId>,
+    body: Body<VerifyRequest>,
 ) -> Result<Json<Event>, Error> {
-    let (Path(finding), Json(req)) = (path?, body?);
+    let (PathOf(finding), Body(req)) = (path, body);
     let payload = Payload::FindingVerified(FindingVerified {
         finding,
         note: req.note,
@@ -506,10 +506,10 @@ pub async fn verify(
 pub async fn reopen(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    path: Result<Path<FindingId>, PathRejection>,
-    body: Result<Json<ReopenRequest>, JsonRejection>,
+    path: PathOf<FindingId>,
+    body: Body<ReopenRequest>,
 ) -> Result<Json<Event>, Error> {
-    let (Path(finding), Json(req)) = (path?, body?);
+    let (PathOf(finding), Body(req)) = (path, body);
     let payload = Payload::FindingReopened(FindingReopened {
         finding,
         reason: req.reason,

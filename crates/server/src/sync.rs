@@ -6,9 +6,9 @@ use crate::app::AppState;
 use crate::auth::{self, AuthDevice, ClientAddress};
 use crate::db::DeviceRow;
 use crate::error::Error;
+use crate::extract::{Body, QueryOf};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use xuncha_domain::UnixMs;
@@ -137,9 +137,9 @@ fn check_enrol_request(st: &AppState, req: &EnrolRequest) -> Result<[u8; 32], Er
 pub async fn enrol(
     State(st): State<AppState>,
     ClientAddress(address): ClientAddress,
-    body: Result<Json<EnrolRequest>, JsonRejection>,
+    body: Body<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, Error> {
-    let Json(req) = body?;
+    let Body(req) = body;
     let nonce = check_enrol_request(&st, &req)?;
     // Used up before the password is checked: one challenge, one try.
     let now = crate::now_ms();
@@ -259,9 +259,9 @@ pub struct SessionResponse {
 pub async fn session(
     State(st): State<AppState>,
     ClientAddress(address): ClientAddress,
-    body: Result<Json<SessionRequest>, JsonRejection>,
+    body: Body<SessionRequest>,
 ) -> Result<Json<SessionResponse>, Error> {
-    let Json(req) = body?;
+    let Body(req) = body;
     let user = sign_in(&st, req.login, req.password, address).await?;
     let token = auth::new_token(auth::SESSION_TOKEN_PREFIX)?;
     let hash = auth::token_hash(&token);
@@ -300,9 +300,9 @@ pub struct RawPush {
 pub async fn push(
     State(st): State<AppState>,
     auth: AuthDevice,
-    body: Result<Json<RawPush>, JsonRejection>,
+    body: Body<RawPush>,
 ) -> Result<Json<PushResponse>, Error> {
-    let Json(req) = body?;
+    let Body(req) = body;
     if req.events.len() > MAX_PUSH_EVENTS {
         return Err(Error::TooLarge(format!(
             "一次最多推送 {MAX_PUSH_EVENTS} 个事件，本次 {} 个",
@@ -323,11 +323,11 @@ pub async fn push(
 pub async fn pull(
     State(st): State<AppState>,
     auth: AuthDevice,
-    query: Result<Query<PullRequest>, QueryRejection>,
+    query: QueryOf<PullRequest>,
 ) -> Result<Json<PullResponse>, Error> {
     // Reaches looked at for the ones naming the user as a chief: far more than a subdistrict has.
     const MAX_REACHES_SCANNED: u32 = 100_000;
-    let Query(req) = query?;
+    let QueryOf(req) = query;
     let limit = req.limit.unwrap_or(500).clamp(1, MAX_PULL_EVENTS);
     let after = i64::try_from(req.after).map_err(|_| Error::bad_request("bad_cursor", "游标太大"))?;
     let server_device = st.chain.device;
