@@ -92,6 +92,43 @@ pub enum Body {
     Chunk,
 }
 
+/// A query parameter, as the OpenAPI document describes it.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub required: bool,
+    pub schema: ParamSchema,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum ParamSchema {
+    Integer { min: i64, max: i64 },
+    OneOf(&'static [&'static str]),
+    Text { max_len: usize },
+    Uuid,
+}
+
+const fn param(name: &'static str, required: bool, schema: ParamSchema) -> Param {
+    Param {
+        name,
+        required,
+        schema,
+    }
+}
+
+const CURSOR: ParamSchema = ParamSchema::Integer {
+    min: 0,
+    max: i64::MAX,
+};
+const LIMIT: ParamSchema = ParamSchema::Integer {
+    min: 0,
+    max: u32::MAX as i64,
+};
+const ANY_MS: ParamSchema = ParamSchema::Integer {
+    min: i64::MIN,
+    max: i64::MAX,
+};
+
 /// One route of the API: what the router serves, the OpenAPI document says and the access
 /// tests check, written once.
 #[derive(Clone, Copy, Debug)]
@@ -102,8 +139,12 @@ pub struct Route {
     pub summary: &'static str,
     /// The JSON body, named by its type (`None`: no body or raw bytes).
     pub request: Option<&'static str>,
+    /// The success body: a JSON type's name (`T[]` a list of them), `text`, `bytes`,
+    /// `OpenAPI`, or `none` (an empty 204).
     pub response: &'static str,
     pub body: Body,
+    /// The query parameters its handler reads.
+    pub query: &'static [Param],
     /// The handler, mounted for the route's method.
     pub handler: Option<fn(MethodFilter) -> MethodRouter<AppState>>,
 }
@@ -124,6 +165,7 @@ const fn route(
         request,
         response,
         body: Body::Json,
+        query: &[],
         handler: None,
     }
 }
@@ -138,6 +180,10 @@ impl Route {
 
     const fn body(self, body: Body) -> Route {
         Route { body, ..self }
+    }
+
+    const fn query(self, query: &'static [Param]) -> Route {
+        Route { query, ..self }
     }
 }
 
@@ -189,7 +235,7 @@ pub const ROUTES: &[Route] = &[
         Device,
         "Sign the device out: its token stops working",
         None,
-        "text",
+        "none",
     )
     .to(|m| on(m, sync::token_revoke)),
     route(
@@ -207,7 +253,7 @@ pub const ROUTES: &[Route] = &[
         User,
         "Sign out: end this session",
         None,
-        "text",
+        "none",
     )
     .to(|m| on(m, sync::sign_out)),
     route(
@@ -228,7 +274,8 @@ pub const ROUTES: &[Route] = &[
         None,
         "PullResponse",
     )
-    .to(|m| on(m, sync::pull)),
+    .to(|m| on(m, sync::pull))
+    .query(&[param("after", false, CURSOR), param("limit", false, LIMIT)]),
     route(
         "POST",
         "/api/v1/blobs/missing",
@@ -256,7 +303,8 @@ pub const ROUTES: &[Route] = &[
         "UploadStatus",
     )
     .to(|m| on(m, blobs::upload))
-    .body(Body::Chunk),
+    .body(Body::Chunk)
+    .query(&[param("offset", true, CURSOR), param("total", true, CURSOR)]),
     route(
         "POST",
         "/api/v1/blobs/batch",
@@ -366,7 +414,25 @@ pub const ROUTES: &[Route] = &[
         None,
         "RecordSummary[]",
     )
-    .to(|m| on(m, records::list_records)),
+    .to(|m| on(m, records::list_records))
+    .query(&[
+        param(
+            "kind",
+            false,
+            ParamSchema::OneOf(&["patrol", "inspection", "finding"]),
+        ),
+        param(
+            "status",
+            false,
+            ParamSchema::OneOf(&["reported", "assigned", "rectified", "verified", "reopened"]),
+        ),
+        param("limit", false, LIMIT),
+        param("before", false, ParamSchema::Text { max_len: 100 }),
+        param("unit", false, ParamSchema::Uuid),
+        param("owner", false, ParamSchema::Uuid),
+        param("from", false, ANY_MS),
+        param("to", false, ANY_MS),
+    ]),
     route(
         "GET",
         "/api/v1/office/records/{kind}/{id}",
@@ -375,7 +441,12 @@ pub const ROUTES: &[Route] = &[
         None,
         "RecordDetail",
     )
-    .to(|m| on(m, records::record_detail)),
+    .to(|m| on(m, records::record_detail))
+    .query(&[param(
+        "mode",
+        false,
+        ParamSchema::OneOf(&["walking", "bicycle", "car", "boat"]),
+    )]),
     route(
         "POST",
         "/api/v1/office/findings/{id}/assign",

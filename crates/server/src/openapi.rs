@@ -6,7 +6,7 @@
 //! types, the shape of every body it spells out — because Schemathesis (scripts/schemathesis.sh)
 //! holds the running server to it.
 
-use crate::app::{Access, Body, ROUTES};
+use crate::app::{Access, Body, Param, ParamSchema, ROUTES};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
@@ -32,9 +32,6 @@ fn method(m: &str) -> HttpMethod {
 fn schema_name(body: &str) -> &str {
     body.trim_end_matches("[]")
 }
-
-/// Routes that answer success with an empty 204, not a body.
-const NO_CONTENT: &[(&str, &str)] = &[("POST", "/api/v1/token/revoke"), ("DELETE", "/api/v1/session")];
 
 fn integer(minimum: i64, maximum: Option<i64>) -> ObjectBuilder {
     ObjectBuilder::new()
@@ -77,7 +74,7 @@ fn parameter(name: &str, at: ParameterIn, required: bool, schema: ObjectBuilder)
 
 /// The parameters of a route: each `{name}` of its path, as the handler parses it, and the
 /// query its handler reads.
-fn parameters(method: &str, path: &str) -> Vec<Parameter> {
+fn parameters(path: &str, query: &[Param]) -> Vec<Parameter> {
     let mut out: Vec<Parameter> = path
         .split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
@@ -90,52 +87,15 @@ fn parameters(method: &str, path: &str) -> Vec<Parameter> {
             parameter(name, ParameterIn::Path, true, schema)
         })
         .collect();
-    let u32_max = Some(i64::from(u32::MAX));
-    let query = |name: &str, required: bool, schema: ObjectBuilder| {
-        parameter(name, ParameterIn::Query, required, schema)
-    };
-    match (method, path) {
-        ("GET", "/api/v1/sync/pull") => {
-            out.push(query("after", false, integer(0, Some(i64::MAX))));
-            out.push(query("limit", false, integer(0, u32_max)));
-        }
-        ("PUT", "/api/v1/blobs/{hash}/upload") => {
-            out.push(query("offset", true, integer(0, Some(i64::MAX))));
-            out.push(query("total", true, integer(0, Some(i64::MAX))));
-        }
-        ("GET", "/api/v1/office/records") => {
-            out.push(query(
-                "kind",
-                false,
-                string().enum_values(Some(["patrol", "inspection", "finding"])),
-            ));
-            out.push(query(
-                "status",
-                false,
-                string().enum_values(Some([
-                    "reported",
-                    "assigned",
-                    "rectified",
-                    "verified",
-                    "reopened",
-                ])),
-            ));
-            out.push(query("limit", false, integer(0, u32_max)));
-            out.push(query("before", false, string().max_length(Some(100))));
-            out.push(query("unit", false, uuid()));
-            out.push(query("owner", false, uuid()));
-            out.push(query("from", false, integer(i64::MIN, Some(i64::MAX))));
-            out.push(query("to", false, integer(i64::MIN, Some(i64::MAX))));
-        }
-        ("GET", "/api/v1/office/records/{kind}/{id}") => {
-            out.push(query(
-                "mode",
-                false,
-                string().enum_values(Some(["walking", "bicycle", "car", "boat"])),
-            ));
-        }
-        _ => {}
-    }
+    out.extend(query.iter().map(|q| {
+        let schema = match q.schema {
+            ParamSchema::Integer { min, max } => integer(min, Some(max)),
+            ParamSchema::OneOf(values) => string().enum_values(Some(values.iter().copied())),
+            ParamSchema::Text { max_len } => string().max_length(Some(max_len)),
+            ParamSchema::Uuid => uuid(),
+        };
+        parameter(q.name, ParameterIn::Query, q.required, schema)
+    }));
     out
 }
 
@@ -626,9 +586,7 @@ pub fn document() -> serde_json::Value {
             content.build()
         };
         let success = match r.response {
-            _ if NO_CONTENT.contains(&(r.method, r.path)) => {
-                ("204", ResponseBuilder::new().description("Done; no body").build())
-            }
+            "none" => ("204", ResponseBuilder::new().description("Done; no body").build()),
             "text" => (
                 "200",
                 ResponseBuilder::new()
@@ -670,7 +628,7 @@ pub fn document() -> serde_json::Value {
             .summary(Some(r.summary))
             .operation_id(Some(format!("{} {}", r.method, r.path)))
             .tag(r.path.split('/').nth(3).unwrap_or("service"))
-            .parameters(Some(parameters(r.method, r.path)))
+            .parameters(Some(parameters(r.path, r.query)))
             .response(success.0, success.1)
             .response(
                 "4XX",
@@ -691,7 +649,7 @@ pub fn document() -> serde_json::Value {
                     .build(),
             );
         }
-        if !matches!(r.response, "text" | "bytes" | "OpenAPI") {
+        if !matches!(r.response, "none" | "text" | "bytes" | "OpenAPI") {
             components = components.schema(schema_name(r.response), described(schema_name(r.response)));
         }
         if let Some(req) = r.request {
