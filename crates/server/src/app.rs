@@ -387,7 +387,7 @@ pub const ROUTES: &[Route] = &[
         Some("Reach"),
         "Event",
     )
-    .to(|m| on(m, office::define_reach)),
+    .to(|m| on(m, office::publish_reference::<xuncha_domain::reference::Reach>)),
     route(
         "POST",
         "/api/v1/office/sites",
@@ -396,7 +396,7 @@ pub const ROUTES: &[Route] = &[
         Some("Site"),
         "Event",
     )
-    .to(|m| on(m, office::define_site)),
+    .to(|m| on(m, office::publish_reference::<xuncha_domain::reference::Site>)),
     route(
         "POST",
         "/api/v1/office/checklists",
@@ -405,7 +405,12 @@ pub const ROUTES: &[Route] = &[
         Some("ChecklistTemplate"),
         "Event",
     )
-    .to(|m| on(m, office::publish_checklist)),
+    .to(|m| {
+        on(
+            m,
+            office::publish_reference::<xuncha_domain::reference::ChecklistTemplate>,
+        )
+    }),
     route(
         "GET",
         "/api/v1/office/records",
@@ -455,7 +460,7 @@ pub const ROUTES: &[Route] = &[
         Some("AssignRequest"),
         "Event",
     )
-    .to(|m| on(m, records::assign)),
+    .to(|m| on(m, records::decide_on::<records::AssignRequest>)),
     route(
         "POST",
         "/api/v1/office/findings/{id}/verify",
@@ -464,7 +469,7 @@ pub const ROUTES: &[Route] = &[
         Some("VerifyRequest"),
         "Event",
     )
-    .to(|m| on(m, records::verify)),
+    .to(|m| on(m, records::decide_on::<records::VerifyRequest>)),
     route(
         "POST",
         "/api/v1/office/findings/{id}/reopen",
@@ -473,7 +478,7 @@ pub const ROUTES: &[Route] = &[
         Some("ReopenRequest"),
         "Event",
     )
-    .to(|m| on(m, records::reopen)),
+    .to(|m| on(m, records::decide_on::<records::ReopenRequest>)),
 ];
 
 async fn healthz() -> &'static str {

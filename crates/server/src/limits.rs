@@ -157,12 +157,8 @@ pub fn counts_as_request(method: &axum::http::Method, route: Option<&str>) -> bo
 /// Token buckets per device (requests, and uploaded bytes), the uploads in progress per device,
 /// and the sign-in guard.
 pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<DeviceId, Bucket>>,
-    upload_per_second: f64,
-    upload_burst: f64,
-    upload_buckets: Mutex<HashMap<DeviceId, Bucket>>,
+    requests: DeviceBuckets,
+    upload_bytes: DeviceBuckets,
     max_uploads: usize,
     uploads: Mutex<HashMap<DeviceId, usize>>,
     pub sign_in: SignInGuard,
@@ -191,15 +187,17 @@ impl RateLimiter {
     pub fn new(limits: &Limits) -> Self {
         let max_chunk = limits.max_chunk_bytes as u64;
         RateLimiter {
-            per_second: f64::from(limits.device_requests_per_minute) / 60.0,
-            burst: f64::from(limits.device_burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-            upload_per_second: limits.device_upload_bytes_per_minute as f64 / 60.0,
-            // A request of the largest body must always fit, or it could never pass.
-            upload_burst: limits
-                .device_upload_burst_bytes
-                .max(max_chunk + UPLOAD_REQUEST_MIN_BYTES) as f64,
-            upload_buckets: Mutex::new(HashMap::new()),
+            requests: DeviceBuckets::new(
+                f64::from(limits.device_requests_per_minute) / 60.0,
+                f64::from(limits.device_burst.max(1)),
+            ),
+            upload_bytes: DeviceBuckets::new(
+                limits.device_upload_bytes_per_minute as f64 / 60.0,
+                // A request of the largest body must always fit, or it could never pass.
+                limits
+                    .device_upload_burst_bytes
+                    .max(max_chunk + UPLOAD_REQUEST_MIN_BYTES) as f64,
+            ),
             max_uploads: limits.device_concurrent_uploads.max(1),
             uploads: Mutex::new(HashMap::new()),
             sign_in: SignInGuard::new(limits),
@@ -209,18 +207,7 @@ impl RateLimiter {
     /// Takes one request from the device's bucket, or refuses with 429 and the wait until the
     /// bucket holds one again.
     pub fn check(&self, device: DeviceId) -> Result<(), Error> {
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .map_err(|_| Error::Internal("rate lock".into()))?;
-        let bucket = buckets.entry(device).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
-        bucket
-            .take(1.0, self.per_second, self.burst, now)
-            .map_err(rate_limited)
+        self.requests.take(device, 1.0)
     }
 
     /// Lets one more upload of the device begin, or refuses with 429 (retry in a second) when
@@ -242,22 +229,40 @@ impl RateLimiter {
     /// budget, or refuses with 429 and the wait until the budget holds it.
     pub fn upload(&self, device: DeviceId, body_bytes: usize) -> Result<(), Error> {
         let cost = (body_bytes as u64).max(UPLOAD_REQUEST_MIN_BYTES) as f64;
+        self.upload_bytes.take(device, cost)
+    }
+}
+
+/// A token bucket per device, all with the same rate and burst.
+struct DeviceBuckets {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<DeviceId, Bucket>>,
+}
+
+impl DeviceBuckets {
+    fn new(per_second: f64, burst: f64) -> Self {
+        DeviceBuckets {
+            per_second,
+            burst,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes `cost` (at most the burst, so that any request can pass in time) from the
+    /// device's bucket, or refuses with 429 and the wait until the bucket holds it.
+    fn take(&self, device: DeviceId, cost: f64) -> Result<(), Error> {
         let now = Instant::now();
         let mut buckets = self
-            .upload_buckets
+            .buckets
             .lock()
-            .map_err(|_| Error::Internal("upload rate lock".into()))?;
+            .map_err(|_| Error::Internal("rate lock".into()))?;
         let bucket = buckets.entry(device).or_insert(Bucket {
-            tokens: self.upload_burst,
+            tokens: self.burst,
             at: now,
         });
         bucket
-            .take(
-                cost.min(self.upload_burst),
-                self.upload_per_second,
-                self.upload_burst,
-                now,
-            )
+            .take(cost.min(self.burst), self.per_second, self.burst, now)
             .map_err(rate_limited)
     }
 }

@@ -354,31 +354,35 @@ async fn publish(st: &AppState, payload: Payload, me: User) -> Result<Event, Err
         .await
 }
 
-pub async fn define_reach(
-    State(st): State<AppState>,
-    AuthOffice(me): AuthOffice,
-    body: Body<Reach>,
-) -> Result<Json<Event>, Error> {
-    let Body(reach) = body;
-    publish(&st, Payload::ReachDefined(reach), me).await.map(Json)
+/// Reference data an office publishes for its units: the event it becomes.
+pub trait Reference: serde::de::DeserializeOwned + Send + 'static {
+    fn payload(self) -> Payload;
 }
 
-pub async fn define_site(
-    State(st): State<AppState>,
-    AuthOffice(me): AuthOffice,
-    body: Body<Site>,
-) -> Result<Json<Event>, Error> {
-    let Body(site) = body;
-    publish(&st, Payload::SiteDefined(site), me).await.map(Json)
+impl Reference for Reach {
+    fn payload(self) -> Payload {
+        Payload::ReachDefined(self)
+    }
 }
 
-pub async fn publish_checklist(
+impl Reference for Site {
+    fn payload(self) -> Payload {
+        Payload::SiteDefined(self)
+    }
+}
+
+impl Reference for ChecklistTemplate {
+    fn payload(self) -> Payload {
+        Payload::ChecklistPublished(self)
+    }
+}
+
+/// `POST /api/v1/office/reaches|sites|checklists`: reference data `R`, published by the
+/// signed-in office for a unit it manages.
+pub async fn publish_reference<R: Reference>(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    body: Body<ChecklistTemplate>,
+    Body(data): Body<R>,
 ) -> Result<Json<Event>, Error> {
-    let Body(checklist) = body;
-    publish(&st, Payload::ChecklistPublished(checklist), me)
-        .await
-        .map(Json)
+    publish(&st, data.payload(), me).await.map(Json)
 }

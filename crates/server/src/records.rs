@@ -471,49 +471,51 @@ async fn decide(st: &AppState, me: User, finding: FindingId, payload: Payload) -
         .await
 }
 
-pub async fn assign(
-    State(st): State<AppState>,
-    AuthOffice(me): AuthOffice,
-    path: PathOf<FindingId>,
-    body: Body<AssignRequest>,
-) -> Result<Json<Event>, Error> {
-    let (PathOf(finding), Body(req)) = (path, body);
-    let payload = Payload::RectificationAssigned(RectificationAssigned {
-        finding,
-        assignee: req.assignee,
-        follow_up_by: req.follow_up_by,
-        deadline: req.deadline,
-        note: req.note,
-    });
-    decide(&st, me, finding, payload).await.map(Json)
+/// An office decision on a finding, sent as a request body: the event it becomes.
+pub trait Decision: serde::de::DeserializeOwned + Send + 'static {
+    fn payload(self, finding: FindingId, now: UnixMs) -> Payload;
 }
 
-pub async fn verify(
-    State(st): State<AppState>,
-    AuthOffice(me): AuthOffice,
-    path: PathOf<FindingId>,
-    body: Body<VerifyRequest>,
-) -> Result<Json<Event>, Error> {
-    let (PathOf(finding), Body(req)) = (path, body);
-    let payload = Payload::FindingVerified(FindingVerified {
-        finding,
-        note: req.note,
-        verified_at: UnixMs(crate::now_ms()),
-    });
-    decide(&st, me, finding, payload).await.map(Json)
+impl Decision for AssignRequest {
+    fn payload(self, finding: FindingId, _: UnixMs) -> Payload {
+        Payload::RectificationAssigned(RectificationAssigned {
+            finding,
+            assignee: self.assignee,
+            follow_up_by: self.follow_up_by,
+            deadline: self.deadline,
+            note: self.note,
+        })
+    }
 }
 
-pub async fn reopen(
+impl Decision for VerifyRequest {
+    fn payload(self, finding: FindingId, now: UnixMs) -> Payload {
+        Payload::FindingVerified(FindingVerified {
+            finding,
+            note: self.note,
+            verified_at: now,
+        })
+    }
+}
+
+impl Decision for ReopenRequest {
+    fn payload(self, finding: FindingId, now: UnixMs) -> Payload {
+        Payload::FindingReopened(FindingReopened {
+            finding,
+            reason: self.reason,
+            at: now,
+        })
+    }
+}
+
+/// `POST /api/v1/office/findings/{id}/assign|verify|reopen`: the decision `D`, taken by the
+/// signed-in office on a finding of its units, appended to the server's chain.
+pub async fn decide_on<D: Decision>(
     State(st): State<AppState>,
     AuthOffice(me): AuthOffice,
-    path: PathOf<FindingId>,
-    body: Body<ReopenRequest>,
+    PathOf(finding): PathOf<FindingId>,
+    Body(req): Body<D>,
 ) -> Result<Json<Event>, Error> {
-    let (PathOf(finding), Body(req)) = (path, body);
-    let payload = Payload::FindingReopened(FindingReopened {
-        finding,
-        reason: req.reason,
-        at: UnixMs(crate::now_ms()),
-    });
+    let payload = req.payload(finding, UnixMs(crate::now_ms()));
     decide(&st, me, finding, payload).await.map(Json)
 }
