@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The UI's end-to-end test in headless Chromium (Debian's chromium, driven by playwright-core):
-# builds the xuncha CLI and xuncha-server (unless XUNCHA_BIN and SERVER_BIN are given), builds the UI if needed, then starts a real server
-# with the demo unit on a temporary SQLite database and runs the three workflows against a real
-# `xuncha bridge` on 127.0.0.1, enrolling and syncing through the UI, and checks the records on
-# the device (CLI) and on the server (office API). Screenshots go to ui/test-results/screenshots/.
+# The UI's end-to-end tests in headless Chromium (Debian's chromium, run by @playwright/test with
+# playwright.config.ts): builds the xuncha CLI and xuncha-server (unless XUNCHA_BIN and SERVER_BIN
+# are given), builds the UI if needed, then the global setup starts a real server with the demo
+# unit on a temporary SQLite database, and e2e/workflows.spec.ts runs the three workflows at each
+# phone size against a real `xuncha bridge` on 127.0.0.1, enrolling and syncing through the UI,
+# and checks the records on the device (CLI) and on the server (office API). Screenshots go to
+# ui/test-results/screenshots/. Arguments go to `playwright test` (e.g. --project 360x640).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(cd .. && pwd)"
@@ -17,4 +19,4 @@ if [[ ! -x "${XUNCHA_BIN:-}" || ! -x "${SERVER_BIN:-}" ]]; then
 fi
 [[ -f dist/index.html ]] || npm run build
 export FIXTURES="${FIXTURES:-$ROOT/../shared/fixtures}"
-exec node scripts/e2e.mjs
+exec npx --no-install playwright test "$@"
