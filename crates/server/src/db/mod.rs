@@ -2,10 +2,13 @@
 //! `Database` that opens a backend from its URL and runs transactions on a small pool of
 //! blocking connections, and the rows the backends read and write. The rules (what a push
 //! means, who may see what) live above this module and are written once for both backends;
-//! a backend only knows its SQL. Nothing here may decide about validity or visibility.
+//! so is every statement (`queries`), which a backend only renders in its dialect and locks
+//! (`sqlite`, `postgres`). Nothing here may decide about validity or visibility.
 
 mod pool;
 pub mod postgres;
+mod queries;
+mod sql;
 pub mod sqlite;
 
 use crate::error::Error;

@@ -9,16 +9,15 @@ use crate::error::Error;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
+/// What runs inside a transaction.
+pub type TransactionBody<'a> = &'a mut dyn FnMut(&mut dyn Storage) -> Result<(), Error>;
+
 /// One open connection of a backend.
 pub trait Connection: Send {
     /// Runs `f` in a transaction: `write` transactions take the write lock at their start
     /// (SQLite `BEGIN IMMEDIATE`), others read a consistent snapshot. Commits when `f` is
     /// `Ok`, rolls back otherwise.
-    fn transaction(
-        &mut self,
-        write: bool,
-        f: &mut dyn FnMut(&mut dyn Storage) -> Result<(), Error>,
-    ) -> Result<(), Error>;
+    fn transaction(&mut self, write: bool, f: TransactionBody<'_>) -> Result<(), Error>;
     /// A connection that broke (server gone) is dropped instead of going back to the pool.
     fn is_broken(&self) -> bool;
 }
