@@ -7,6 +7,7 @@
 pub mod access;
 pub mod catalogue;
 pub mod event;
+pub mod fold;
 pub mod geo;
 pub mod hash;
 pub mod id;

@@ -1,3 +1,4 @@
+//! Over 500 lines: every payload of the three workflows and of reference data; issue 12 moves them beside their commands.
 //! What an event says: one domain fact each. Events are immutable once made, so a payload's
 //! shape only changes with a new `FORMAT_VERSION` of the envelope.
 
@@ -384,6 +385,49 @@ pub enum AggregateKind {
     Reach,
     Site,
     Checklist,
+}
+
+impl AggregateKind {
+    pub const ALL: [AggregateKind; 8] = [
+        AggregateKind::Patrol,
+        AggregateKind::Inspection,
+        AggregateKind::Finding,
+        AggregateKind::Unit,
+        AggregateKind::User,
+        AggregateKind::Reach,
+        AggregateKind::Site,
+        AggregateKind::Checklist,
+    ];
+
+    /// The kind's name, as serde writes it and as the device's and the server's tables store it:
+    /// changing one is a migration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggregateKind::Patrol => "patrol",
+            AggregateKind::Inspection => "inspection",
+            AggregateKind::Finding => "finding",
+            AggregateKind::Unit => "unit",
+            AggregateKind::User => "user",
+            AggregateKind::Reach => "reach",
+            AggregateKind::Site => "site",
+            AggregateKind::Checklist => "checklist",
+        }
+    }
+}
+
+/// A name that `AggregateKind::as_str` never gives.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown aggregate kind {0:?}")]
+pub struct UnknownKind(pub String);
+
+impl std::str::FromStr for AggregateKind {
+    type Err = UnknownKind;
+    fn from_str(s: &str) -> Result<Self, UnknownKind> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownKind(s.to_owned()))
+    }
 }
 
 /// The one thing an event is about. Rules are checked within one aggregate, so each

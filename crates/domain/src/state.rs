@@ -302,6 +302,42 @@ impl AggregateState {
         }
     }
 
+    /// Every blob the record needs to be complete, sorted, each once: its photos (all copies),
+    /// its signature images, a finding's after-rectification photos.
+    pub fn blobs(&self) -> Vec<BlobHash> {
+        let photos = |p: &[PhotoInfo]| {
+            p.iter()
+                .flat_map(|ph| std::iter::once(ph.original).chain(ph.upload).chain(ph.thumbnail))
+                .collect::<Vec<_>>()
+        };
+        let mut out = match self {
+            AggregateState::Patrol(p) => {
+                let mut v = photos(&p.photos);
+                v.extend(p.letters.iter().map(|l| l.signature));
+                v
+            }
+            AggregateState::Inspection(i) => {
+                let mut v = photos(&i.photos);
+                if let Some(r) = &i.record {
+                    v.extend(r.signatures.values().map(|s| s.signature));
+                    v.extend(r.refusal.as_ref().map(|r| r.witness_signature));
+                }
+                v
+            }
+            AggregateState::Finding(f) => {
+                let mut v = photos(&f.photos);
+                if let Some(r) = &f.rectification {
+                    v.extend(r.after_photos.iter().copied());
+                }
+                v
+            }
+            _ => Vec::new(),
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// A finding's status (`FindingStatus::as_str`); other records have none.
     pub fn status_name(&self) -> Option<&'static str> {
         match self {
@@ -698,31 +734,18 @@ pub struct World {
 }
 
 impl World {
-    /// Folds a set of events. Duplicates (same id) count once; arrival order does not matter.
+    /// Folds a set of events by the one rule (`fold::fold_event`) in a store in memory.
+    /// Duplicates (same id) count once; arrival order does not matter.
     pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> World {
         let mut unique: BTreeMap<(Hlc, EventId), &Event> = BTreeMap::new();
         for e in events {
             unique.insert(e.order_key(), e);
         }
-        let mut world = World::default();
+        let mut memory = crate::fold::Memory::default();
         for e in unique.values() {
-            world.apply_in_order(e);
+            memory.receive(e, None);
         }
-        world
-    }
-
-    /// Applies an event known to come after every event already applied to its aggregate.
-    pub fn apply_in_order(&mut self, event: &Event) {
-        let key = event.payload.aggregate();
-        match apply(self.aggregates.get(&key), event) {
-            Ok(state) => {
-                self.aggregates.insert(key, state);
-            }
-            Err(r) => {
-                self.rejected.insert(event.id, r);
-            }
-        }
-        self.last_applied.insert(key, event.hlc);
+        memory.world
     }
 
     pub fn finding(&self, id: FindingId) -> Option<&FindingState> {

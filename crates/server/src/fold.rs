@@ -1,21 +1,16 @@
-//! The server's read model: each aggregate's state folded from its events with the domain's own
-//! `state::apply`, so the office can list records without replaying the log. An event that
-//! arrives after a later one of the same aggregate (another device, a late phone) makes the
-//! aggregate refold in HLC order, and every event's flag is recomputed. Never stores or drops an
-//! event: it only reads the log and writes `aggregates` and flags.
+//! The server's read model: each aggregate's state folded from its events by the domain's one
+//! rule (`xuncha_domain::fold`), so the office can list records without replaying the log. This
+//! module only says how `Storage` loads, lists, flags and saves an aggregate. Never stores or
+//! drops an event: it only reads the log and writes `aggregates` and flags.
 
 use crate::db::{AggregateRow, Storage};
 use crate::error::Error;
+use xuncha_domain::fold::{AggregateStore, OrderKey, Stored};
+use xuncha_domain::payload::AggregateRef;
 use xuncha_domain::state::{AggregateState, Rejection, apply};
-use xuncha_domain::{Event, UnitId, UserId};
+use xuncha_domain::{Event, EventId, Hlc, UnitId, UserId};
 
-/// Flags that come from checks of the event alone (not the state machine); a refold keeps them
-/// and never applies such an event.
-pub const PERMANENT_FLAGS: &[&str] = &["invalid", "not_authorised"];
-
-fn order_key(e: &Event) -> (i64, u32, xuncha_domain::DeviceId, xuncha_domain::EventId) {
-    (e.hlc.wall_ms, e.hlc.counter, e.hlc.device, e.id)
-}
+pub use xuncha_domain::fold::PERMANENT_FLAGS;
 
 fn to_json(state: &AggregateState) -> Result<String, Error> {
     serde_json::to_string(state).map_err(|e| Error::Internal(format!("state json: {e}")))
@@ -38,7 +33,7 @@ pub fn check(s: &mut dyn Storage, event: &Event) -> Result<Result<(), Rejection>
 
 /// Folds a stored event into its aggregate, whose current row the caller has just read (`row`).
 /// `unit` and `owner` are used when the event creates the aggregate. Returns the event's
-/// rejection, if the state machine refused it.
+/// rejection, if the state machine refused it; the event's flag is set either way.
 pub fn fold_event(
     s: &mut dyn Storage,
     event: &Event,
@@ -46,78 +41,86 @@ pub fn fold_event(
     unit: Option<UnitId>,
     owner: Option<UserId>,
 ) -> Result<Option<Rejection>, Error> {
-    let aggregate = event.payload.aggregate();
-    let key = order_key(event);
-    if let Some(r) = &row
-        && key < r.last
-    {
-        return refold(s, r.clone(), event.id);
-    }
-    let state = row.as_ref().map(|r| parse_state(&r.state)).transpose()?;
-    match apply(state.as_ref(), event) {
-        Ok(next) => {
-            s.aggregate_put(&AggregateRow {
-                aggregate,
-                unit: row.as_ref().map_or(unit, |r| r.unit),
-                owner: row.as_ref().map_or(owner, |r| r.owner),
-                state: to_json(&next)?,
-                last: key,
-                record_ms: next.record_time().map_or(key.0, |t| t.0),
-                status: next.status_name().map(str::to_owned),
-            })?;
-            Ok(None)
-        }
-        Err(rejection) => {
-            if let Some(mut r) = row {
-                r.last = key;
-                s.aggregate_put(&r)?;
-            }
-            Ok(Some(rejection))
-        }
-    }
+    let mut store = ReadModel {
+        s,
+        row,
+        unit,
+        owner,
+        fresh: event.id,
+    };
+    xuncha_domain::fold::fold_event(&mut store, event)
 }
 
-/// Refolds an aggregate from all its events in HLC order, rewriting flags. Returns the flag of
-/// `of_event`.
-fn refold(
-    s: &mut dyn Storage,
-    row: AggregateRow,
-    of_event: xuncha_domain::EventId,
-) -> Result<Option<Rejection>, Error> {
-    let mut events = Vec::new();
-    for (body, flag) in s.aggregate_events(row.aggregate)? {
-        if flag.as_deref().is_some_and(|f| PERMANENT_FLAGS.contains(&f)) {
-            continue;
-        }
-        events.push(parse_event(&body)?);
-    }
-    events.sort_by_key(order_key);
-    let mut state: Option<AggregateState> = None;
-    let mut last = row.last;
-    let mut result = None;
-    for e in &events {
-        let outcome = apply(state.as_ref(), e);
-        let flag = match outcome {
-            Ok(next) => {
-                state = Some(next);
-                None
-            }
-            Err(r) => Some(r),
+/// One aggregate's row and its events' flags as the fold's store.
+struct ReadModel<'a> {
+    s: &'a mut dyn Storage,
+    /// The aggregate's row as last read or written.
+    row: Option<AggregateRow>,
+    /// Where the aggregate is filed if the event creates it.
+    unit: Option<UnitId>,
+    owner: Option<UserId>,
+    /// The event being folded, which the caller has just stored without a flag.
+    fresh: EventId,
+}
+
+impl AggregateStore for ReadModel<'_> {
+    type Error = Error;
+
+    fn load(&mut self, _aggregate: AggregateRef) -> Result<Option<Stored>, Error> {
+        let Some(r) = &self.row else {
+            return Ok(None);
         };
-        s.event_set_flag(e.id, flag.as_ref())?;
-        if e.id == of_event {
-            result = flag;
+        let (wall_ms, counter, device, event) = r.last;
+        Ok(Some(Stored {
+            state: Some(parse_state(&r.state)?),
+            watermark: (
+                Hlc {
+                    wall_ms,
+                    counter,
+                    device,
+                },
+                event,
+            ),
+        }))
+    }
+
+    fn events(&mut self, aggregate: AggregateRef) -> Result<Vec<(Event, Option<String>)>, Error> {
+        self.s
+            .aggregate_events(aggregate)?
+            .into_iter()
+            .map(|(body, flag)| Ok((parse_event(&body)?, flag)))
+            .collect()
+    }
+
+    fn set_flag(&mut self, event: &Event, flag: Option<&Rejection>) -> Result<(), Error> {
+        if flag.is_none() && event.id == self.fresh {
+            return Ok(());
         }
-        last = last.max(order_key(e));
+        self.s.event_set_flag(event.id, flag)
     }
-    if let Some(state) = state {
-        s.aggregate_put(&AggregateRow {
-            state: to_json(&state)?,
-            last,
-            record_ms: state.record_time().map_or(row.record_ms, |t| t.0),
+
+    /// The server keeps no row for an aggregate none of whose events applied.
+    fn save(
+        &mut self,
+        aggregate: AggregateRef,
+        state: Option<&AggregateState>,
+        watermark: OrderKey,
+    ) -> Result<(), Error> {
+        let Some(state) = state else {
+            return Ok(());
+        };
+        let (hlc, event) = watermark;
+        let row = AggregateRow {
+            aggregate,
+            unit: self.row.as_ref().map_or(self.unit, |r| r.unit),
+            owner: self.row.as_ref().map_or(self.owner, |r| r.owner),
+            state: to_json(state)?,
+            last: (hlc.wall_ms, hlc.counter, hlc.device, event),
+            record_ms: state.record_time().map_or(hlc.wall_ms, |t| t.0),
             status: state.status_name().map(str::to_owned),
-            ..row
-        })?;
+        };
+        self.s.aggregate_put(&row)?;
+        self.row = Some(row);
+        Ok(())
     }
-    Ok(result)
 }

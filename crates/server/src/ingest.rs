@@ -218,14 +218,11 @@ pub fn push(
             },
             None => match fold::fold_event(s, event, existing, unit, owner)? {
                 None => EventOutcome::Accepted,
-                Some(r) => {
-                    s.event_set_flag(event.id, Some(&r))?;
-                    EventOutcome::Rejected {
-                        code: r.code,
-                        message: r.message,
-                        kept: true,
-                    }
-                }
+                Some(r) => EventOutcome::Rejected {
+                    code: r.code,
+                    message: r.message,
+                    kept: true,
+                },
             },
         };
         results[*i] = Some(ack(outcome));

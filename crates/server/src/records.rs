@@ -46,42 +46,6 @@ pub struct RecordSummary {
     pub cursor: String,
 }
 
-/// Every blob a record's state names: photos (all copies), signatures, after-rectification
-/// photos.
-fn blobs_of(state: &AggregateState) -> Vec<BlobHash> {
-    let photos = |p: &[xuncha_domain::state::PhotoInfo]| {
-        p.iter()
-            .flat_map(|ph| std::iter::once(ph.original).chain(ph.upload).chain(ph.thumbnail))
-            .collect::<Vec<_>>()
-    };
-    let mut out = match state {
-        AggregateState::Patrol(p) => {
-            let mut v = photos(&p.photos);
-            v.extend(p.letters.iter().map(|l| l.signature));
-            v
-        }
-        AggregateState::Inspection(i) => {
-            let mut v = photos(&i.photos);
-            if let Some(r) = &i.record {
-                v.extend(r.signatures.values().map(|s| s.signature));
-                v.extend(r.refusal.as_ref().map(|r| r.witness_signature));
-            }
-            v
-        }
-        AggregateState::Finding(f) => {
-            let mut v = photos(&f.photos);
-            if let Some(r) = &f.rectification {
-                v.extend(r.after_photos.iter().copied());
-            }
-            v
-        }
-        _ => Vec::new(),
-    };
-    out.sort();
-    out.dedup();
-    out
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ListQuery {
     /// patrol | inspection | finding
@@ -116,10 +80,8 @@ fn parse_cursor(s: &str) -> Result<(i64, String), Error> {
 }
 
 fn kind_of(name: &str) -> Result<AggregateKind, Error> {
-    match name {
-        "patrol" => Ok(AggregateKind::Patrol),
-        "inspection" => Ok(AggregateKind::Inspection),
-        "finding" => Ok(AggregateKind::Finding),
+    match name.parse() {
+        Ok(kind @ (AggregateKind::Patrol | AggregateKind::Inspection | AggregateKind::Finding)) => Ok(kind),
         _ => Err(Error::bad_request(
             "bad_kind",
             "kind 只能是 patrol、inspection 或 finding",
@@ -175,7 +137,7 @@ pub async fn list_records(
             for r in s.records_page(&filter)? {
                 let state = crate::fold::parse_state(&r.state)?;
                 let mut missing = 0;
-                for h in blobs_of(&state) {
+                for h in state.blobs() {
                     if !s.blob_in_record(&h.to_hex(), r.aggregate)? {
                         missing += 1;
                     }
@@ -364,21 +326,15 @@ pub async fn record_detail(
                 events.push((crate::fold::parse_event(&body)?, flag));
             }
             events.sort_by_key(|(e, _)| e.order_key());
-            // Only what the record holds counts: a refused event naming a photo (an attacker
-            // naming someone else's blob) must not make the record look incomplete, and a photo
-            // counts as there only once the device that named it has sent it.
+            // Only what the record holds counts, as in the lists (`AggregateState::blobs`): a
+            // refused event naming a photo (an attacker naming someone else's blob) must not make
+            // the record look incomplete, and a photo counts as there only once the device that
+            // named it has sent it.
+            let state = crate::fold::parse_state(&row.state)?;
             let mut missing = Vec::new();
-            for (e, flag) in &events {
-                if flag
-                    .as_ref()
-                    .is_some_and(|f| crate::fold::PERMANENT_FLAGS.contains(&f.as_str()))
-                {
-                    continue;
-                }
-                for h in e.payload.blobs() {
-                    if !missing.contains(&h) && !s.blob_in_record(&h.to_hex(), aggregate)? {
-                        missing.push(h);
-                    }
+            for h in state.blobs() {
+                if !s.blob_in_record(&h.to_hex(), aggregate)? {
+                    missing.push(h);
                 }
             }
             let timeline = events
@@ -392,7 +348,6 @@ pub async fn record_detail(
                     flag: flag.clone(),
                 })
                 .collect();
-            let state = crate::fold::parse_state(&row.state)?;
             let (flags, flagged_points, travel_mode) = match &state {
                 AggregateState::Patrol(p) => {
                     let mode = query.mode.unwrap_or(TravelMode::Walking);

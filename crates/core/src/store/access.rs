@@ -71,13 +71,9 @@ pub(crate) fn check(tx: &Transaction<'_>, event: &Event) -> Result<()> {
         out
     };
     let record_ref = event.payload.aggregate();
-    let record_state = state_of(
-        tx,
-        super::projection::kind_str(record_ref.kind),
-        &record_ref.id.to_string(),
-    )?;
+    let record_state = state_of(tx, record_ref.kind.as_str(), &record_ref.id.to_string())?;
     let parent_state = match access::parent_of(&event.payload) {
-        Some(p) => state_of(tx, super::projection::kind_str(p.kind), &p.id.to_string())?,
+        Some(p) => state_of(tx, p.kind.as_str(), &p.id.to_string())?,
         None => None,
     };
     let as_filed = |state: &Option<AggregateState>| -> Result<Option<(Option<UnitId>, Option<UserId>)>> {

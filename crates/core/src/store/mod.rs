@@ -427,7 +427,7 @@ fn insert_event(
         event.hlc.counter,
         event.hlc.device.to_string(),
         event.payload.type_name(),
-        projection::kind_str(agg.kind),
+        agg.kind.as_str(),
         agg.id.to_string(),
         event.hash.to_hex(),
         body,

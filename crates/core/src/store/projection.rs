@@ -1,31 +1,60 @@
 //! Projections: the read tables kept in step with the event log. Each aggregate's row is the
-//! fold of its own events in HLC order (`xuncha_domain::state::apply`). An event that arrives
-//! in order is applied to the stored state; one that arrives late (an older stamp, pulled from
-//! the server) makes its aggregate be folded again from its events, so the tables always equal
-//! what a full rebuild would give.
+//! fold of its own events by the domain's one rule (`xuncha_domain::fold`): this module only
+//! says how the device's tables load, list, flag and save an aggregate, so the tables always
+//! equal what a full rebuild would give.
 
 use crate::error::{CoreError, Result};
 use rusqlite::{OptionalExtension, Transaction, params};
+use xuncha_domain::Event;
+use xuncha_domain::Hlc;
+use xuncha_domain::fold::{self, AggregateStore, OrderKey, Stored};
 use xuncha_domain::payload::{AggregateKind, AggregateRef, PatrolKind, Payload};
-use xuncha_domain::state::{AggregateState, apply as apply_rule};
-use xuncha_domain::{Event, EventId, Hlc};
+use xuncha_domain::state::{AggregateState, Rejection, apply as apply_rule};
 
-pub(crate) fn kind_str(kind: AggregateKind) -> &'static str {
-    match kind {
-        AggregateKind::Patrol => "patrol",
-        AggregateKind::Inspection => "inspection",
-        AggregateKind::Finding => "finding",
-        AggregateKind::Unit => "unit",
-        AggregateKind::User => "user",
-        AggregateKind::Reach => "reach",
-        AggregateKind::Site => "site",
-        AggregateKind::Checklist => "checklist",
+/// The device's tables as the fold's store, inside one transaction.
+struct Projection<'a, 'c>(&'a Transaction<'c>);
+
+impl AggregateStore for Projection<'_, '_> {
+    type Error = CoreError;
+
+    fn load(&mut self, aggregate: AggregateRef) -> Result<Option<Stored>> {
+        load(self.0, &aggregate.id.to_string())
     }
-}
 
-struct Stored {
-    state: Option<AggregateState>,
-    watermark: (Hlc, EventId),
+    fn events(&mut self, aggregate: AggregateRef) -> Result<Vec<(Event, Option<String>)>> {
+        // The device holds no permanently flagged events: the server never hands them out.
+        let bodies: Vec<String> = self
+            .0
+            .prepare_cached("SELECT body FROM events WHERE aggregate_id = ?1")?
+            .query_map([aggregate.id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        bodies
+            .iter()
+            .map(|b| Ok((super::parse_event(b)?, None)))
+            .collect()
+    }
+
+    fn forget(&mut self, aggregate: AggregateRef) -> Result<()> {
+        clear(self.0, &aggregate.id.to_string())
+    }
+
+    /// A refused event gets its row in `rejections`; an applied one its side rows (the points
+    /// of a track). A refold has cleared both first (`forget`).
+    fn set_flag(&mut self, event: &Event, flag: Option<&Rejection>) -> Result<()> {
+        match flag {
+            None => side_rows(self.0, event),
+            Some(r) => reject(self.0, event, r),
+        }
+    }
+
+    fn save(
+        &mut self,
+        aggregate: AggregateRef,
+        state: Option<&AggregateState>,
+        watermark: OrderKey,
+    ) -> Result<()> {
+        save(self.0, aggregate, state, watermark)
+    }
 }
 
 fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Stored>> {
@@ -77,48 +106,25 @@ pub(crate) fn decide_local(tx: &Transaction<'_>, event: &Event) -> Result<Option
     )?))
 }
 
-/// Writes the projections of a local event decided by `decide_local` (`None`: fold again).
+/// Writes the projections of a local event decided by `decide_local` (`None`: fold as usual).
 pub(crate) fn save_local(tx: &Transaction<'_>, event: &Event, decided: Option<AggregateState>) -> Result<()> {
     let Some(next) = decided else {
         return apply(tx, event);
     };
-    side_rows(tx, event)?;
-    save(tx, event.payload.aggregate(), Some(&next), event)
+    let mut store = Projection(tx);
+    store.set_flag(event, None)?;
+    store.save(event.payload.aggregate(), Some(&next), event.order_key())
 }
 
 /// Projects an event that has just been inserted into the log.
 pub(crate) fn apply(tx: &Transaction<'_>, event: &Event) -> Result<()> {
-    let key = event.payload.aggregate();
-    let id = key.id.to_string();
-    let stored = load(tx, &id)?;
-    if stored.as_ref().is_some_and(|s| s.watermark >= event.order_key()) {
-        return refold(tx, key);
-    }
-    let state = stored.and_then(|s| s.state);
-    let next = step(tx, state.as_ref(), event)?;
-    save(tx, key, next.as_ref().or(state.as_ref()), event)
+    fold::fold_event(&mut Projection(tx), event).map(|_| ())
 }
 
-/// Applies one event to a state in memory, recording a rejection or the event's side rows.
-/// Returns the new state if the event was accepted.
-fn step(
-    tx: &Transaction<'_>,
-    state: Option<&AggregateState>,
-    event: &Event,
-) -> Result<Option<AggregateState>> {
-    match apply_rule(state, event) {
-        Ok(next) => {
-            side_rows(tx, event)?;
-            Ok(Some(next))
-        }
-        Err(r) => {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO rejections (event_id, code, message) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![event.id.to_string(), r.code, r.message])?;
-            Ok(None)
-        }
-    }
+fn reject(tx: &Transaction<'_>, event: &Event, r: &Rejection) -> Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO rejections (event_id, code, message) VALUES (?1, ?2, ?3)")?
+        .execute(params![event.id.to_string(), r.code, r.message])?;
+    Ok(())
 }
 
 /// Rows an accepted event adds beside its aggregate's state (the points of a track).
@@ -134,32 +140,6 @@ fn side_rows(tx: &Transaction<'_>, event: &Event) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Folds one aggregate again from all its events.
-fn refold(tx: &Transaction<'_>, key: AggregateRef) -> Result<()> {
-    let id = key.id.to_string();
-    clear(tx, &id)?;
-    let bodies: Vec<String> = tx
-        .prepare_cached(
-            "SELECT body FROM events WHERE aggregate_id = ?1
-             ORDER BY hlc_wall, hlc_counter, hlc_device, id",
-        )?
-        .query_map([&id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let mut state: Option<AggregateState> = None;
-    let mut last: Option<Event> = None;
-    for body in bodies {
-        let event = super::parse_event(&body)?;
-        if let Some(next) = step(tx, state.as_ref(), &event)? {
-            state = Some(next);
-        }
-        last = Some(event);
-    }
-    match last {
-        Some(event) => save(tx, key, state.as_ref(), &event),
-        None => Ok(()),
-    }
 }
 
 fn clear(tx: &Transaction<'_>, id: &str) -> Result<()> {
@@ -184,34 +164,24 @@ pub(crate) fn rebuild(tx: &Transaction<'_>) -> Result<()> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (kind, id) in keys {
-        let kind = parse_kind(&kind)?;
+        let kind: AggregateKind = kind
+            .parse()
+            .map_err(|_| CoreError::Other(format!("未知的记录类型 {kind}")))?;
         let id = id
             .parse()
             .map_err(|_| CoreError::Other(format!("事件的记录编号无法读取：{id}")))?;
-        refold(tx, AggregateRef { kind, id })?;
+        fold::refold(&mut Projection(tx), AggregateRef { kind, id })?;
     }
     Ok(())
 }
 
-fn parse_kind(s: &str) -> Result<AggregateKind> {
-    use AggregateKind as K;
-    [
-        K::Patrol,
-        K::Inspection,
-        K::Finding,
-        K::Unit,
-        K::User,
-        K::Reach,
-        K::Site,
-        K::Checklist,
-    ]
-    .into_iter()
-    .find(|k| kind_str(*k) == s)
-    .ok_or_else(|| CoreError::Other(format!("未知的记录类型 {s}")))
-}
-
 /// Writes an aggregate's state, its watermark and its row in the query tables.
-fn save(tx: &Transaction<'_>, key: AggregateRef, state: Option<&AggregateState>, last: &Event) -> Result<()> {
+fn save(
+    tx: &Transaction<'_>,
+    key: AggregateRef,
+    state: Option<&AggregateState>,
+    watermark: OrderKey,
+) -> Result<()> {
     let id = key.id.to_string();
     let json = state
         .map(serde_json::to_string)
@@ -225,12 +195,12 @@ fn save(tx: &Transaction<'_>, key: AggregateRef, state: Option<&AggregateState>,
     )?
     .execute(params![
         id,
-        kind_str(key.kind),
+        key.kind.as_str(),
         json,
-        last.hlc.wall_ms,
-        last.hlc.counter,
-        last.hlc.device.to_string(),
-        last.id.to_string()
+        watermark.0.wall_ms,
+        watermark.0.counter,
+        watermark.0.device.to_string(),
+        watermark.1.to_string()
     ])?;
     match state {
         Some(AggregateState::Patrol(p)) => {

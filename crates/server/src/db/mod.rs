@@ -346,34 +346,12 @@ impl DatabaseUrl {
 }
 
 pub(crate) fn kind_name(kind: AggregateKind) -> &'static str {
-    match kind {
-        AggregateKind::Patrol => "patrol",
-        AggregateKind::Inspection => "inspection",
-        AggregateKind::Finding => "finding",
-        AggregateKind::Unit => "unit",
-        AggregateKind::User => "user",
-        AggregateKind::Reach => "reach",
-        AggregateKind::Site => "site",
-        AggregateKind::Checklist => "checklist",
-    }
+    kind.as_str()
 }
 
 pub(crate) fn kind_from_name(name: &str) -> Result<AggregateKind, Error> {
-    Ok(match name {
-        "patrol" => AggregateKind::Patrol,
-        "inspection" => AggregateKind::Inspection,
-        "finding" => AggregateKind::Finding,
-        "unit" => AggregateKind::Unit,
-        "user" => AggregateKind::User,
-        "reach" => AggregateKind::Reach,
-        "site" => AggregateKind::Site,
-        "checklist" => AggregateKind::Checklist,
-        other => {
-            return Err(Error::Internal(format!(
-                "unknown aggregate kind {other:?} in the database"
-            )));
-        }
-    })
+    name.parse()
+        .map_err(|e| Error::Internal(format!("{e} in the database")))
 }
 
 pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
