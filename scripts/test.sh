@@ -9,6 +9,9 @@
 # and the app binary included, with one set of features; the core's tests turn on its heif
 # feature, so HEIC photos are tested in the same build); the UI's browser test and the app's
 # WebDriver test then use those binaries instead of building their own.
+# The UI's TypeScript types are generated from the Rust types; the Rust tests fail when the
+# committed ui/src/lib/generated/api.ts is not current (crates/core/tests/typescript.rs says how
+# to regenerate it).
 # Usage: scripts/test.sh            (also what .ci/run calls)
 set -euo pipefail
 cd "$(dirname "$0")/.."

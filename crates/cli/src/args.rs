@@ -92,8 +92,8 @@ pub enum Command {
     Records(RecordsCmd),
     /// Open findings, most urgent first. 待整改问题
     Findings {
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_enum)]
+        status: Option<FindingStatusArg>,
     },
     /// Reference data on this device. 参考数据
     #[command(subcommand)]
@@ -443,6 +443,15 @@ pub enum FindingCmd {
     Show {
         finding: String,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FindingStatusArg {
+    Reported,
+    Assigned,
+    Rectified,
+    Verified,
+    Reopened,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -22,6 +22,7 @@ use xuncha_core::store::queries::{RecordFilter, RecordKind};
 use xuncha_core::{CoreError, Device};
 use xuncha_domain::geo::clean::TravelMode;
 use xuncha_domain::payload::*;
+use xuncha_domain::state::FindingStatus;
 use xuncha_domain::*;
 
 fn main() -> ExitCode {
@@ -706,7 +707,16 @@ fn request(command: Command, lang: Lang) -> Result<Request> {
                 patrol: id(&patrol, PATROL)?,
             },
         },
-        Command::Findings { status } => R::ListOpenFindings { status, limit: None },
+        Command::Findings { status } => R::ListOpenFindings {
+            status: status.map(|s| match s {
+                FindingStatusArg::Reported => FindingStatus::Reported,
+                FindingStatusArg::Assigned => FindingStatus::Assigned,
+                FindingStatusArg::Rectified => FindingStatus::Rectified,
+                FindingStatusArg::Verified => FindingStatus::Verified,
+                FindingStatusArg::Reopened => FindingStatus::Reopened,
+            }),
+            limit: None,
+        },
         Command::Reference(r) => match r {
             ReferenceCmd::Reaches => R::ListReaches,
             ReferenceCmd::Sites => R::ListSites { kind: None },

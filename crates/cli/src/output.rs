@@ -22,11 +22,6 @@ fn status_zh(s: &str) -> &str {
         "ended" => "已结束",
         "record_issued" => "已出具记录",
         "closed" => "已结束",
-        "reported" => "已上报",
-        "assigned" => "已交办",
-        "rectified" => "已整改",
-        "verified" => "已验收",
-        "reopened" => "已退回",
         other => other,
     }
 }
@@ -61,7 +56,7 @@ fn finding_line(f: &FindingSummary) -> String {
         "{}  {}  {}  {}  {}{}",
         f.id,
         f.category_zh,
-        status_zh(&f.status),
+        f.status.label_zh(),
         when::show(f.reported_at),
         f.description,
         deadline
@@ -114,7 +109,7 @@ fn detail(d: &RecordDetail) {
             "  {}  #{}  {}{}{}",
             when::show(t.event.hlc.wall_ms),
             t.event.seq,
-            t.summary,
+            t.what.zh(),
             up,
             outcome
         );
@@ -244,10 +239,10 @@ pub fn human(resp: &Response) {
         }
         Response::Finding(f) => {
             if let AggregateState::Finding(s) = &f.state {
-                println!("{}  {}  {}", s.id, status_zh(s.status.as_str()), s.description);
+                println!("{}  {}  {}", s.id, s.status.label_zh(), s.description);
             }
             for t in &f.timeline {
-                println!("  {}  {}", when::show(t.event.hlc.wall_ms), t.summary);
+                println!("  {}  {}", when::show(t.event.hlc.wall_ms), t.what.zh());
             }
         }
         Response::Reaches(list) => {

@@ -164,6 +164,20 @@ const CASES: &[Case] = &[
         zh: "文件哈希 \"abc\" 格式不对",
         en: "the file hash \"abc\" is not a SHA-256",
     },
+    Case {
+        what: "a server address that is not http(s)",
+        args: &[
+            "enrol",
+            "--server",
+            "ftp://example.org",
+            "--login",
+            "zhang",
+            "--password",
+            "x",
+        ],
+        zh: "服务器地址 \"ftp://example.org\" 需以 http:// 或 https:// 开头",
+        en: "The server address \"ftp://example.org\" must start with http:// or https://",
+    },
 ];
 
 fn write_inputs(dir: &Path) {
@@ -281,6 +295,8 @@ fn every_bad_input_exits_3_with_one_sentence_in_the_chosen_language() {
                                 "PNG",
                                 "WebP",
                                 "EXIF",
+                                "http",
+                                "https",
                                 "patrol",
                                 "inspection",
                                 "finding",

@@ -92,6 +92,13 @@ impl CoreError {
         }
     }
 
+    /// Input the caller must fix, found outside the domain's checks (a request's file, address
+    /// or setting): the same `invalid_input` as a payload that fails validation. `field` is
+    /// the request's field; `problem` follows its name in either language.
+    pub(crate) fn invalid(field: &str, problem: impl Into<String>, problem_en: impl Into<String>) -> Self {
+        CoreError::Invalid(ValidationError::new(field, problem, problem_en))
+    }
+
     pub(crate) fn corrupt(context: impl Into<String>, source: serde_json::Error) -> Self {
         CoreError::Corrupt {
             context: context.into(),
@@ -162,6 +169,7 @@ impl From<Rejection> for CoreError {
 }
 
 /// The shape in which an error crosses to a front end: `{"code": "...", "message": "..."}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: String,

@@ -40,9 +40,11 @@ impl std::str::FromStr for KeyStore {
             "file" => Ok(KeyStore::File),
             "system" => Ok(KeyStore::System),
             "auto" => Ok(KeyStore::Auto),
-            _ => Err(CoreError::Other(format!(
-                "密钥保存位置只能是 file、system 或 auto，不是 {s:?}"
-            ))),
+            _ => Err(CoreError::invalid(
+                "keystore",
+                format!("只能是 file、system 或 auto，不是 {s:?}"),
+                format!("must be file, system or auto, not {s:?}"),
+            )),
         }
     }
 }

@@ -129,3 +129,52 @@ fn the_words_name_what_is_wrong() {
     let heic = PhotoError::HeifNotBuilt.to_string();
     assert!(heic.contains("HEIC") && heic.contains("兼容性最佳"), "{heic}");
 }
+
+/// A request's own input that cannot be used (a file that is not base64, a signature that is no
+/// PNG, a server address that is not http) is `invalid_input`, like a payload that fails the
+/// domain's checks: the caller must fix it (the CLI exits 3), and it is said in either language.
+#[test]
+fn bad_input_outside_the_domain_is_invalid_input() {
+    use xuncha_core::api::{Device, Request, system_clock};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = xuncha_core::Store::open_in_memory().expect("store");
+    let blobs = xuncha_core::blobs::BlobStore::open(dir.path().join("blobs")).expect("blobs");
+    let device = Device::with_store(store, system_clock()).with_blobs(blobs);
+    for (request, en) in [
+        (
+            Request::PutSignature {
+                png_base64: "not base64!".into(),
+            },
+            "The signature image is not valid base64",
+        ),
+        (
+            Request::PutSignature {
+                png_base64: "R0lGODlh".into(),
+            },
+            "The signature image must be a PNG",
+        ),
+        (
+            Request::ImportPhoto {
+                bytes_base64: "%%%".into(),
+                device_fix: None,
+                utc_offset_min: None,
+            },
+            "The photo is not valid base64",
+        ),
+        (
+            Request::Enrol {
+                server_url: "ftp://example.org".into(),
+                login: "zhang".into(),
+                password: "x".into(),
+                device_name: "test".into(),
+            },
+            "The server address \"ftp://example.org\" must start with http:// or https://",
+        ),
+    ] {
+        let e = device.handle(request).expect_err("bad input is refused");
+        assert_eq!(e.code(), "invalid_input", "{e}");
+        assert!(e.is_invalid_input(), "{e}");
+        assert!(e.say(Lang::En).starts_with(en), "{}", e.say(Lang::En));
+        assert!(e.to_string().chars().any(is_cjk), "{e}");
+    }
+}

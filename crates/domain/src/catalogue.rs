@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Which workflow a category belongs to, and so what a finding of it is called.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {

@@ -19,6 +19,7 @@ const HASH_PREFIX: &[u8] = b"xuncha-event\n";
 
 /// An Ed25519 signature, hex on the wire.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct EventSignature(pub [u8; 64]);
 
 impl fmt::Debug for EventSignature {
@@ -45,6 +46,7 @@ impl<'de> Deserialize<'de> for EventSignature {
 
 /// A device's public key, hex on the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct DevicePublicKey(pub [u8; 32]);
 
 impl DevicePublicKey {
@@ -85,6 +87,7 @@ impl<'de> Deserialize<'de> for DevicePublicKey {
 }
 
 /// An event as stored and sent.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub v: u32,
@@ -250,6 +253,7 @@ pub enum ChainError {
 }
 
 /// Where a device's chain stands: the last event accepted. `None` for a device with no events.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainHead {
     pub seq: u64,

@@ -1,4 +1,4 @@
-//! Over 500 lines: every payload of the three workflows and of reference data; issue 12 moves them beside their commands.
+//! Over 500 lines: one payload type per kind of event, each a few lines with its derives.
 //! What an event says: one domain fact each. Events are immutable once made, so a payload's
 //! shape only changes with a new `FORMAT_VERSION` of the envelope.
 
@@ -11,6 +11,7 @@ use crate::reference::{ChecklistItem, ChecklistTemplate, Reach, Site};
 use crate::time::UnixMs;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PatrolKind {
@@ -29,6 +30,7 @@ impl PatrolKind {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -51,6 +53,7 @@ impl Severity {
 }
 
 /// The record a finding was made on.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordRef {
@@ -59,6 +62,7 @@ pub enum RecordRef {
 }
 
 /// What a photo belongs to.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoTarget {
@@ -67,6 +71,7 @@ pub enum PhotoTarget {
     Finding(FindingId),
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoRole {
@@ -79,6 +84,7 @@ pub enum PhotoRole {
 }
 
 /// Where a photo's position came from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PositionSource {
@@ -91,6 +97,7 @@ pub enum PositionSource {
 
 // ---- patrols -------------------------------------------------------------------------------
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PatrolStarted {
     pub patrol: PatrolId,
@@ -104,6 +111,7 @@ pub struct PatrolStarted {
     pub started_at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrackPointsAppended {
     pub patrol: PatrolId,
@@ -116,6 +124,7 @@ pub struct TrackPointsAppended {
     pub untimed: Vec<Vec<Position>>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PatrolEnded {
     pub patrol: PatrolId,
@@ -123,6 +132,7 @@ pub struct PatrolEnded {
     pub notes: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckOutcome {
@@ -135,6 +145,7 @@ pub enum CheckOutcome {
 }
 
 /// A fishing-ban check of a business (market, restaurant, dealer, tackle shop).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BusinessChecked {
     pub patrol: PatrolId,
@@ -146,6 +157,7 @@ pub struct BusinessChecked {
 }
 
 /// Publicity put up or handed out on a fishing-ban patrol. Tallies add up.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Publicity {
     pub banners: u32,
@@ -154,12 +166,14 @@ pub struct Publicity {
     pub leaflets: u32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PublicityTallied {
     pub patrol: PatrolId,
     pub tally: Publicity,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GearSeized {
     pub patrol: PatrolId,
@@ -171,6 +185,7 @@ pub struct GearSeized {
 }
 
 /// A business signed a commitment letter (承诺书) on the screen.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CommitmentLetterSigned {
     pub patrol: PatrolId,
@@ -186,6 +201,7 @@ pub struct CommitmentLetterSigned {
 
 // ---- inspections ---------------------------------------------------------------------------
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InspectionStarted {
     pub inspection: InspectionId,
@@ -200,6 +216,7 @@ pub struct InspectionStarted {
     pub started_at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
@@ -211,6 +228,7 @@ pub enum Answer {
     NotApplicable,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChecklistAnswered {
     pub inspection: InspectionId,
@@ -220,6 +238,7 @@ pub struct ChecklistAnswered {
 }
 
 /// The numbered on-site inspection record (现场检查记录) is drawn up.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OnSiteRecordIssued {
     pub inspection: InspectionId,
@@ -232,6 +251,7 @@ pub struct OnSiteRecordIssued {
     pub issued_at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignerRole {
@@ -240,6 +260,7 @@ pub enum SignerRole {
     Witness,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DocumentSigned {
     pub inspection: InspectionId,
@@ -251,6 +272,7 @@ pub struct DocumentSigned {
 }
 
 /// The inspected party refused to sign; a witness signs to that.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignatureRefused {
     pub inspection: InspectionId,
@@ -261,6 +283,7 @@ pub struct SignatureRefused {
     pub at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InspectionClosed {
     pub inspection: InspectionId,
@@ -270,6 +293,7 @@ pub struct InspectionClosed {
 
 // ---- findings ------------------------------------------------------------------------------
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingReported {
     pub finding: FindingId,
@@ -284,6 +308,7 @@ pub struct FindingReported {
 }
 
 /// A correction of a finding's fields; the later stamp wins field by field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingAmended {
     pub finding: FindingId,
@@ -293,6 +318,7 @@ pub struct FindingAmended {
     pub location: Option<Position>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhotoAttached {
     pub target: PhotoTarget,
@@ -309,6 +335,7 @@ pub struct PhotoAttached {
 }
 
 /// The office (or the inspector on site) assigns a finding for rectification.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RectificationAssigned {
     pub finding: FindingId,
@@ -320,6 +347,7 @@ pub struct RectificationAssigned {
     pub note: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingRectified {
     pub finding: FindingId,
@@ -329,6 +357,7 @@ pub struct FindingRectified {
     pub rectified_at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingVerified {
     pub finding: FindingId,
@@ -336,6 +365,7 @@ pub struct FindingVerified {
     pub verified_at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingReopened {
     pub finding: FindingId,
@@ -344,6 +374,7 @@ pub struct FindingReopened {
 }
 
 /// Every fact an event can state.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum Payload {
@@ -374,6 +405,7 @@ pub enum Payload {
     ChecklistPublished(ChecklistTemplate),
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AggregateKind {
@@ -432,6 +464,7 @@ impl std::str::FromStr for AggregateKind {
 
 /// The one thing an event is about. Rules are checked within one aggregate, so each
 /// aggregate's state is a fold of its own events alone.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AggregateRef {
     pub kind: AggregateKind,

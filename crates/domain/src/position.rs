@@ -5,6 +5,7 @@ use crate::time::UnixMs;
 use serde::{Deserialize, Serialize};
 
 /// A WGS-84 position.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Position {
     pub lon: f64,
@@ -32,6 +33,7 @@ impl Position {
 }
 
 /// Where a fix came from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum FixProvider {
@@ -48,6 +50,7 @@ pub enum FixProvider {
 }
 
 /// One GPS fix of a patrol track.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrackPoint {
     pub t: UnixMs,

@@ -6,6 +6,7 @@ use crate::position::Position;
 use serde::{Deserialize, Serialize};
 
 /// A river reach or drainage channel under a river chief: its centre line and length.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reach {
     pub id: ReachId,
@@ -19,6 +20,7 @@ pub struct Reach {
     pub chiefs: Vec<UserId>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
@@ -46,6 +48,7 @@ impl SiteKind {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Site {
     pub id: SiteId,
@@ -56,6 +59,7 @@ pub struct Site {
     pub unit: UnitId,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistItem {
     /// Stable within a template across versions, e.g. "fire-01".
@@ -65,6 +69,7 @@ pub struct ChecklistItem {
     pub legal_basis: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistTemplate {
     pub id: ChecklistId,

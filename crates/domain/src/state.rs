@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Why an event was not applied.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct Rejection {
@@ -33,6 +34,7 @@ fn reject<T>(code: &str, message: impl Into<String>) -> Result<T, Rejection> {
     })
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhotoInfo {
     pub event: EventId,
@@ -64,6 +66,7 @@ impl PhotoInfo {
 
 // ---- patrol --------------------------------------------------------------------------------
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PatrolState {
     pub id: PatrolId,
@@ -110,12 +113,14 @@ impl PatrolState {
 
 // ---- inspection ----------------------------------------------------------------------------
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnswerState {
     pub answer: Answer,
     pub note: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignatureState {
     pub signer_name: String,
@@ -123,6 +128,7 @@ pub struct SignatureState {
     pub signed_at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefusalState {
     pub reason: String,
@@ -131,6 +137,7 @@ pub struct RefusalState {
     pub at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OnSiteRecordState {
     pub document: DocumentId,
@@ -150,6 +157,7 @@ impl OnSiteRecordState {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InspectionState {
     pub id: InspectionId,
@@ -191,6 +199,7 @@ impl InspectionState {
 
 // ---- finding -------------------------------------------------------------------------------
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingStatus {
@@ -233,6 +242,7 @@ impl FindingStatus {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AssignmentState {
     pub assignee: String,
@@ -241,6 +251,7 @@ pub struct AssignmentState {
     pub note: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RectificationState {
     pub note: String,
@@ -249,6 +260,7 @@ pub struct RectificationState {
     pub rectified_at: UnixMs,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingState {
     pub id: FindingId,
@@ -277,6 +289,7 @@ pub struct FindingState {
 // ---- the fold ------------------------------------------------------------------------------
 
 /// The state of one aggregate.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "aggregate", content = "state", rename_all = "snake_case")]
 pub enum AggregateState {
@@ -724,6 +737,7 @@ fn apply_finding(mut st: FindingState, event: &Event) -> Result<FindingState, Re
 }
 
 /// Everything a set of events says.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct World {
     pub aggregates: BTreeMap<AggregateRef, AggregateState>,

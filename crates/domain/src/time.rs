@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// Milliseconds since 1970-01-01T00:00:00Z.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(transparent)]
 pub struct UnixMs(pub i64);
@@ -40,6 +41,7 @@ pub const EARLIEST: UnixMs = UnixMs(946_684_800_000);
 /// How far from the checking clock a recorded time may lie: never before `EARLIEST`, and at
 /// most `max_future_ms` ahead (phones' clocks drift, but not by a day). A late entry (补录,
 /// `Event::occurred_at`) may say it happened at most `max_late_ms` before it was entered.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeWindow {
     pub max_future_ms: i64,
@@ -79,6 +81,7 @@ impl Default for TimeWindow {
 /// A hybrid logical clock stamp: the wall time it was made at (as best the device knew it),
 /// a counter that orders stamps within one millisecond or when the wall clock went back, and
 /// the device that made it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Hlc {
     pub wall_ms: i64,
@@ -101,6 +104,7 @@ impl PartialOrd for Hlc {
 /// The clock of one device. It never goes backwards, and after `observe` of a stamp inside the
 /// time window every stamp it makes is later than the observed one; a stamp beyond the window
 /// is not adopted at all.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HlcClock {
     pub device: DeviceId,

@@ -191,6 +191,11 @@ fn field_name(name: &str) -> (&str, &str) {
         "position" => ("位置", "position"),
         "location" => ("位置", "location"),
         "signer_name" => ("签名人姓名", "signer's name"),
+        // Fields of the device's requests, checked by the core.
+        "bytes_base64" => ("照片", "photo"),
+        "png_base64" => ("签名图片", "signature image"),
+        "server_url" => ("服务器地址", "server address"),
+        "keystore" => ("密钥保存位置", "key store"),
         "text" => ("内容", "text"),
         "items" => ("检查项", "checklist item"),
         "code" => ("编码", "code"),

@@ -10,7 +10,7 @@ const progress = (over: Partial<SyncProgress>): SyncProgress => ({
 });
 const report: SyncReport = {
   accepted: 10, duplicates: 0, rejected: [], blocked_at: null, blobs_uploaded: 4, blobs_already_there: 0,
-  bytes_uploaded: 4000, originals_held_back: 0, blobs_absent: 0, blob_errors: [], pulled: 2, retries: 0,
+  bytes_uploaded: 4000, originals_held_back: 0, blobs_absent: 0, blobs_waiting: 0, blob_errors: [], pulled: 2, retries: 0, requests: 0, rate_limited: 0,
 };
 
 /**

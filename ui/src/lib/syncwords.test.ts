@@ -4,7 +4,7 @@ import type { SyncProgress, SyncReport, SyncStatus } from './types';
 
 const empty: SyncReport = {
   accepted: 0, duplicates: 0, rejected: [], blocked_at: null, blobs_uploaded: 0, blobs_already_there: 0,
-  bytes_uploaded: 0, originals_held_back: 0, blobs_absent: 0, blob_errors: [], pulled: 0, retries: 0,
+  bytes_uploaded: 0, originals_held_back: 0, blobs_absent: 0, blobs_waiting: 0, blob_errors: [], pulled: 0, retries: 0, requests: 0, rate_limited: 0,
 };
 
 describe('the sync report in plain words', () => {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { timelineRows } from './timeline';
-import type { TimelineEntry } from './types';
+import type { Event, TimelineEntry } from './types';
 
 let n = 0;
 function entry(type: string, data: Record<string, unknown>, uploaded = false, rejected = false): TimelineEntry {
   n++;
+  // Only the payload's type and points matter here; the rest of the event is left out.
+  const payload = { type, data } as unknown as Event['payload'];
   return {
-    event: { v: 1, id: `e${n}`, device: 'd', seq: n, hlc: { wall_ms: n, counter: 0, device: 'd' }, author: null, prev_hash: '', payload: { type, data }, hash: '', signature: '' },
-    summary: type,
+    event: { v: 1, id: `e${n}`, device: 'd', seq: n, hlc: { wall_ms: n, counter: 0, device: 'd' }, author: null, prev_hash: '', payload, hash: '', signature: '' },
+    what: { code: 'finding_amended' },
     local: true,
     uploaded,
     outcome: rejected ? { outcome: 'rejected', code: 'patrol_ended', message: 'x' } : { outcome: 'applied' },

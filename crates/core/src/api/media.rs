@@ -18,6 +18,7 @@ const MAX_SIGNATURE_BYTES: usize = 2 << 20;
 /// The largest blob handed out through the API in one answer.
 const MAX_BLOB_ANSWER_BYTES: u64 = 32 << 20;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhotoImported {
     pub original: BlobHash,
@@ -64,10 +65,14 @@ pub(crate) fn blob_store(blobs: Option<&BlobStore>) -> Result<&BlobStore> {
     blobs.ok_or_else(|| CoreError::Other("本设备没有照片存储（blob store 未打开）".to_owned()))
 }
 
-fn decode(b64: &str, what: &str) -> Result<Vec<u8>> {
-    STANDARD
-        .decode(b64.trim())
-        .map_err(|e| CoreError::Other(format!("{what}不是有效的 base64：{e}")))
+fn decode(b64: &str, field: &str) -> Result<Vec<u8>> {
+    STANDARD.decode(b64.trim()).map_err(|e| {
+        CoreError::invalid(
+            field,
+            format!("不是有效的 base64（{e}）"),
+            format!("is not valid base64 ({e})"),
+        )
+    })
 }
 
 pub(crate) fn import_photo(
@@ -83,7 +88,7 @@ pub(crate) fn import_photo(
         device_utc_offset_min: utc_offset_min,
     };
     let photo = match source {
-        PhotoSource::Bytes(b64) => ingest_bytes(decode(&b64, "照片")?, &capture, options)?,
+        PhotoSource::Bytes(b64) => ingest_bytes(decode(&b64, "bytes_base64")?, &capture, options)?,
         PhotoSource::Path(path) => ingest_path(std::path::Path::new(&path), &capture, options)?,
     };
     photo.store_blobs(blobs)?;
@@ -128,15 +133,19 @@ pub(crate) enum PhotoSource {
 
 /// Stores a signature image drawn on the screen (PNG) and answers its hash.
 pub(crate) fn put_signature(blobs: &BlobStore, png_b64: &str) -> Result<BlobHash> {
-    let bytes = decode(png_b64, "签名图片")?;
+    let bytes = decode(png_b64, "png_base64")?;
     if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Err(CoreError::Other("签名图片必须是 PNG".to_owned()));
+        return Err(CoreError::invalid("png_base64", "必须是 PNG", "must be a PNG"));
     }
     if bytes.len() > MAX_SIGNATURE_BYTES {
-        return Err(CoreError::Other(format!(
-            "签名图片太大（{} 字节，最多 {MAX_SIGNATURE_BYTES}）",
-            bytes.len()
-        )));
+        return Err(CoreError::invalid(
+            "png_base64",
+            format!("太大（{} 字节，最多 {MAX_SIGNATURE_BYTES}）", bytes.len()),
+            format!(
+                "is too large ({} bytes, at most {MAX_SIGNATURE_BYTES})",
+                bytes.len()
+            ),
+        ));
     }
     Ok(blobs.put(&bytes)?)
 }

@@ -25,7 +25,7 @@ use std::sync::{Mutex, MutexGuard};
 use xuncha_domain::payload::*;
 use xuncha_domain::people::{Unit, User};
 use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
-use xuncha_domain::state::AggregateState;
+use xuncha_domain::state::{AggregateState, FindingStatus};
 use xuncha_domain::validate::{MAX_POINTS_PER_EVENT, ValidationError};
 use xuncha_domain::*;
 
@@ -755,9 +755,9 @@ impl Device {
                 )?);
                 Ok(Response::Home(Box::new(Home {
                     counts: queries::counts(conn, day_start)?,
-                    to_rectify: queries::open_findings(conn, Some("assigned"), None)?
+                    to_rectify: queries::open_findings(conn, Some(FindingStatus::Assigned), None)?
                         .into_iter()
-                        .chain(queries::open_findings(conn, Some("reopened"), None)?)
+                        .chain(queries::open_findings(conn, Some(FindingStatus::Reopened), None)?)
                         .collect(),
                     device,
                     user,
@@ -794,7 +794,7 @@ impl Device {
             R::GetTrack { patrol } => Ok(Response::Track(queries::track(s.conn(), &patrol.to_string())?)),
             R::ListOpenFindings { status, limit } => Ok(Response::Findings(queries::open_findings(
                 s.conn(),
-                status.as_deref(),
+                status,
                 limit,
             )?)),
             R::GetFinding { id } => {

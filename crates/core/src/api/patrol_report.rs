@@ -14,6 +14,7 @@ use xuncha_domain::geo::stats::{TrackStats, track_stats};
 use xuncha_domain::state::AggregateState;
 use xuncha_domain::{PatrolId, UnixMs};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PatrolReport {
     pub mode: TravelMode,

@@ -11,6 +11,7 @@ use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
 use xuncha_domain::state::AggregateState;
 use xuncha_domain::*;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "action",
@@ -18,6 +19,8 @@ use xuncha_domain::*;
     rename_all = "snake_case",
     deny_unknown_fields
 )]
+// serde takes a missing `Option` field as `None`: the TypeScript may leave it out.
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 pub enum Request {
     // -- patrols (river and fishing-ban)
     StartPatrol {
@@ -224,7 +227,7 @@ pub enum Request {
         mode: Option<xuncha_domain::geo::clean::TravelMode>,
     },
     ListOpenFindings {
-        status: Option<String>,
+        status: Option<xuncha_domain::state::FindingStatus>,
         /// The most urgent this many (all when absent).
         #[serde(default)]
         limit: Option<u32>,
@@ -244,6 +247,7 @@ pub enum Request {
 }
 
 /// An action was saved.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Recorded {
     /// The id of what was created or changed (patrol, inspection, finding, document…).
@@ -255,6 +259,7 @@ pub struct Recorded {
     pub number: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Home {
     pub device: DeviceIdentity,
@@ -265,6 +270,7 @@ pub struct Home {
     pub to_rectify: Vec<FindingSummary>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordDetail {
     pub summary: RecordSummary,
@@ -273,6 +279,7 @@ pub struct RecordDetail {
     pub timeline: Vec<TimelineEntry>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingDetail {
     pub state: AggregateState,
@@ -282,12 +289,14 @@ pub struct FindingDetail {
     pub flags: Vec<xuncha_domain::geo::PlausibilityFlag>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IngestReport {
     pub new: u64,
     pub already_had: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogCheck {
     pub device: DeviceId,
@@ -295,6 +304,7 @@ pub struct LogCheck {
     pub head: Option<EventHash>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Response {
@@ -335,6 +345,7 @@ pub enum Response {
 }
 
 /// What waits to go to the server, and what the server said.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SyncStatus {
     pub account: Option<crate::store::Account>,

@@ -8,6 +8,7 @@ use xuncha_domain::event::DevicePublicKey;
 use xuncha_domain::{DeviceId, EventHash, HlcClock, SigningKey, UnitId, UserId};
 
 /// Who this device is and whom it belongs to, for display.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeviceIdentity {
     pub device_id: DeviceId,

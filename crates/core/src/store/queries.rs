@@ -6,10 +6,13 @@ use super::parse_event;
 use crate::error::{CoreError, Result};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value};
 use serde::{Deserialize, Serialize};
-use xuncha_domain::state::AggregateState;
+use xuncha_domain::catalogue::FindingKind;
+use xuncha_domain::payload::Severity;
+use xuncha_domain::state::{AggregateState, FindingStatus};
 use xuncha_domain::{Event, TrackPoint};
 
 /// What kind of record a row is.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
@@ -44,6 +47,7 @@ impl RecordKind {
 }
 
 /// Where a record stands with the server, as the user should be told.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
@@ -59,12 +63,14 @@ pub enum SyncState {
     ChangedByOffice,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NamedRef {
     pub id: String,
     pub name: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordSummary {
     pub id: String,
@@ -93,7 +99,9 @@ pub struct RecordSummary {
     pub late_entry: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 pub struct RecordFilter {
     pub kind: Option<RecordKind>,
     pub status: Option<String>,
@@ -104,15 +112,16 @@ pub struct RecordFilter {
     pub limit: Option<u32>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingSummary {
     pub id: String,
     pub record_id: String,
-    pub kind: String,
+    pub kind: FindingKind,
     pub category: String,
     pub category_zh: String,
-    pub severity: String,
-    pub status: String,
+    pub severity: Severity,
+    pub status: FindingStatus,
     pub description: String,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
@@ -122,6 +131,7 @@ pub struct FindingSummary {
     pub photo_count: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
@@ -129,10 +139,12 @@ pub enum Outcome {
     Rejected { code: String, message: String },
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub event: Event,
-    pub summary: String,
+    /// What the event did, as a code and fields for the reader's language.
+    pub what: crate::api::describe::TimelineEvent,
     pub local: bool,
     pub uploaded: bool,
     pub outcome: Outcome,
@@ -309,18 +321,26 @@ pub fn aggregates_of_kind(conn: &Connection, kind: &str) -> Result<Vec<Aggregate
 const FINDING_COLUMNS: &str = "id, record_id, kind, category, severity, status, description, lon, lat,
     reported_at, deadline, assignee, photo_count";
 
+/// A domain enum from the text the projection stored for it: the enum's own serde name, so the
+/// table and the JSON the screens get say the same word.
+fn enum_column<T: serde::de::DeserializeOwned>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    serde_json::from_value(serde_json::Value::String(text))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
 fn finding_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FindingSummary> {
     let category: String = r.get(3)?;
     Ok(FindingSummary {
         id: r.get(0)?,
         record_id: r.get(1)?,
-        kind: r.get(2)?,
+        kind: enum_column(r, 2)?,
         category_zh: xuncha_domain::catalogue::category(&category)
             .map(|c| c.name_zh.to_owned())
             .unwrap_or_else(|| category.clone()),
         category,
-        severity: r.get(4)?,
-        status: r.get(5)?,
+        severity: enum_column(r, 4)?,
+        status: enum_column(r, 5)?,
         description: r.get(6)?,
         lon: r.get(7)?,
         lat: r.get(8)?,
@@ -343,12 +363,12 @@ pub fn findings_of_record(conn: &Connection, record_id: &str) -> Result<Vec<Find
 /// `findings_open_by_urgency` (store migration 4); at most `limit`.
 pub fn open_findings(
     conn: &Connection,
-    status: Option<&str>,
+    status: Option<FindingStatus>,
     limit: Option<u32>,
 ) -> Result<Vec<FindingSummary>> {
     let mut stmt = conn.prepare(&open_findings_sql())?;
     let limit = limit.map_or(-1, i64::from);
-    let rows = stmt.query_map(params![status, limit], finding_from_row)?;
+    let rows = stmt.query_map(params![status.map(|s| s.as_str()), limit], finding_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -382,7 +402,7 @@ pub fn timeline(conn: &Connection, record_or_finding: &str) -> Result<Vec<Timeli
         let (body, local, acked, code, message) = row?;
         let event = parse_event(&body)?;
         Ok(TimelineEntry {
-            summary: crate::api::describe::describe(&event.payload),
+            what: crate::api::describe::TimelineEvent::of(&event.payload),
             local,
             uploaded: !local || acked,
             outcome: match (code, message) {
@@ -431,6 +451,7 @@ pub fn projection_dump(conn: &Connection) -> Result<Vec<String>> {
     Ok(out)
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
     pub active_patrols: u64,

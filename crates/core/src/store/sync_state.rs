@@ -15,10 +15,12 @@ use xuncha_domain::people::User;
 use xuncha_domain::{BlobHash, DeviceId, EventId, UnixMs};
 
 /// The server this device is enrolled with.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     pub server_url: String,
     #[serde(skip_serializing)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     pub token: String,
     pub user: User,
     pub server_device: DeviceId,
@@ -32,6 +34,7 @@ const TOKEN_ISSUED_AT: &str = "sync.token_issued_at";
 const TOKEN_EXPIRES_AT: &str = "sync.token_expires_at";
 
 /// A token this device signed out of, to be revoked on its server.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingRevocation {
     pub server_url: String,
@@ -39,6 +42,7 @@ pub struct PendingRevocation {
 }
 
 /// A pushed event the server did not simply accept.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRejection {
     pub event_id: EventId,
@@ -395,6 +399,7 @@ impl Store {
 }
 
 /// How an event uses a blob, which decides when it is sent.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlobUse {

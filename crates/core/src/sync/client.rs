@@ -98,9 +98,11 @@ impl Client {
             })?;
         let base = server_url.trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(CoreError::Other(format!(
-                "服务器地址 {server_url:?} 需以 http:// 或 https:// 开头"
-            )));
+            return Err(CoreError::invalid(
+                "server_url",
+                format!(" {server_url:?} 需以 http:// 或 https:// 开头"),
+                format!("{server_url:?} must start with http:// or https://"),
+            ));
         }
         Ok(Client {
             http,

@@ -39,6 +39,7 @@ impl Default for SyncOptions {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncPhase {
@@ -51,6 +52,7 @@ pub enum SyncPhase {
 }
 
 /// What the sync is doing, for progress bars and the app's sync screen.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncProgress {
     pub phase: SyncPhase,
@@ -67,6 +69,7 @@ pub struct SyncProgress {
     pub last_error: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncReport {
     pub accepted: u64,

@@ -19,6 +19,7 @@ use crate::time::UnixMs;
 use serde::{Deserialize, Serialize};
 
 /// How a patrol travelled; sets the speed above which a movement is impossible.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TravelMode {
@@ -51,6 +52,7 @@ impl TravelMode {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CleaningRules {
     pub mode: TravelMode,
@@ -80,6 +82,7 @@ impl CleaningRules {
 }
 
 /// Why a fix was left out. `code()` is stable and goes on the wire.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
@@ -110,6 +113,7 @@ impl DropReason {
 }
 
 /// One fix left out: its index in the input, its time and why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DroppedFix {
     pub index: usize,
@@ -117,6 +121,7 @@ pub struct DroppedFix {
     pub reason: DropReason,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DropCounts {
     pub invalid_coordinates: usize,
@@ -142,6 +147,7 @@ impl DropCounts {
 
 /// A stretch of kept fixes whose speed stayed above the mode's maximum: real movement, too
 /// fast for the declared mode.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OverSpeedStretch {
     pub from: UnixMs,
@@ -156,6 +162,7 @@ impl OverSpeedStretch {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CleanedTrack {
     /// The kept fixes, in time order.

@@ -17,6 +17,7 @@ use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverageRules {
     pub buffer_m: f64,
@@ -33,12 +34,14 @@ impl Default for CoverageRules {
 }
 
 /// Along-reach distances from the upstream end, in metres.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReachStretch {
     pub from_m: f64,
     pub to_m: f64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
     pub reach_length_m: f64,

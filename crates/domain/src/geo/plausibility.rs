@@ -1,3 +1,4 @@
+//! Over 500 lines: the flags on the track and on the photos, with the rules and the words for each.
 //! Plausibility flags on a patrol's raw track and its photos: signs that a track was faked,
 //! replayed or recorded somewhere else than claimed. Each flag has a stable `code` for the
 //! wire and the office's filters, a scope (the whole patrol, one fix, one photo) and a
@@ -22,6 +23,7 @@ use crate::time::UnixMs;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagCode {
@@ -77,6 +79,7 @@ impl FlagCode {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FlagScope {
@@ -91,6 +94,7 @@ pub enum FlagScope {
     },
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlausibilityFlag {
     pub code: FlagCode,
@@ -100,6 +104,7 @@ pub struct PlausibilityFlag {
 }
 
 /// Where and when a photo says it was taken (from its EXIF).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhotoFix {
     pub taken_at: UnixMs,
@@ -122,6 +127,7 @@ impl PhotoFix {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlausibilityRules {
     pub mode: TravelMode,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// 1 Hz wanders a few decimetres a second; a slow walk is 0.8 m/s and more.
 pub const STOPPED_BELOW_MPS: f64 = 0.5;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoundingBox {
     pub min_lon: f64,
@@ -25,6 +26,7 @@ pub struct BoundingBox {
     pub max_lat: f64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrackStats {
     pub point_count: usize,
