@@ -5,7 +5,7 @@
 mod support;
 
 use support::*;
-use xuncha_core::api::{Request as R, Response};
+use xuncha_core::api::{Recorded, Request as R, Response};
 use xuncha_core::store::queries::{RecordFilter, RecordKind, SyncState};
 use xuncha_core::{CoreError, Store};
 use xuncha_domain::catalogue::FindingKind;
@@ -503,4 +503,180 @@ fn a_patrol_report_gives_figures_reach_coverage_and_explained_flags() {
     let codes: Vec<&str> = report.flags.iter().map(|f| f.code.code()).collect();
     assert!(codes.contains(&"regular_timing"), "{codes:?}");
     assert!(report.flags.iter().all(|f| !f.label_zh.is_empty()));
+}
+
+/// Sends `request` and checks that each of its fields stands in the event it recorded, with
+/// the value sent. `at`, the time a patrol started or ended, is the event's `started_at` or
+/// `ended_at` instead.
+fn passes_through(device: &xuncha_core::Device, request: R) -> Recorded {
+    let args = serde_json::to_value(&request).expect("json")["args"].clone();
+    let answer = recorded(device.handle(request));
+    let Response::Events(events) = device.handle(R::Outbox { limit: Some(10_000) }).expect("outbox") else {
+        panic!("not events")
+    };
+    let event = events
+        .iter()
+        .find(|e| e.id == answer.events[0])
+        .expect("the event recorded");
+    let data = serde_json::to_value(&event.payload).expect("json")["data"].clone();
+    for (field, value) in args
+        .as_object()
+        .expect("fields")
+        .iter()
+        .filter(|(f, _)| *f != "at")
+    {
+        assert_eq!(
+            data.get(field),
+            Some(value),
+            "{field} of {}",
+            event.payload.type_name()
+        );
+    }
+    answer
+}
+
+#[test]
+fn every_field_of_an_action_reaches_its_event_unchanged() {
+    // Verifying and reopening are the office's, not this device's user's: `api` tests those.
+    let r = reference();
+    let (device, clock) = device_with(Store::open_in_memory().expect("store"), &r);
+    let at = Some(clock.now());
+    let id = |answer: Recorded| answer.id.parse::<uuid::Uuid>().expect("id");
+    let patrol = PatrolId(id(passes_through(
+        &device,
+        R::StartPatrol {
+            kind: PatrolKind::River,
+            reach: Some(r.reach.id),
+            area: Some("东风渠北段".into()),
+            at,
+        },
+    )));
+    let ban = PatrolId(id(passes_through(
+        &device,
+        R::StartPatrol {
+            kind: PatrolKind::FishingBan,
+            reach: None,
+            area: Some("长江汉阳段岸线".into()),
+            at: None,
+        },
+    )));
+    let inspection = InspectionId(id(passes_through(
+        &device,
+        R::StartInspection {
+            site: r.enterprise.id,
+            checklist: r.checklist.id,
+            position: Some(Position::new(114.11, 30.651)),
+        },
+    )));
+    let finding = FindingId(id(passes_through(
+        &device,
+        R::ReportFinding {
+            record: RecordRef::Inspection(inspection),
+            category: "fire_safety".into(),
+            description: "车间灭火器过期".into(),
+            severity: Severity::Major,
+            location: Some(Position::new(114.11, 30.651)),
+        },
+    )));
+    let actions = [
+        R::AmendFinding {
+            finding,
+            category: None,
+            description: Some("车间灭火器 2 具过期".into()),
+            severity: Some(Severity::Critical),
+            location: None,
+        },
+        R::AttachPhoto {
+            target: PhotoTarget::Finding(finding),
+            role: PhotoRole::Evidence,
+            original: BlobHash::of(b"photo"),
+            upload: Some(BlobHash::of(b"photo-upload")),
+            thumbnail: None,
+            taken_at: at,
+            position: Some(Position::new(114.11, 30.651)),
+            position_source: PositionSource::DeviceFix,
+            caption: "车间东侧".into(),
+        },
+        R::AssignRectification {
+            finding,
+            assignee: "汉阳机械厂".into(),
+            deadline: UnixMs(T0 + 7 * UnixMs::DAY),
+            note: "一周内更换".into(),
+        },
+        R::RectifyFinding {
+            finding,
+            note: "已更换".into(),
+            after_photos: vec![BlobHash::of(b"after")],
+            position: Some(Position::new(114.11, 30.651)),
+        },
+        R::EndPatrol {
+            patrol,
+            notes: "巡查完毕".into(),
+            at,
+        },
+        R::RecordBusinessCheck {
+            patrol: ban,
+            site: r.restaurant.id,
+            outcome: CheckOutcome::ViolationFound,
+            notes: "发现江鱼".into(),
+        },
+        R::TallyPublicity {
+            patrol: ban,
+            tally: Publicity {
+                banners: 1,
+                signs: 2,
+                notices: 3,
+                leaflets: 4,
+            },
+        },
+        R::RecordSeizure {
+            patrol: ban,
+            description: "地笼网".into(),
+            quantity: 3,
+            position: Some(Position::new(114.12, 30.66)),
+        },
+        R::SignCommitmentLetter {
+            patrol: ban,
+            site: r.restaurant.id,
+            signer_name: "王老板".into(),
+            text: "本店承诺不销售长江野生鱼。".into(),
+            signature: sig("王老板"),
+        },
+        R::AnswerChecklistItem {
+            inspection,
+            item: "fire-01".into(),
+            answer: Answer::NonCompliant,
+            note: "灭火器过期".into(),
+        },
+        R::AnswerChecklistItem {
+            inspection,
+            item: "exit-01".into(),
+            answer: Answer::Compliant,
+            note: String::new(),
+        },
+        R::IssueOnSiteRecord {
+            inspection,
+            content: "灭火器过期，限期更换".into(),
+            rectification_deadline: Some(UnixMs(T0 + 7 * UnixMs::DAY)),
+        },
+        R::SignDocument {
+            inspection,
+            role: SignerRole::Inspector,
+            signer_name: "张河长".into(),
+            signature: sig("张河长"),
+        },
+        R::RecordRefusal {
+            inspection,
+            reason: "负责人不在".into(),
+            witness_name: "赵见证".into(),
+            witness_signature: sig("赵见证"),
+        },
+        R::CloseInspection {
+            inspection,
+            notes: "已告知".into(),
+        },
+    ];
+    for action in actions {
+        passes_through(&device, action);
+    }
 }

@@ -74,46 +74,6 @@ pub(super) fn current_record_document(s: &Store, inspection: InspectionId) -> Re
     }
 }
 
-/// The action a late entry (补录) wraps, if it is one of the three workflows' actions: queries,
-/// sync and set-up are not dated, and a late entry inside a late entry says nothing more.
-pub(super) fn late_action(action: super::Request) -> Result<super::Request> {
-    use super::Request as R;
-    match action {
-        R::StartPatrol { .. }
-        | R::AppendTrackPoints { .. }
-        | R::EndPatrol { .. }
-        | R::RecordBusinessCheck { .. }
-        | R::TallyPublicity { .. }
-        | R::RecordSeizure { .. }
-        | R::SignCommitmentLetter { .. }
-        | R::StartInspection { .. }
-        | R::AnswerChecklistItem { .. }
-        | R::IssueOnSiteRecord { .. }
-        | R::SignDocument { .. }
-        | R::RecordRefusal { .. }
-        | R::CloseInspection { .. }
-        | R::ReportFinding { .. }
-        | R::AmendFinding { .. }
-        | R::AttachPhoto { .. }
-        | R::AssignRectification { .. }
-        | R::RectifyFinding { .. }
-        | R::VerifyFinding { .. }
-        | R::ReopenFinding { .. } => Ok(action),
-        other => {
-            // The action's name as the front ends send it.
-            let name = serde_json::to_value(&other)
-                .ok()
-                .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
-                .unwrap_or_default();
-            Err(CoreError::Invalid(xuncha_domain::validate::ValidationError::new(
-                "action",
-                format!("“{name}”不是可以补录的记录操作"),
-                format!("“{name}” is not a recording action that can be entered late"),
-            )))
-        }
-    }
-}
-
 /// Bounds a late entry's time as the server will: not after it is entered, within the
 /// late-entry window, and not before the signed-in user's first day of work.
 pub(super) fn check_late_entry(s: &Store, at: UnixMs, entered: UnixMs) -> Result<()> {
@@ -136,34 +96,29 @@ pub(super) fn document_number(s: &mut Store, now: UnixMs) -> Result<String> {
             .unwrap_or_else(|_| "XC".to_owned()),
         None => "XC".to_owned(),
     };
+    let year = year_of(now.0 + CHINA_OFFSET_MS)
+        .ok_or_else(|| CoreError::Other(format!("时间 {} 超出日历范围", now.0)))?;
     let device = s.device_id().to_string().replace('-', "").to_uppercase();
     let tail = &device[device.len() - 4..];
     let n = s.next_document_number()?;
-    Ok(format!(
-        "{unit_code}-{}-{tail}-{n:04}",
-        year_of(now.0 + CHINA_OFFSET_MS)
-    ))
+    Ok(format!("{unit_code}-{year}-{tail}-{n:04}"))
 }
 
-/// The proleptic Gregorian year of a day count since 1970 (H. Hinnant's civil_from_days).
-pub(super) fn year_of(ms: i64) -> i64 {
-    let z = ms.div_euclid(UnixMs::DAY) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
+/// The calendar year of a time (UTC: shift it first for another zone); none beyond the
+/// calendar's range, some 262,000 years away.
+pub(super) fn year_of(ms: i64) -> Option<i32> {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.year())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn year_of_knows_new_year_and_leap_days() {
-        assert_eq!(super::year_of(0), 1970);
-        assert_eq!(super::year_of(1_767_225_599_999), 2025); // 2025-12-31T23:59:59.999Z
-        assert_eq!(super::year_of(1_767_225_600_000), 2026);
-        assert_eq!(super::year_of(951_782_400_000), 2000); // 2000-02-29
+        assert_eq!(super::year_of(0), Some(1970));
+        assert_eq!(super::year_of(1_767_225_599_999), Some(2025)); // 2025-12-31T23:59:59.999Z
+        assert_eq!(super::year_of(1_767_225_600_000), Some(2026));
+        assert_eq!(super::year_of(951_782_400_000), Some(2000)); // 2000-02-29
+        assert_eq!(super::year_of(i64::MAX), None);
     }
 }

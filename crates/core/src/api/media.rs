@@ -3,15 +3,17 @@
 //! refers to them; the answer carries what an `AttachPhoto` needs. Bytes cross the API as
 //! base64, since the API speaks JSON.
 
+use super::{Device, Request, Response, misrouted};
 use crate::blobs::{BlobError, BlobStore};
 use crate::error::{CoreError, Result};
 use crate::photo::{CaptureContext, IngestOptions, IngestedPhoto, ingest_bytes, ingest_path};
+use crate::store::Store;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use xuncha_domain::payload::PositionSource;
-use xuncha_domain::{BlobHash, Position, TrackPoint, UnixMs};
+use xuncha_domain::{BlobHash, Position, UnixMs};
 
 /// The largest signature image accepted (a signature pad's PNG is tens of KB).
 const MAX_SIGNATURE_BYTES: usize = 2 << 20;
@@ -61,6 +63,63 @@ impl From<&IngestedPhoto> for PhotoImported {
     }
 }
 
+/// Photos and signatures in, blobs out, and the collection of blobs nothing refers to. Image
+/// work is slow: it runs without the store's lock.
+pub(super) fn handle(device: &Device, request: Request) -> Result<Response> {
+    let blobs = blob_store(device.blobs.as_ref())?;
+    let import = |source: PhotoSource, device_fix, utc_offset_min| -> Result<Response> {
+        let capture = CaptureContext {
+            device_fix,
+            device_utc_offset_min: utc_offset_min,
+        };
+        let photo = import_photo(blobs, source, &capture, &device.photo_options, device.now())?;
+        Ok(Response::PhotoImported(Box::new(photo)))
+    };
+    match request {
+        Request::ImportPhoto {
+            bytes_base64,
+            device_fix,
+            utc_offset_min,
+        } => import(PhotoSource::Bytes(bytes_base64), device_fix, utc_offset_min),
+        Request::ImportPhotoFile {
+            path,
+            device_fix,
+            utc_offset_min,
+        } => import(PhotoSource::Path(path), device_fix, utc_offset_min),
+        Request::PutSignature { png_base64 } => Ok(Response::Blob {
+            hash: put_signature(blobs, &png_base64)?,
+        }),
+        Request::GetBlob { hash } => {
+            let bytes_base64 = get_blob(blobs, &hash)?;
+            Ok(Response::BlobBytes { hash, bytes_base64 })
+        }
+        Request::CollectBlobs { grace_hours } => {
+            let grace = std::time::Duration::from_secs(u64::from(grace_hours.unwrap_or(24)) * 3600);
+            collect_blobs(blobs, &device.store(), grace)
+        }
+        other => Err(misrouted(&other)),
+    }
+}
+
+/// Deletes blobs no event refers to, older than `grace`. Originals stay until the server has
+/// them: everything not confirmed is pinned.
+fn collect_blobs(blobs: &BlobStore, s: &Store, grace: std::time::Duration) -> Result<Response> {
+    let referenced = referenced(&s.all_events()?);
+    let on_server = s.blobs_on_server()?;
+    let pinned = referenced
+        .iter()
+        .chain(blobs.list()?.iter())
+        .filter(|h| !on_server.contains(h))
+        .copied()
+        .collect();
+    let r = blobs.collect_garbage(&referenced, &pinned, grace, std::time::SystemTime::now())?;
+    Ok(Response::BlobsCollected {
+        deleted: r.deleted.len() as u64,
+        deleted_bytes: r.deleted_bytes,
+        kept_pinned: r.kept_pinned as u64,
+    })
+}
+
 pub(crate) fn blob_store(blobs: Option<&BlobStore>) -> Result<&BlobStore> {
     blobs.ok_or_else(|| CoreError::Other("本设备没有照片存储（blob store 未打开）".to_owned()))
 }
@@ -75,21 +134,17 @@ fn decode(b64: &str, field: &str) -> Result<Vec<u8>> {
     })
 }
 
-pub(crate) fn import_photo(
+/// Decodes and stores a photo; the answer carries what an `AttachPhoto` needs.
+fn import_photo(
     blobs: &BlobStore,
     source: PhotoSource,
-    device_fix: Option<TrackPoint>,
-    utc_offset_min: Option<i32>,
+    capture: &CaptureContext,
     options: &IngestOptions,
     now: UnixMs,
 ) -> Result<PhotoImported> {
-    let capture = CaptureContext {
-        device_fix,
-        device_utc_offset_min: utc_offset_min,
-    };
     let photo = match source {
-        PhotoSource::Bytes(b64) => ingest_bytes(decode(&b64, "bytes_base64")?, &capture, options)?,
-        PhotoSource::Path(path) => ingest_path(std::path::Path::new(&path), &capture, options)?,
+        PhotoSource::Bytes(b64) => ingest_bytes(decode(&b64, "bytes_base64")?, capture, options)?,
+        PhotoSource::Path(path) => ingest_path(std::path::Path::new(&path), capture, options)?,
     };
     photo.store_blobs(blobs)?;
     Ok(with_believable_time(
@@ -126,13 +181,13 @@ fn with_believable_time(mut photo: PhotoImported, camera_clock: Option<&str>, no
     photo
 }
 
-pub(crate) enum PhotoSource {
+enum PhotoSource {
     Bytes(String),
     Path(String),
 }
 
 /// Stores a signature image drawn on the screen (PNG) and answers its hash.
-pub(crate) fn put_signature(blobs: &BlobStore, png_b64: &str) -> Result<BlobHash> {
+fn put_signature(blobs: &BlobStore, png_b64: &str) -> Result<BlobHash> {
     let bytes = decode(png_b64, "png_base64")?;
     if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Err(CoreError::invalid("png_base64", "必须是 PNG", "must be a PNG"));
@@ -150,7 +205,7 @@ pub(crate) fn put_signature(blobs: &BlobStore, png_b64: &str) -> Result<BlobHash
     Ok(blobs.put(&bytes)?)
 }
 
-pub(crate) fn get_blob(blobs: &BlobStore, hash: &BlobHash) -> Result<String> {
+fn get_blob(blobs: &BlobStore, hash: &BlobHash) -> Result<String> {
     let len = std::fs::metadata(blobs.path_of(hash))
         .map(|m| m.len())
         .unwrap_or(0);

@@ -1,16 +1,24 @@
-//! Over 500 lines: the request dispatch of every workflow; issue 12 splits it into one module per workflow.
 //! The one API of the device: every action and query of the three workflows as a `Request`,
 //! answered by `Device::handle`. Front ends (the Tauri shell, the CLI, the development bridge)
 //! only translate to and from these types. Checks that span records (does this site exist? is
 //! the device signed in?) happen here; rules within a record are the domain's.
+//!
+//! `Workflow::of` is the one list of every request by the module that answers it: each workflow
+//! (patrol, fishing-ban, inspection, finding, media, server, device, views) has its own `handle`.
+//! This module only routes, and gives the recording workflows their store and times.
 
 pub mod describe;
+mod device;
+mod finding;
+mod fishing_ban;
+mod inspection;
 mod lookup;
 pub mod media;
-use lookup::{all_of, current_record_document, document_number, reference, signed_in};
+mod patrol;
 mod patrol_report;
 mod requests;
 mod sync_run;
+mod views;
 
 pub use patrol_report::PatrolReport;
 
@@ -19,14 +27,10 @@ use sync_run::SyncControl;
 pub use sync_run::SyncGuard;
 
 use crate::error::{CoreError, Result};
-use crate::store::{Ingested, Store, queries};
+use crate::store::Store;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use xuncha_domain::payload::*;
-use xuncha_domain::people::{Unit, User};
-use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
-use xuncha_domain::state::{AggregateState, FindingStatus};
-use xuncha_domain::validate::{MAX_POINTS_PER_EVENT, ValidationError};
+use xuncha_domain::payload::Payload;
 use xuncha_domain::*;
 
 /// Where "now" comes from: the system clock, or a fixed one in tests.
@@ -108,733 +112,221 @@ impl Device {
         f(&mut self.store())
     }
 
-    /// Decodes and stores a photo without holding the store's lock (image work is slow).
-    fn import_photo(
-        &self,
-        source: media::PhotoSource,
-        device_fix: Option<TrackPoint>,
-        utc_offset_min: Option<i32>,
-    ) -> Result<Response> {
-        let blobs = media::blob_store(self.blobs.as_ref())?;
-        let p = media::import_photo(
-            blobs,
-            source,
-            device_fix,
-            utc_offset_min,
-            &self.photo_options,
-            self.now(),
-        )?;
-        Ok(Response::PhotoImported(Box::new(p)))
+    pub fn handle(&self, request: Request) -> Result<Response> {
+        use Workflow as W;
+        match Workflow::of(&request) {
+            // Work that is slow (network, image decoding) runs without holding the store's lock.
+            W::Media => media::handle(self, request),
+            W::Server => sync_run::handle(self, request),
+            W::Device => {
+                let now = self.now();
+                device::handle(&mut self.store(), now, request)
+            }
+            W::Views => {
+                let now = self.now();
+                views::handle(&self.store(), now, request)
+            }
+            W::LateEntry => match request {
+                Request::LateEntry { at, action } => self.record(*action, Some(at)),
+                other => Err(misrouted(&other)),
+            },
+            W::Patrol | W::FishingBan | W::Inspection | W::Finding => self.record(request, None),
+        }
     }
 
-    pub fn handle(&self, request: Request) -> Result<Response> {
-        use Request as R;
-        // Work that is slow (network, image decoding) runs without holding the store's lock.
-        let request = match request {
-            R::ImportPhoto {
-                bytes_base64,
-                device_fix,
-                utc_offset_min,
-            } => {
-                return self.import_photo(
-                    media::PhotoSource::Bytes(bytes_base64),
-                    device_fix,
-                    utc_offset_min,
-                );
-            }
-            R::ImportPhotoFile {
-                path,
-                device_fix,
-                utc_offset_min,
-            } => return self.import_photo(media::PhotoSource::Path(path), device_fix, utc_offset_min),
-            R::PutSignature { png_base64 } => {
-                let hash = media::put_signature(media::blob_store(self.blobs.as_ref())?, &png_base64)?;
-                return Ok(Response::Blob { hash });
-            }
-            R::GetBlob { hash } => {
-                let bytes_base64 = media::get_blob(media::blob_store(self.blobs.as_ref())?, &hash)?;
-                return Ok(Response::BlobBytes { hash, bytes_base64 });
-            }
-            R::Enrol {
-                server_url,
-                login,
-                password,
-                device_name,
-            } => {
-                let account = crate::sync::enrol(self, &server_url, &login, &password, &device_name)?;
-                return Ok(Response::Account(Box::new(account)));
-            }
-            R::Sync { allow_originals } => {
-                let blobs = media::blob_store(self.blobs.as_ref())?;
-                let opts = crate::sync::SyncOptions {
-                    allow_originals: allow_originals.unwrap_or(false),
-                    ..Default::default()
-                };
-                let report = self.sync_reporting_progress(blobs, &opts);
-                return Ok(Response::Synced(Box::new(report?)));
-            }
-            R::SyncProgress => {
-                return Ok(Response::SyncProgress(self.sync.progress().map(Box::new)));
-            }
-            R::CancelSync => {
-                self.sync.cancel();
-                return Ok(Response::Done);
-            }
-            R::SignOut => {
-                // Tells the server to end the token when it can be reached.
-                crate::sync::sign_out(self)?;
-                return Ok(Response::Done);
-            }
-            other => other,
-        };
+    /// Records one action of the three workflows: what happened now, or at `occurred` for a
+    /// late entry (补录).
+    fn record(&self, request: Request, occurred: Option<UnixMs>) -> Result<Response> {
+        use Workflow as W;
+        let workflow = Workflow::of(&request);
+        if !workflow.records() {
+            return Err(not_recording(&request));
+        }
         let entered = self.now();
-        let (request, occurred) = match request {
-            R::LateEntry { at, action } => (lookup::late_action(*action)?, Some(at)),
-            other => (other, None),
-        };
         let mut store = self.store();
-        let s = &mut *store;
         if let Some(at) = occurred {
-            lookup::check_late_entry(s, at, entered)?;
+            lookup::check_late_entry(&store, at, entered)?;
         }
-        // What an action records happened now, or at the late entry's time; its event's clock
-        // stamp is always when it was entered.
-        let now = occurred.unwrap_or(entered);
-        let recorded = |id: String, e: Event| {
-            Ok(Response::Recorded(Recorded {
-                id,
-                events: vec![e.id],
-                number: None,
-            }))
+        let mut r = Recording {
+            store: &mut store,
+            entered,
+            occurred,
         };
-        match request {
-            R::StartPatrol {
-                kind,
-                reach,
-                area,
-                at,
-            } => {
-                let (user, unit) = signed_in(s)?;
-                if let Some(r) = reach {
-                    reference::<Reach>(s, r.0, "河段")?;
-                }
-                let patrol = PatrolId::new();
-                let started_at = at.unwrap_or(now);
-                let area = area.filter(|a| !a.trim().is_empty());
-                let e = s.append_late(
-                    Payload::PatrolStarted(PatrolStarted {
-                        patrol,
-                        kind,
-                        unit,
-                        patroller: user,
-                        reach,
-                        area,
-                        started_at,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(patrol.to_string(), e)
-            }
-            R::AppendTrackPoints {
-                patrol,
-                points,
-                untimed,
-            } => {
-                if points.is_empty() && untimed.iter().all(Vec::is_empty) {
-                    return Err(CoreError::Invalid(ValidationError::new(
-                        "points",
-                        "一个也没有",
-                        "is missing: there are none",
-                    )));
-                }
-                let mut events = Vec::new();
-                for chunk in points.chunks(MAX_POINTS_PER_EVENT) {
-                    let e = s.append_late(
-                        Payload::TrackPointsAppended(TrackPointsAppended {
-                            patrol,
-                            points: chunk.to_vec(),
-                            untimed: Vec::new(),
-                        }),
-                        entered,
-                        occurred,
-                    )?;
-                    events.push(e.id);
-                }
-                // Untimed stretches go in events of their own, each within the size limit.
-                for line in untimed.iter().filter(|l| !l.is_empty()) {
-                    for chunk in line.chunks(MAX_POINTS_PER_EVENT) {
-                        let e = s.append_late(
-                            Payload::TrackPointsAppended(TrackPointsAppended {
-                                patrol,
-                                points: Vec::new(),
-                                untimed: vec![chunk.to_vec()],
-                            }),
-                            entered,
-                            occurred,
-                        )?;
-                        events.push(e.id);
-                    }
-                }
-                Ok(Response::Recorded(Recorded {
-                    id: patrol.to_string(),
-                    events,
-                    number: None,
-                }))
-            }
-            R::EndPatrol { patrol, notes, at } => {
-                let e = s.append_late(
-                    Payload::PatrolEnded(PatrolEnded {
-                        patrol,
-                        ended_at: at.unwrap_or(now),
-                        notes,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(patrol.to_string(), e)
-            }
-            R::RecordBusinessCheck {
-                patrol,
-                site,
-                outcome,
-                notes,
-            } => {
-                reference::<Site>(s, site.0, "场所")?;
-                let check = BusinessCheckId::new();
-                let e = s.append_late(
-                    Payload::BusinessChecked(BusinessChecked {
-                        patrol,
-                        check,
-                        site,
-                        outcome,
-                        notes,
-                        checked_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(check.to_string(), e)
-            }
-            R::TallyPublicity { patrol, tally } => {
-                let e = s.append_late(
-                    Payload::PublicityTallied(PublicityTallied { patrol, tally }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(patrol.to_string(), e)
-            }
-            R::RecordSeizure {
-                patrol,
-                description,
-                quantity,
-                position,
-            } => {
-                let seizure = SeizureId::new();
-                let e = s.append_late(
-                    Payload::GearSeized(GearSeized {
-                        patrol,
-                        seizure,
-                        description,
-                        quantity,
-                        position,
-                        seized_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(seizure.to_string(), e)
-            }
-            R::SignCommitmentLetter {
-                patrol,
-                site,
-                signer_name,
-                text,
-                signature,
-            } => {
-                reference::<Site>(s, site.0, "场所")?;
-                let letter = DocumentId::new();
-                let e = s.append_late(
-                    Payload::CommitmentLetterSigned(CommitmentLetterSigned {
-                        patrol,
-                        letter,
-                        site,
-                        signer_name,
-                        text,
-                        signature,
-                        signed_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(letter.to_string(), e)
-            }
-            R::StartInspection {
-                site,
-                checklist,
-                position,
-            } => {
-                let (user, unit) = signed_in(s)?;
-                reference::<Site>(s, site.0, "场所")?;
-                let template: ChecklistTemplate = reference(s, checklist.0, "检查表")?;
-                let inspection = InspectionId::new();
-                let e = s.append_late(
-                    Payload::InspectionStarted(InspectionStarted {
-                        inspection,
-                        site,
-                        unit,
-                        inspector: user,
-                        checklist,
-                        checklist_version: template.version,
-                        items: template.items,
-                        position,
-                        started_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(inspection.to_string(), e)
-            }
-            R::AnswerChecklistItem {
-                inspection,
-                item,
-                answer,
-                note,
-            } => {
-                let e = s.append_late(
-                    Payload::ChecklistAnswered(ChecklistAnswered {
-                        inspection,
-                        item,
-                        answer,
-                        note,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(inspection.to_string(), e)
-            }
-            R::IssueOnSiteRecord {
-                inspection,
-                content,
-                rectification_deadline,
-            } => {
-                // Refuse before a number is used up, so numbers have no gaps from mistakes.
-                let state = s.conn_state(inspection.0)?;
-                if let Some(AggregateState::Inspection(i)) = &state
-                    && i.record.is_some()
-                {
-                    return Err(CoreError::Refused(xuncha_domain::state::Rejection {
-                        code: "record_issued".into(),
-                        message: "现场检查记录已经出具过".into(),
-                    }));
-                }
-                let number = document_number(s, now)?;
-                let document = DocumentId::new();
-                let e = s.append_late(
-                    Payload::OnSiteRecordIssued(OnSiteRecordIssued {
-                        inspection,
-                        document,
-                        number: number.clone(),
-                        content,
-                        rectification_deadline,
-                        issued_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                Ok(Response::Recorded(Recorded {
-                    id: document.to_string(),
-                    events: vec![e.id],
-                    number: Some(number),
-                }))
-            }
-            R::SignDocument {
-                inspection,
-                role,
-                signer_name,
-                signature,
-            } => {
-                let document = current_record_document(s, inspection)?;
-                let e = s.append_late(
-                    Payload::DocumentSigned(DocumentSigned {
-                        inspection,
-                        document,
-                        role,
-                        signer_name,
-                        signature,
-                        signed_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(document.to_string(), e)
-            }
-            R::RecordRefusal {
-                inspection,
-                reason,
-                witness_name,
-                witness_signature,
-            } => {
-                let document = current_record_document(s, inspection)?;
-                let e = s.append_late(
-                    Payload::SignatureRefused(SignatureRefused {
-                        inspection,
-                        document,
-                        reason,
-                        witness_name,
-                        witness_signature,
-                        at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(document.to_string(), e)
-            }
-            R::CloseInspection { inspection, notes } => {
-                let e = s.append_late(
-                    Payload::InspectionClosed(InspectionClosed {
-                        inspection,
-                        closed_at: now,
-                        notes,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(inspection.to_string(), e)
-            }
-            R::ReportFinding {
-                record,
-                category,
-                description,
-                severity,
-                location,
-            } => {
-                let (kind_needed, id) = match record {
-                    RecordRef::Patrol(p) => ("巡查", p.0),
-                    RecordRef::Inspection(i) => ("检查", i.0),
-                };
-                if s.conn_state(id)?.is_none() {
-                    return Err(CoreError::NotFound {
-                        what: kind_needed,
-                        id: id.to_string(),
-                    });
-                }
-                let kind = xuncha_domain::catalogue::category(&category)
-                    .map(|c| c.kind)
-                    .ok_or_else(|| {
-                        CoreError::Invalid(ValidationError::new(
-                            "category",
-                            format!(" {category:?} 不在类别目录中（`xuncha categories` 列出全部类别）"),
-                            format!(
-                                "{category:?} is not in the catalogue (`xuncha categories` lists them all)"
-                            ),
-                        ))
-                    })?;
-                let finding = FindingId::new();
-                let e = s.append_late(
-                    Payload::FindingReported(FindingReported {
-                        finding,
-                        record,
-                        kind,
-                        category,
-                        description,
-                        severity,
-                        location,
-                        reported_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(finding.to_string(), e)
-            }
-            R::AmendFinding {
-                finding,
-                category,
-                description,
-                severity,
-                location,
-            } => {
-                let e = s.append_late(
-                    Payload::FindingAmended(FindingAmended {
-                        finding,
-                        category,
-                        description,
-                        severity,
-                        location,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(finding.to_string(), e)
-            }
-            R::AttachPhoto {
-                target,
-                role,
-                original,
-                upload,
-                thumbnail,
-                taken_at,
-                position,
-                position_source,
-                caption,
-            } => {
-                let e = s.append_late(
-                    Payload::PhotoAttached(PhotoAttached {
-                        target,
-                        role,
-                        original,
-                        upload,
-                        thumbnail,
-                        taken_at,
-                        position,
-                        position_source,
-                        caption,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(e.payload.aggregate().id.to_string(), e)
-            }
-            R::AssignRectification {
-                finding,
-                assignee,
-                deadline,
-                note,
-            } => {
-                let (user, _) = signed_in(s)?;
-                let e = s.append_late(
-                    Payload::RectificationAssigned(RectificationAssigned {
-                        finding,
-                        assignee,
-                        follow_up_by: Some(user),
-                        deadline,
-                        note,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(finding.to_string(), e)
-            }
-            R::RectifyFinding {
-                finding,
-                note,
-                after_photos,
-                position,
-            } => {
-                let e = s.append_late(
-                    Payload::FindingRectified(FindingRectified {
-                        finding,
-                        note,
-                        after_photos,
-                        position,
-                        rectified_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(finding.to_string(), e)
-            }
-            R::VerifyFinding { finding, note } => {
-                let e = s.append_late(
-                    Payload::FindingVerified(FindingVerified {
-                        finding,
-                        note,
-                        verified_at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(finding.to_string(), e)
-            }
-            R::ReopenFinding { finding, reason } => {
-                let e = s.append_late(
-                    Payload::FindingReopened(FindingReopened {
-                        finding,
-                        reason,
-                        at: now,
-                    }),
-                    entered,
-                    occurred,
-                )?;
-                recorded(finding.to_string(), e)
-            }
-            R::ImportPhoto { .. }
-            | R::ImportPhotoFile { .. }
-            | R::PutSignature { .. }
-            | R::GetBlob { .. }
-            | R::Enrol { .. }
-            | R::Sync { .. }
-            | R::SyncProgress
-            | R::CancelSync
-            | R::SignOut => Err(CoreError::Other("内部错误：请求未被分派".to_owned())),
-            R::CollectBlobs { grace_hours } => {
-                let blobs = media::blob_store(self.blobs.as_ref())?;
-                let referenced = media::referenced(&s.all_events()?);
-                // Originals stay until the server has them: everything not confirmed is pinned.
-                let on_server = s.blobs_on_server()?;
-                let pinned = referenced
-                    .iter()
-                    .chain(blobs.list()?.iter())
-                    .filter(|h| !on_server.contains(h))
-                    .copied()
-                    .collect();
-                let grace = std::time::Duration::from_secs(u64::from(grace_hours.unwrap_or(24)) * 3600);
-                let r = blobs.collect_garbage(&referenced, &pinned, grace, std::time::SystemTime::now())?;
-                Ok(Response::BlobsCollected {
-                    deleted: r.deleted.len() as u64,
-                    deleted_bytes: r.deleted_bytes,
-                    kept_pinned: r.kept_pinned as u64,
-                })
-            }
-            R::SyncStatus => {
-                let refs = s.referenced_blobs()?;
-                let on_server = s.blobs_on_server()?;
-                let mut seen = std::collections::HashSet::new();
-                let (mut pending, mut bytes, mut originals) = (0u64, 0u64, 0u64);
-                for (h, usage) in &refs {
-                    if on_server.contains(h) || !seen.insert(*h) {
-                        continue;
-                    }
-                    if *usage == crate::store::BlobUse::Original {
-                        originals += 1;
-                    } else {
-                        pending += 1;
-                        bytes += self
-                            .blobs
-                            .as_ref()
-                            .and_then(|b| crate::sync::BlobSource::size(b, h))
-                            .unwrap_or(0);
-                    }
-                }
-                Ok(Response::SyncStatus(Box::new(SyncStatus {
-                    account: s.account()?,
-                    outbox_events: s.outbox_len()?,
-                    blobs_pending: pending,
-                    blobs_pending_bytes: bytes,
-                    originals_pending: originals,
-                    rejections: s.push_rejections()?.into_values().collect(),
-                })))
-            }
-            R::SetUser { user, unit } => {
-                s.set_user(user, unit)?;
-                Ok(Response::Done)
-            }
-            R::LateEntry { .. } => Err(CoreError::Other("补录不能嵌套".to_owned())),
-            R::IngestEvents { events } => {
-                let results = s.ingest(&events, now, None)?;
-                let new = results.iter().filter(|r| **r == Ingested::New).count() as u64;
-                Ok(Response::Ingested(IngestReport {
-                    new,
-                    already_had: results.len() as u64 - new,
-                }))
-            }
-            R::Rebuild => {
-                s.rebuild()?;
-                Ok(Response::Done)
-            }
-            R::Home => {
-                let device = s.identity()?;
-                let user: Option<User> = device.user_id.and_then(|u| reference(s, u.0, "用户").ok());
-                let unit: Option<Unit> = device.unit_id.and_then(|u| reference(s, u.0, "单位").ok());
-                let day_start =
-                    (now.0 + CHINA_OFFSET_MS).div_euclid(UnixMs::DAY) * UnixMs::DAY - CHINA_OFFSET_MS;
-                let conn = s.conn();
-                let mut active = queries::list_records(
-                    conn,
-                    &queries::RecordFilter {
-                        status: Some("active".into()),
-                        ..Default::default()
-                    },
-                )?;
-                active.extend(queries::list_records(
-                    conn,
-                    &queries::RecordFilter {
-                        status: Some("record_issued".into()),
-                        ..Default::default()
-                    },
-                )?);
-                Ok(Response::Home(Box::new(Home {
-                    counts: queries::counts(conn, day_start)?,
-                    to_rectify: queries::open_findings(conn, Some(FindingStatus::Assigned), None)?
-                        .into_iter()
-                        .chain(queries::open_findings(conn, Some(FindingStatus::Reopened), None)?)
-                        .collect(),
-                    device,
-                    user,
-                    unit,
-                    active,
-                })))
-            }
-            R::DeviceInfo => Ok(Response::Device(s.identity()?)),
-            R::ListRecords { filter } => Ok(Response::Records(queries::list_records(s.conn(), &filter)?)),
-            R::GetRecord { id } => {
-                let conn = s.conn();
-                let summary = queries::record_summary(conn, &id)?.ok_or_else(|| CoreError::NotFound {
-                    what: "记录",
-                    id: id.clone(),
-                })?;
-                let state = queries::aggregate_state(conn, &id)?.ok_or_else(|| CoreError::NotFound {
-                    what: "记录",
-                    id: id.clone(),
-                })?;
-                Ok(Response::Record(Box::new(RecordDetail {
-                    summary,
-                    state,
-                    findings: queries::findings_of_record(conn, &id)?,
-                    timeline: queries::timeline(conn, &id)?,
-                })))
-            }
-            R::PatrolReport { patrol, mode } => {
-                Ok(Response::PatrolReport(Box::new(patrol_report::patrol_report(
-                    s,
-                    patrol,
-                    mode.unwrap_or(xuncha_domain::geo::clean::TravelMode::Walking),
-                )?)))
-            }
-            R::GetTrack { patrol } => Ok(Response::Track(queries::track(s.conn(), &patrol.to_string())?)),
-            R::ListOpenFindings { status, limit } => Ok(Response::Findings(queries::open_findings(
-                s.conn(),
-                status,
-                limit,
-            )?)),
-            R::GetFinding { id } => {
-                let key = id.to_string();
-                let state = queries::aggregate_state(s.conn(), &key)?.ok_or(CoreError::NotFound {
-                    what: "问题",
-                    id: key.clone(),
-                })?;
-                let rules = xuncha_domain::geo::FindingPhotoRules::default();
-                let flags = match &state {
-                    AggregateState::Finding(f) => xuncha_domain::geo::check_finding(f, &rules),
-                    _ => Vec::new(),
-                };
-                Ok(Response::Finding(Box::new(FindingDetail {
-                    state,
-                    timeline: queries::timeline(s.conn(), &key)?,
-                    flags,
-                })))
-            }
-            R::ListReaches => Ok(Response::Reaches(all_of(s, "reach", |a| match a {
-                AggregateState::Reach(r) => Some(r),
-                _ => None,
-            })?)),
-            R::ListSites { kind } => Ok(Response::Sites(all_of(s, "site", |a| match a {
-                AggregateState::Site(x) if kind.is_none_or(|k| k == x.kind) => Some(x),
-                _ => None,
-            })?)),
-            R::ListChecklists => Ok(Response::Checklists(all_of(s, "checklist", |a| match a {
-                AggregateState::Checklist(c) => Some(c),
-                _ => None,
-            })?)),
-            R::Outbox { limit } => Ok(Response::Events(s.outbox(limit.unwrap_or(500) as usize)?)),
-            R::VerifyLog => {
-                let head = s.verify_own_chain()?;
-                Ok(Response::LogChecked(LogCheck {
-                    device: s.device_id(),
-                    events: head.map_or(0, |h| h.seq),
-                    head: head.map(|h| h.hash),
-                }))
+        match workflow {
+            W::Patrol => patrol::handle(&mut r, request),
+            W::FishingBan => fishing_ban::handle(&mut r, request),
+            W::Inspection => inspection::handle(&mut r, request),
+            W::Finding => finding::handle(&mut r, request),
+            _ => Err(misrouted(&request)),
+        }
+    }
+}
+
+/// The module that answers a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Workflow {
+    Patrol,
+    FishingBan,
+    Inspection,
+    Finding,
+    Media,
+    Server,
+    Device,
+    Views,
+    LateEntry,
+}
+
+/// Which workflow answers each request: the one list of them all.
+macro_rules! workflows {
+    ($($workflow:ident: $($request:ident)|+;)+) => {
+        fn of(request: &Request) -> Workflow {
+            match request {
+                $($(Request::$request { .. })|+ => Workflow::$workflow,)+
             }
         }
+    };
+}
+
+impl Workflow {
+    workflows! {
+        Patrol: StartPatrol | AppendTrackPoints | EndPatrol;
+        FishingBan: RecordBusinessCheck | TallyPublicity | RecordSeizure | SignCommitmentLetter;
+        Inspection: StartInspection | AnswerChecklistItem | IssueOnSiteRecord | SignDocument | RecordRefusal
+            | CloseInspection;
+        Finding: ReportFinding | AmendFinding | AttachPhoto | AssignRectification | RectifyFinding
+            | VerifyFinding | ReopenFinding;
+        Media: ImportPhoto | ImportPhotoFile | PutSignature | GetBlob | CollectBlobs;
+        Server: Enrol | SignOut | SyncStatus | Sync | SyncProgress | CancelSync;
+        Device: SetUser | IngestEvents | Rebuild | DeviceInfo | Outbox | VerifyLog;
+        Views: Home | ListRecords | GetRecord | GetTrack | PatrolReport | ListOpenFindings | GetFinding
+            | ListReaches | ListSites | ListChecklists;
+        LateEntry: LateEntry;
+    }
+
+    /// The workflows' actions, which record what happened at a time and so may be entered late:
+    /// queries, sync and set-up are not dated, and a late entry inside a late entry says nothing
+    /// more.
+    fn records(self) -> bool {
+        matches!(
+            self,
+            Workflow::Patrol | Workflow::FishingBan | Workflow::Inspection | Workflow::Finding
+        )
+    }
+}
+
+/// An action being recorded: the store, when it happened and when it was entered. The two
+/// times differ only for a late entry, whose event keeps the time of entry as its clock stamp.
+struct Recording<'a> {
+    store: &'a mut Store,
+    entered: UnixMs,
+    occurred: Option<UnixMs>,
+}
+
+impl Recording<'_> {
+    /// When what is being recorded happened: now, or the late entry's time.
+    fn now(&self) -> UnixMs {
+        self.occurred.unwrap_or(self.entered)
+    }
+
+    fn append(&mut self, payload: Payload) -> Result<EventId> {
+        Ok(self.store.append_late(payload, self.entered, self.occurred)?.id)
+    }
+
+    /// Appends one event; the answer names `id`, what it made or changed.
+    fn record(&mut self, id: impl ToString, payload: Payload) -> Result<Response> {
+        let event = self.append(payload)?;
+        Ok(Response::Recorded(Recorded {
+            id: id.to_string(),
+            events: vec![event],
+            number: None,
+        }))
+    }
+}
+
+/// The event an action records: the request's own fields as the front end sent them, and over
+/// them `added`, what the device adds (a new id, the time, the signed-in user). A request and
+/// its event name their shared fields alike, so the event is built from them once, here, and a
+/// field added to both passes through without a line in the workflow. A request field the event
+/// has no place for (a patrol's `at`, which the workflow made its start or end) is left behind;
+/// `tests/store.rs` checks that every other one arrives unchanged.
+fn event<T: serde::de::DeserializeOwned>(request: &Request, added: serde_json::Value) -> Result<T> {
+    let internal = |e: serde_json::Error| CoreError::Other(format!("内部错误：事件无法由请求生成：{e}"));
+    let mut fields = match serde_json::to_value(request).map_err(internal)? {
+        serde_json::Value::Object(mut r) => match r.remove("args") {
+            Some(serde_json::Value::Object(args)) => args,
+            _ => serde_json::Map::new(),
+        },
+        _ => serde_json::Map::new(),
+    };
+    if let serde_json::Value::Object(added) = added {
+        fields.extend(added);
+    }
+    serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
+        // A number JSON has no word for (NaN, infinity) comes out as `null`: such a request
+        // could not have been sent as JSON, and is refused as one would be.
+        let as_json = serde_json::to_value(request).and_then(serde_json::from_value::<Request>);
+        if as_json.is_ok_and(|r| r == *request) {
+            internal(e)
+        } else {
+            CoreError::Invalid(xuncha_domain::validate::ValidationError::new(
+                "args",
+                "含有不是有效数字的数值（NaN 或无穷大）",
+                "holds a number that is not a finite number (NaN or infinity)",
+            ))
+        }
+    })
+}
+
+/// The action's name as the front ends send it.
+fn action_name(request: &Request) -> String {
+    serde_json::to_value(request)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn not_recording(request: &Request) -> CoreError {
+    let name = action_name(request);
+    CoreError::Invalid(xuncha_domain::validate::ValidationError::new(
+        "action",
+        format!("“{name}”不是可以补录的记录操作"),
+        format!("“{name}” is not a recording action that can be entered late"),
+    ))
+}
+
+/// A request handed to a workflow that does not answer it: `Workflow::of` and that workflow's
+/// `handle` disagree.
+fn misrouted(request: &Request) -> CoreError {
+    CoreError::Other(format!("内部错误：请求“{}”未被分派", action_name(request)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Request, event};
+    use serde_json::json;
+    use xuncha_domain::payload::{FindingReopened, FindingVerified};
+    use xuncha_domain::{FindingId, UnixMs};
+
+    // The other actions are checked through a device in `tests/store.rs`; these two are the
+    // office's, which a device's own user may not do to their own findings.
+    #[test]
+    fn verifying_and_reopening_carry_the_request_into_the_event() {
+        let finding = FindingId::new();
+        let note = "已验收".to_owned();
+        let verify = Request::VerifyFinding { finding, note };
+        let v: FindingVerified = event(&verify, json!({ "verified_at": 7 })).expect("event");
+        assert_eq!(
+            (v.finding, v.note.as_str(), v.verified_at),
+            (finding, "已验收", UnixMs(7))
+        );
+        let reopen = Request::ReopenFinding {
+            finding,
+            reason: "又有堆放".into(),
+        };
+        let r: FindingReopened = event(&reopen, json!({ "at": 8 })).expect("event");
+        assert!(
+            r.finding == finding && r.reason == "又有堆放" && r.at == UnixMs(8),
+            "{r:?}"
+        );
     }
 }

@@ -1,13 +1,80 @@
-//! One sync at a time per device store, what the running one is doing, and how to stop it.
-//! Kept apart from the store's lock, so that `SyncProgress` and `CancelSync` are answered while
-//! `Sync` is still on its way.
+//! The server's requests (enrol, sync, its progress and status, sign out), and one sync at a
+//! time per device store: what the running one is doing, and how to stop it. Kept apart from
+//! the store's lock, so that `SyncProgress` and `CancelSync` are answered while `Sync` is still
+//! on its way.
 
-use super::Device;
+use super::{Device, Request, Response, SyncStatus, media, misrouted};
 use crate::error::{CoreError, Result};
+use crate::store::{BlobUse, Store};
 use crate::sync::{SyncOptions, SyncProgress, SyncReport};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
+
+/// Network work runs without the store's lock; the sync engine takes it step by step.
+pub(super) fn handle(device: &Device, request: Request) -> Result<Response> {
+    match request {
+        Request::Enrol {
+            server_url,
+            login,
+            password,
+            device_name,
+        } => {
+            let account = crate::sync::enrol(device, &server_url, &login, &password, &device_name)?;
+            Ok(Response::Account(Box::new(account)))
+        }
+        Request::Sync { allow_originals } => {
+            let blobs = media::blob_store(device.blobs.as_ref())?;
+            let opts = SyncOptions {
+                allow_originals: allow_originals.unwrap_or(false),
+                ..Default::default()
+            };
+            let report = device.sync_reporting_progress(blobs, &opts)?;
+            Ok(Response::Synced(Box::new(report)))
+        }
+        Request::SyncProgress => Ok(Response::SyncProgress(device.sync.progress().map(Box::new))),
+        Request::CancelSync => {
+            device.sync.cancel();
+            Ok(Response::Done)
+        }
+        Request::SignOut => {
+            // Tells the server to end the token when it can be reached.
+            crate::sync::sign_out(device)?;
+            Ok(Response::Done)
+        }
+        Request::SyncStatus => sync_status(&device.store(), device.blobs.as_ref()),
+        other => Err(misrouted(&other)),
+    }
+}
+
+/// What waits to go to the server: events, photos and their bytes, originals kept back.
+fn sync_status(s: &Store, blobs: Option<&crate::blobs::BlobStore>) -> Result<Response> {
+    let refs = s.referenced_blobs()?;
+    let on_server = s.blobs_on_server()?;
+    let mut seen = std::collections::HashSet::new();
+    let (mut pending, mut bytes, mut originals) = (0u64, 0u64, 0u64);
+    for (h, usage) in &refs {
+        if on_server.contains(h) || !seen.insert(*h) {
+            continue;
+        }
+        if *usage == BlobUse::Original {
+            originals += 1;
+        } else {
+            pending += 1;
+            bytes += blobs
+                .and_then(|b| crate::sync::BlobSource::size(b, h))
+                .unwrap_or(0);
+        }
+    }
+    Ok(Response::SyncStatus(Box::new(SyncStatus {
+        account: s.account()?,
+        outbox_events: s.outbox_len()?,
+        blobs_pending: pending,
+        blobs_pending_bytes: bytes,
+        originals_pending: originals,
+        rejections: s.push_rejections()?.into_values().collect(),
+    })))
+}
 
 pub(super) struct SyncControl {
     /// Held while a sync runs in this process.
