@@ -16,5 +16,4 @@ if [[ ! -x "${XUNCHA_BIN:-}" || ! -x "${SERVER_BIN:-}" ]]; then
   export SERVER_BIN="$CARGO_TARGET_DIR/debug/xuncha-server"
 fi
 [[ -f dist/index.html ]] || npm run build
-export FIXTURES="${FIXTURES:-$ROOT/../shared/fixtures}"
 exec node scripts/e2e.mjs
