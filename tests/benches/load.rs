@@ -165,7 +165,24 @@ struct SignIns {
     outcomes: BTreeMap<String, u64>,
 }
 
+/// Runs `f` on every device (with its index), eight devices at a time.
+fn eight_at_a_time(devices: &[Device], f: impl Fn(usize, &Device) + Sync) {
+    let next = AtomicU64::new(0);
+    std::thread::scope(|sc| {
+        for _ in 0..8 {
+            sc.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(d) = devices.get(i) else { break };
+                    f(i, d);
+                }
+            });
+        }
+    });
+}
+
 fn main() {
+    require_fixtures!();
     let a = args();
     assert!(a.devices >= 1, "--devices must be at least 1");
     let backend = match a.backend.as_str() {
@@ -214,7 +231,7 @@ fn main() {
     let chief = Role::RiverChief {
         level: ChiefLevel::Brigade,
     };
-    let brigades = [s.brigades[0].id, s.brigades[1].id];
+    let brigades = [s.b1.id, s.b2.id];
     let mut users = seed_users(&server, &brigades, chief, "field", a.devices);
     users.extend(seed_users(
         &server,
@@ -238,31 +255,11 @@ fn main() {
         .collect();
     let devices: Vec<Device> = dirs.iter().map(|d| open_device(d.path())).collect();
     let t = Instant::now();
-    let next = AtomicU64::new(0);
-    std::thread::scope(|sc| {
-        for _ in 0..8 {
-            sc.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    let Some(d) = devices.get(i) else { break };
-                    enrol(d, &url, &users[i].login);
-                }
-            });
-        }
-    });
+    eight_at_a_time(&devices, |i, d| enrol(d, &url, &users[i].login));
     let enrol_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let next = AtomicU64::new(0);
-    std::thread::scope(|sc| {
-        for _ in 0..8 {
-            sc.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    let Some(d) = devices.get(i) else { break };
-                    sync_once(d).expect("first sync");
-                }
-            });
-        }
+    eight_at_a_time(&devices, |_, d| {
+        sync_once(d).expect("first sync");
     });
     let (setup, _) = proxy.take();
     let enrol_reqs: Vec<Duration> = setup
@@ -296,7 +293,7 @@ fn main() {
     .iter()
     .map(|n| {
         let p = fixture(&format!("photos/gps/{n}.jpg"));
-        let bytes = std::fs::read(&p).expect("fixture photo (../shared/fixtures)");
+        let bytes = std::fs::read(&p).expect("fixture photo");
         (p, bytes)
     })
     .collect();

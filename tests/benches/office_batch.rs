@@ -17,16 +17,9 @@ use xuncha_domain::payload::*;
 use xuncha_e2e::proxy::Rng;
 use xuncha_e2e::*;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
-    let records = env("XUNCHA_BENCH_RECORDS", 1_000);
-    let photos = env("XUNCHA_BENCH_PHOTOS", 3_000);
+    let records = env_or("XUNCHA_BENCH_RECORDS", 1_000);
+    let photos = env_or("XUNCHA_BENCH_PHOTOS", 3_000);
     let photo_bytes = 400 * 1024;
 
     // -- a device that comes back from the field with a day's records
@@ -34,7 +27,7 @@ fn main() {
     let s = seed(&server);
     let dir = tempfile::tempdir().expect("tempdir");
     let device = open_device(dir.path());
-    enrol(&device, &server.url(), &s.chiefs[0].login);
+    enrol(&device, &server.url(), &s.chiefs()[0].login);
     device
         .handle(Request::Sync {
             allow_originals: Some(true),
@@ -49,11 +42,7 @@ fn main() {
         let _ = patrol;
         for _ in 0..photos / records + usize::from(r < photos % records) {
             // Incompressible bytes of a photo's size: the sync neither decodes nor compresses.
-            let mut bytes = vec![0u8; photo_bytes];
-            for chunk in bytes.chunks_mut(8) {
-                let v = rng.next_u64().to_le_bytes();
-                chunk.copy_from_slice(&v[..chunk.len()]);
-            }
+            let bytes = rng.bytes(photo_bytes);
             let hash = blobs.put(&bytes).expect("put");
             blob_paths.push((hash, blobs.path_of(&hash), bytes.len()));
             device

@@ -17,68 +17,24 @@ use xuncha_core::Request;
 use xuncha_core::api::Response;
 use xuncha_core::sync::{SyncOptions, SyncPhase};
 use xuncha_domain::payload::*;
-use xuncha_domain::people::{Role, User};
-use xuncha_domain::reference::{ChecklistItem, ChecklistTemplate, Site, SiteKind};
 use xuncha_domain::*;
 use xuncha_e2e::proxy::Rng;
 use xuncha_e2e::*;
 use xuncha_server::limits::Limits;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// An inspector, a site and a checklist on the server, beside the seeded subdistrict.
+/// A site and the checklist on the server, beside the seeded subdistrict (whose `inspector`
+/// inspects).
 fn inspection_reference(server: &Server, s: &Seed) -> (SiteId, ChecklistId) {
-    let st = server.state.clone();
-    let unit = s.street.id;
-    server.rt.block_on(async move {
-        let inspector = User {
-            active_from: None,
-            id: UserId::new(),
-            name: "安全检查员".into(),
-            login: "inspector".into(),
-            unit,
-            roles: vec![Role::SafetyInspector],
-        };
-        xuncha_server::office::create_user_with_password(&st, inspector, password_of("inspector"), None)
-            .await
-            .unwrap();
-        let site = Site {
-            id: SiteId::new(),
-            name: "幸福食品厂".into(),
-            kind: SiteKind::Enterprise,
-            address: "幸福路 1 号".into(),
-            location: Position::new(114.1, 30.65),
-            unit,
-        };
-        let checklist = ChecklistTemplate {
-            id: ChecklistId::new(),
-            version: 1,
-            name: "企业安全生产检查".into(),
-            items: (1..=2)
-                .map(|i| ChecklistItem {
-                    code: format!("fire-0{i}"),
-                    text: format!("消防检查第 {i} 项"),
-                    legal_basis: "《消防法》".into(),
-                })
-                .collect(),
-        };
-        let ids = (site.id, checklist.id);
-        let chain = st.chain.clone();
-        st.db
-            .write(move |s| {
-                let now = UnixMs(xuncha_server::now_ms());
-                chain.append(s, Payload::SiteDefined(site), None, now)?;
-                chain.append(s, Payload::ChecklistPublished(checklist), None, now)
-            })
-            .await
-            .unwrap();
-        ids
-    })
+    let (site, checklist) = (
+        reference_data::enterprise(s.street.id),
+        reference_data::checklist(),
+    );
+    let ids = (site.id, checklist.id);
+    server.define(vec![
+        Payload::SiteDefined(site),
+        Payload::ChecklistPublished(checklist),
+    ]);
+    ids
 }
 
 fn recorded(r: xuncha_core::Result<Response>) -> String {
@@ -89,7 +45,7 @@ fn recorded(r: xuncha_core::Result<Response>) -> String {
 }
 
 fn main() {
-    let inspections = env("XUNCHA_BENCH_INSPECTIONS", 8_175);
+    let inspections = env_or("XUNCHA_BENCH_INSPECTIONS", 8_175);
 
     // -- the server with its default limits: what a device meets in the field
     let server = Server::start_with(sqlite(), Limits::default());
@@ -124,10 +80,10 @@ fn main() {
         }))
         .parse()
         .expect("id");
-        for item in 0..2 {
+        for item in ["fire-01", "exit-01"] {
             recorded(device.handle(Request::AnswerChecklistItem {
                 inspection,
-                item: format!("fire-0{}", item + 1),
+                item: item.into(),
                 answer: Answer::Compliant,
                 note: String::new(),
             }));
@@ -143,11 +99,8 @@ fn main() {
                 (SignerRole::InspectedParty, "企业负责人"),
             ] {
                 // A signature image's size; random bytes, as a PNG does not compress further.
-                let mut png = vec![0u8; 2_000 + rng.below(4_000) as usize];
-                for chunk in png.chunks_mut(8) {
-                    let v = rng.next_u64().to_le_bytes();
-                    chunk.copy_from_slice(&v[..chunk.len()]);
-                }
+                let size = 2_000 + rng.below(4_000) as usize;
+                let png = rng.bytes(size);
                 let hash = blobs.put(&png).expect("put");
                 signatures.push((hash, blobs.path_of(&hash), png.len()));
                 recorded(device.handle(Request::SignDocument {

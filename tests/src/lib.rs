@@ -7,92 +7,41 @@
 pub mod proxy;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tempfile::TempDir;
 use xuncha_core::Device;
 use xuncha_core::api::{Request, Response};
 use xuncha_domain::payload::*;
-use xuncha_domain::people::{ChiefLevel, Role, Unit, UnitKind, User};
-use xuncha_domain::reference::Reach;
+use xuncha_domain::people::{Role, User};
 use xuncha_domain::*;
-use xuncha_server::app::{AppState, Config};
+use xuncha_server::app::AppState;
 use xuncha_server::limits::Limits;
+pub use xuncha_testsupport::reference_data;
+pub use xuncha_testsupport::{
+    Backend, Seed, TestServer, fixtures, password_of, postgres, require_fixtures, sqlite,
+};
 
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures");
-
-pub fn fixture(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(FIXTURES).join(path)
+/// A fixture's path (see `require_fixtures!`).
+pub fn fixture(rel: &str) -> std::path::PathBuf {
+    fixtures::path(rel)
 }
 
-// ---- backends -------------------------------------------------------------------------------
-
-pub struct Backend {
-    pub name: &'static str,
-    pub database_url: String,
-    pub dir: TempDir,
-    pg_drop: Option<(String, String)>,
-}
-
-pub fn sqlite() -> Backend {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}", dir.path().join("server.db").display());
-    Backend {
-        name: "sqlite",
-        database_url,
-        dir,
-        pg_drop: None,
-    }
-}
-
-static PG_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A fresh database on the test PostgreSQL (`XUNCHA_TEST_PG_URL`, started by scripts/pg.sh).
-/// Without one the test is skipped with a notice — and fails under CI, where it must run.
-pub fn postgres() -> Option<Backend> {
-    let Ok(base) = std::env::var("XUNCHA_TEST_PG_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "XUNCHA_TEST_PG_URL is not set under CI: the PostgreSQL tests must run (scripts/pg.sh)"
-        );
-        eprintln!("NOTICE: XUNCHA_TEST_PG_URL unset — PostgreSQL variant skipped");
-        return None;
-    };
-    let name = format!(
-        "e2e_{}_{}",
-        std::process::id(),
-        PG_COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
-    let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    Some(Backend {
-        name: "postgres",
-        database_url: format!("{prefix}/{name}"),
-        dir: tempfile::tempdir().unwrap(),
-        pg_drop: Some((base, name)),
-    })
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.pg_drop.take()
-            && let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    }
+/// A number from the environment, else `default` (the benchmarks' and the chaos tests' knobs).
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 // ---- the server -----------------------------------------------------------------------------
 
-/// A real server on 127.0.0.1:0, on its own runtime; stopped (gracefully) on drop.
+/// A real server on 127.0.0.1:0, on its own runtime, for tests that are not async themselves;
+/// stopped (gracefully) on drop.
 pub struct Server {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// Dropped first: tells the server to stop.
+    harness: TestServer,
     pub rt: tokio::runtime::Runtime,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub backend: Backend,
 }
 
@@ -115,33 +64,67 @@ impl Server {
             .enable_all()
             .build()
             .unwrap();
-        let config = Config {
-            database_url: backend.database_url.clone(),
-            blob_url: backend.dir.path().join("blobs").to_string_lossy().into_owned(),
-            pool_size: 8,
-            limits,
-        };
-        let (state, listener) = rt.block_on(async {
-            let state = AppState::open(&config).await.unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            (state, listener)
-        });
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        rt.spawn(xuncha_server::app::serve_state(state.clone(), listener, async {
-            let _ = rx.await;
-        }));
+        let harness = rt.block_on(TestServer::start_with(backend.config_with(limits)));
+        let addr = harness.base.trim_start_matches("http://").parse().unwrap();
         Server {
             addr,
-            state,
+            state: harness.state.clone(),
+            harness,
             rt,
-            shutdown: Some(tx),
             backend,
         }
     }
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The office's session token.
+    pub fn office_token(&self) -> String {
+        self.rt.block_on(self.harness.login("office"))
+    }
+
+    /// A GET of the office API as the office; the body, after asserting success.
+    pub fn office_get(&self, path: &str) -> serde_json::Value {
+        let token = self.office_token();
+        let (status, body) = self.rt.block_on(self.harness.get(path, &token));
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// A POST to the office API as `token`; the body, after asserting success.
+    pub fn office_post(&self, token: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let (status, body) = self.rt.block_on(self.harness.post(path, token, body));
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// Defines reference data as the office does: each payload appended to the server's chain.
+    pub fn define(&self, payloads: Vec<Payload>) {
+        let st = self.state.clone();
+        self.rt.block_on(async move {
+            let chain = st.chain.clone();
+            st.db
+                .write(move |s| {
+                    let now = UnixMs(xuncha_server::now_ms());
+                    payloads
+                        .into_iter()
+                        .try_for_each(|p| chain.append(s, p, None, now).map(|_| ()))
+                })
+                .await
+                .unwrap();
+        });
+    }
+
+    /// Makes `user` an account whose password is `password_of(login)`.
+    pub fn add_user(&self, user: User) -> User {
+        let st = self.state.clone();
+        self.rt.block_on(async move {
+            let password = password_of(&user.login);
+            xuncha_server::office::create_user_with_password(&st, user, password, None)
+                .await
+                .unwrap()
+        })
     }
 
     /// The (id, hash) of every event the server holds from `device`, by seq.
@@ -194,14 +177,6 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 // ---- a seeded subdistrict -------------------------------------------------------------------
 
 /// Uploads each blob (hash, file, length) as `token`'s device with one `curl` process, one PUT
@@ -237,104 +212,9 @@ pub fn curl_upload_each(
     secs
 }
 
-pub fn password_of(login: &str) -> String {
-    format!("pw-{login}-2026")
-}
-
-pub struct Seed {
-    pub street: Unit,
-    pub brigades: [Unit; 2],
-    pub chiefs: [User; 2],
-    pub reaches: [Reach; 2],
-    pub office: User,
-}
-
-fn now_ms() -> UnixMs {
-    UnixMs(xuncha_server::now_ms())
-}
-
-/// A subdistrict with two brigades, a river chief and a reach in each, and office staff.
+/// The reference subdistrict seeded on `server` (see `xuncha_testsupport::seed`).
 pub fn seed(server: &Server) -> Seed {
-    let st = server.state.clone();
-    server.rt.block_on(async move {
-        xuncha_server::demo::create_admin(
-            &st,
-            "admin".into(),
-            "管理员".into(),
-            "E".into(),
-            "测试街道".into(),
-            Some(password_of("admin")),
-        )
-        .await
-        .unwrap();
-        let units = st.db.read(|s| s.units()).await.unwrap();
-        let street = units.into_iter().find(|u| u.code == "E").unwrap();
-        let brigade = |n: u8| Unit {
-            id: UnitId::new(),
-            name: format!("{n}大队"),
-            kind: UnitKind::Brigade,
-            parent: Some(street.id),
-            code: format!("E{n}"),
-        };
-        let brigades = [brigade(1), brigade(2)];
-        let mut reaches = Vec::new();
-        for (i, b) in brigades.iter().enumerate() {
-            let reach = Reach {
-                id: ReachId::new(),
-                name: format!("{}号渠", i + 1),
-                unit: b.id,
-                line: vec![
-                    Position::new(114.10 + i as f64 * 0.02, 30.65),
-                    Position::new(114.11 + i as f64 * 0.02, 30.652),
-                ],
-                length_m: 980.0,
-                chiefs: vec![],
-            };
-            let (b, r, chain) = (b.clone(), reach.clone(), st.chain.clone());
-            st.db
-                .write(move |s| {
-                    s.unit_upsert(&b)?;
-                    chain.append(s, Payload::UnitDefined(b), None, now_ms())?;
-                    chain.append(s, Payload::ReachDefined(r), None, now_ms())
-                })
-                .await
-                .unwrap();
-            reaches.push(reach);
-        }
-        let user = async |login: &str, unit: UnitId, role: Role| {
-            let u = User {
-                active_from: None,
-                id: UserId::new(),
-                name: login.into(),
-                login: login.into(),
-                unit,
-                roles: vec![role],
-            };
-            xuncha_server::office::create_user_with_password(&st, u, password_of(login), None)
-                .await
-                .unwrap()
-        };
-        let office = user("office", street.id, Role::Office).await;
-        let chief = RoleChief::brigade();
-        let c1 = user("chief1", brigades[0].id, chief).await;
-        let c2 = user("chief2", brigades[1].id, chief).await;
-        Seed {
-            street,
-            brigades,
-            chiefs: [c1, c2],
-            reaches: [reaches[0].clone(), reaches[1].clone()],
-            office,
-        }
-    })
-}
-
-struct RoleChief;
-impl RoleChief {
-    fn brigade() -> Role {
-        Role::RiverChief {
-            level: ChiefLevel::Brigade,
-        }
-    }
+    server.rt.block_on(xuncha_testsupport::seed(&server.state))
 }
 
 // ---- devices --------------------------------------------------------------------------------
@@ -506,14 +386,7 @@ pub fn seed_users(server: &Server, units: &[UnitId], role: Role, prefix: &str, n
             .map(|i| {
                 let st = st.clone();
                 let login = format!("{prefix}{i}");
-                let user = User {
-                    active_from: None,
-                    id: UserId::new(),
-                    name: login.clone(),
-                    login: login.clone(),
-                    unit: units[i % units.len()],
-                    roles: vec![role],
-                };
+                let user = reference_data::user(&login, units[i % units.len()], vec![role]);
                 tokio::spawn(async move {
                     xuncha_server::office::create_user_with_password(&st, user, password_of(&login), None)
                         .await

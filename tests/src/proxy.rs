@@ -32,6 +32,15 @@ impl Rng {
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
+    /// `n` random bytes: incompressible, like a photo's or a signature image's.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut bytes = vec![0u8; n];
+        for chunk in bytes.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        bytes
+    }
 }
 
 /// What the proxy does to one connection.

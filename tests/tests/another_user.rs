@@ -11,7 +11,7 @@ use xuncha_e2e::*;
 fn another_user_cannot_sign_in_over_unsent_records_and_nothing_is_lost() {
     let server = Server::start(sqlite());
     let seed = seed(&server);
-    let (first, second) = (&seed.chiefs[0], &seed.chiefs[1]);
+    let (first, second) = (&seed.chiefs()[0], &seed.chiefs()[1]);
     let dir = tempfile::tempdir().unwrap();
     let device = open_device(dir.path());
     enrol(&device, &server.url(), &first.login);

@@ -13,26 +13,20 @@ use xuncha_core::sync::{RetryPolicy, SyncOptions};
 use xuncha_e2e::proxy::{FaultRates, FaultyProxy, Rng};
 use xuncha_e2e::*;
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 // 200 trials in two halves of their own seeds, so the two run side by side.
 #[test]
 fn sync_through_a_faulty_network_ends_with_exactly_the_devices_events_and_blobs() {
-    faulty_network(env_u64("XUNCHA_FAULT_SEED", 0x5EED_2026));
+    faulty_network(env_or::<u64>("XUNCHA_FAULT_SEED", 0x5EED_2026));
 }
 
 #[test]
 fn sync_through_a_faulty_network_ends_with_exactly_the_devices_events_and_blobs_second_half() {
-    faulty_network(env_u64("XUNCHA_FAULT_SEED", 0x5EED_2026).rotate_left(32) ^ 0x2);
+    faulty_network(env_or::<u64>("XUNCHA_FAULT_SEED", 0x5EED_2026).rotate_left(32) ^ 0x2);
 }
 
 fn faulty_network(seed_value: u64) {
-    let trials = env_u64("XUNCHA_FAULT_TRIALS", 100);
+    require_fixtures!();
+    let trials = env_or::<u64>("XUNCHA_FAULT_TRIALS", 100);
     let server = Server::start(sqlite());
     let s = seed(&server);
     let proxy = FaultyProxy::start(server.addr, seed_value, FaultRates::default()).expect("proxy");
@@ -57,7 +51,7 @@ fn faulty_network(seed_value: u64) {
     for trial in 0..trials {
         let dir = tempfile::tempdir().expect("tempdir");
         let device = open_device(dir.path());
-        enrol(&device, &server.url(), &s.chiefs[(trial % 2) as usize].login);
+        enrol(&device, &server.url(), &s.chiefs()[(trial % 2) as usize].login);
         // Reference data (the brigade's reach) arrives before the patrol, over a good network.
         let blobs = device.blobs().expect("blob store");
         xuncha_core::sync::sync(&device, blobs, &opts, &mut |_| {}, &cancel).expect("first sync");

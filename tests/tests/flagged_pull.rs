@@ -34,7 +34,7 @@ fn device_with_clock(dir: &std::path::Path) -> (Device, Arc<AtomicI64>) {
 fn flagged_events_never_reach_an_office_devices_state(backend: Backend) {
     let server = Server::start(backend);
     let seed = seed(&server);
-    let chief = &seed.chiefs[0];
+    let chief = &seed.chiefs()[0];
 
     let field_dir = tempfile::tempdir().unwrap();
     let (field, clock) = device_with_clock(field_dir.path());

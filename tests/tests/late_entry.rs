@@ -8,7 +8,7 @@
 use xuncha_core::api::{Request, Response};
 use xuncha_domain::payload::*;
 use xuncha_domain::people::{Role, User};
-use xuncha_domain::reference::{ChecklistItem, ChecklistTemplate, Site, SiteKind};
+use xuncha_domain::reference::{ChecklistTemplate, Site};
 use xuncha_domain::*;
 use xuncha_e2e::*;
 
@@ -48,53 +48,22 @@ struct Inspection {
 }
 
 /// An enterprise, a checklist and a safety inspector appointed `appointed_days_ago` in the
-/// first brigade, and an inspector appointed today.
+/// first brigade (`veteran`), and an inspector appointed today (`newcomer`).
 fn inspection_reference(server: &Server, seed: &Seed, appointed_days_ago: i64) -> Inspection {
-    let st = server.state.clone();
-    let unit = seed.brigades[0].id;
-    let site = Site {
-        id: SiteId::new(),
-        name: "汉阳机械厂".into(),
-        kind: SiteKind::Enterprise,
-        address: "汉阳大道 1 号".into(),
-        location: Position::new(114.11, 30.651),
-        unit,
-    };
-    let checklist = ChecklistTemplate {
-        id: ChecklistId::new(),
-        version: 1,
-        name: "工贸企业安全检查表".into(),
-        items: vec![ChecklistItem {
-            code: "fire-01".into(),
-            text: "灭火器在有效期内".into(),
-            legal_basis: "《消防法》第十六条".into(),
-        }],
-    };
-    let (s2, c2) = (site.clone(), checklist.clone());
-    server.rt.block_on(async move {
-        let now = xuncha_server::now_ms();
-        let chain = st.chain.clone();
-        st.db
-            .write(move |s| {
-                chain.append(s, Payload::SiteDefined(s2), None, UnixMs(now))?;
-                chain.append(s, Payload::ChecklistPublished(c2), None, UnixMs(now))
-            })
-            .await
-            .unwrap();
-        for (login, from) in [("inspector", now - appointed_days_ago * DAY), ("newcomer", now)] {
-            let user = User {
-                id: UserId::new(),
-                name: login.into(),
-                login: login.into(),
-                unit,
-                roles: vec![Role::SafetyInspector],
-                active_from: Some(UnixMs(from)),
-            };
-            xuncha_server::office::create_user_with_password(&st, user, password_of(login), None)
-                .await
-                .unwrap();
-        }
-    });
+    let unit = seed.b1.id;
+    let site = reference_data::enterprise(unit);
+    let checklist = reference_data::checklist();
+    server.define(vec![
+        Payload::SiteDefined(site.clone()),
+        Payload::ChecklistPublished(checklist.clone()),
+    ]);
+    let now = xuncha_server::now_ms();
+    for (login, from) in [("veteran", now - appointed_days_ago * DAY), ("newcomer", now)] {
+        server.add_user(User {
+            active_from: Some(UnixMs(from)),
+            ..reference_data::user(login, unit, vec![Role::SafetyInspector])
+        });
+    }
     Inspection { site, checklist }
 }
 
@@ -103,24 +72,6 @@ fn late(at: i64, action: Request) -> Request {
         at: UnixMs(at),
         action: Box::new(action),
     }
-}
-
-fn office_records(server: &Server, query: &str) -> Vec<serde_json::Value> {
-    let http = reqwest::blocking::Client::new();
-    let session: serde_json::Value = http
-        .post(format!("{}/api/v1/session", server.url()))
-        .json(&serde_json::json!({"login": "office", "password": password_of("office")}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let resp = http
-        .get(format!("{}/api/v1/office/records?{query}", server.url()))
-        .bearer_auth(session["token"].as_str().unwrap())
-        .send()
-        .unwrap();
-    assert!(resp.status().is_success(), "{}", resp.status());
-    resp.json().unwrap()
 }
 
 fn recorded(r: xuncha_core::Result<Response>) -> xuncha_core::api::Recorded {
@@ -140,7 +91,7 @@ fn last_years_paper_inspection_is_listed_in_its_own_month(backend: Backend) {
 
     let dir = tempfile::tempdir().unwrap();
     let device = open_device(dir.path());
-    enrol(&device, &server.url(), "inspector");
+    enrol(&device, &server.url(), "veteran");
     sync(&device, false);
     let id = recorded(device.handle(late(
         at,
@@ -152,15 +103,20 @@ fn last_years_paper_inspection_is_listed_in_its_own_month(backend: Backend) {
     )))
     .id;
     let inspection = InspectionId(id.parse().unwrap());
-    recorded(device.handle(late(
-        at + 10 * UnixMs::MINUTE,
-        Request::AnswerChecklistItem {
-            inspection,
-            item: "fire-01".into(),
-            answer: Answer::NonCompliant,
-            note: "灭火器过期".into(),
-        },
-    )));
+    for (item, answer, note) in [
+        ("fire-01", Answer::NonCompliant, "灭火器过期"),
+        ("exit-01", Answer::Compliant, ""),
+    ] {
+        recorded(device.handle(late(
+            at + 10 * UnixMs::MINUTE,
+            Request::AnswerChecklistItem {
+                inspection,
+                item: item.into(),
+                answer,
+                note: note.into(),
+            },
+        )));
+    }
     let number = recorded(device.handle(late(
         at + 20 * UnixMs::MINUTE,
         Request::IssueOnSiteRecord {
@@ -207,7 +163,10 @@ fn last_years_paper_inspection_is_listed_in_its_own_month(backend: Backend) {
     );
 
     let (from, to) = month_around(at);
-    let that_month = office_records(&server, &format!("kind=inspection&from={from}&to={to}"));
+    let that_month = server.office_get(&format!(
+        "/api/v1/office/records?kind=inspection&from={from}&to={to}"
+    ));
+    let that_month = that_month.as_array().unwrap();
     assert_eq!(that_month.len(), 1, "{that_month:?}");
     let listed = &that_month[0];
     assert_eq!(listed["aggregate"]["id"].as_str(), Some(id.as_str()));
@@ -222,7 +181,10 @@ fn last_years_paper_inspection_is_listed_in_its_own_month(backend: Backend) {
         Some(at + 30 * UnixMs::MINUTE)
     );
     let (from, to) = month_around(now);
-    assert!(office_records(&server, &format!("kind=inspection&from={from}&to={to}")).is_empty());
+    let this_month = server.office_get(&format!(
+        "/api/v1/office/records?kind=inspection&from={from}&to={to}"
+    ));
+    assert_eq!(this_month, serde_json::json!([]));
 
     // An inspector appointed today may not enter anything dated before today.
     let dir = tempfile::tempdir().unwrap();

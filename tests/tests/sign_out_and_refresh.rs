@@ -103,7 +103,7 @@ impl Drop for Door {
 fn signing_out_online_ends_the_token_on_the_server_and_signing_in_again_syncs() {
     let server = Server::start(sqlite());
     let seed = seed(&server);
-    let chief = &seed.chiefs[0];
+    let chief = &seed.chiefs()[0];
     let dir = tempfile::tempdir().unwrap();
     let device = open_device(dir.path());
     enrol(&device, &server.url(), &chief.login);
@@ -143,7 +143,7 @@ fn signing_out_online_ends_the_token_on_the_server_and_signing_in_again_syncs() 
 fn a_sign_out_made_offline_reaches_the_server_before_the_next_sync() {
     let server = Server::start(sqlite());
     let seed = seed(&server);
-    let chief = &seed.chiefs[0];
+    let chief = &seed.chiefs()[0];
     let mut door = Door::new(server.addr);
     let dir = tempfile::tempdir().unwrap();
     let device = open_device(dir.path());
@@ -199,7 +199,7 @@ fn a_sync_refreshes_a_token_past_half_its_life() {
         },
     );
     let seed = seed(&server);
-    let chief = &seed.chiefs[0];
+    let chief = &seed.chiefs()[0];
     let dir = tempfile::tempdir().unwrap();
     let device = open_device(dir.path());
     enrol(&device, &server.url(), &chief.login);

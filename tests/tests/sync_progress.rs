@@ -29,7 +29,7 @@ fn device_with_photos() -> (Server, FaultyProxy, tempfile::TempDir, Arc<xuncha_c
     let seed = seed(&server);
     let device = Arc::new(open_device(dir.path()));
     proxy.enabled.store(false, std::sync::atomic::Ordering::Relaxed);
-    enrol(&device, &proxy.url(), &seed.chiefs[0].login);
+    enrol(&device, &proxy.url(), &seed.chiefs()[0].login);
     // The first sync brings the chief's reaches.
     sync(&device, false);
     let photos = [
@@ -57,6 +57,7 @@ fn run_sync(device: &Arc<xuncha_core::Device>) -> std::thread::JoinHandle<xuncha
 
 #[test]
 fn a_running_sync_reports_its_progress_to_another_thread() {
+    require_fixtures!();
     let (server, proxy, _dir, device) = device_with_photos();
     assert!(progress(&device).is_none(), "no sync runs yet");
 
@@ -109,6 +110,7 @@ fn a_running_sync_reports_its_progress_to_another_thread() {
 
 #[test]
 fn a_cancelled_sync_stops_and_the_next_one_finishes_without_sending_anything_twice() {
+    require_fixtures!();
     let (server, proxy, _dir, device) = device_with_photos();
 
     proxy.enabled.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -8,38 +8,6 @@ use xuncha_domain::state::{AggregateState, FindingStatus};
 use xuncha_domain::*;
 use xuncha_e2e::*;
 
-fn office_token(server: &Server) -> String {
-    let resp: serde_json::Value = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v1/session", server.url()))
-        .json(&serde_json::json!({"login": "office", "password": password_of("office")}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    resp["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no session token: {resp}"))
-        .to_owned()
-}
-
-fn office_decides(server: &Server, token: &str, finding: FindingId, action: &str, body: serde_json::Value) {
-    let resp = reqwest::blocking::Client::new()
-        .post(format!(
-            "{}/api/v1/office/findings/{finding}/{action}",
-            server.url()
-        ))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .unwrap();
-    assert!(
-        resp.status().is_success(),
-        "{action}: {} {}",
-        resp.status(),
-        resp.text().unwrap_or_default()
-    );
-}
-
 fn status_of(device: &xuncha_core::Device, finding: FindingId) -> FindingStatus {
     match device.handle(Request::GetFinding { id: finding }).unwrap() {
         Response::Finding(f) => match f.state {
@@ -63,11 +31,12 @@ fn sync_state(device: &xuncha_core::Device, patrol: PatrolId) -> SyncState {
 }
 
 fn two_devices(backend: Backend) {
+    require_fixtures!();
     let server = Server::start(backend);
     let seed = seed(&server);
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let devices = [open_device(dirs[0].path()), open_device(dirs[1].path())];
-    for (d, chief) in devices.iter().zip(&seed.chiefs) {
+    for (d, chief) in devices.iter().zip(seed.chiefs()) {
         enrol(d, &server.url(), &chief.login);
     }
     // Reference data first (the reaches of each brigade), as a phone does before going out.
@@ -95,15 +64,13 @@ fn two_devices(backend: Backend) {
     assert_eq!(sync_state(&devices[0], p1), SyncState::Uploaded);
 
     // The office decides on both findings.
-    let token = office_token(&server);
+    let token = server.office_token();
     let deadline = UnixMs(xuncha_server::now_ms() + 7 * UnixMs::DAY);
     for f in [f1, f2] {
-        office_decides(
-            &server,
+        server.office_post(
             &token,
-            f,
-            "assign",
-            serde_json::json!({"assignee": "保洁公司", "follow_up_by": null, "deadline": deadline, "note": "三日内清理"}),
+            &format!("/api/v1/office/findings/{f}/assign"),
+            &serde_json::json!({"assignee": "保洁公司", "follow_up_by": null, "deadline": deadline, "note": "三日内清理"}),
         );
     }
     assert_eq!(

@@ -6,6 +6,7 @@
 import { test as base, expect } from '@playwright/test';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FIXTURES, HAVE_FIXTURES, skipNotice } from '../scripts/fixtures.mjs';
 import { Device } from './bridge';
 import { office, type Office } from './office';
 import { Phone } from './phone';
@@ -23,9 +24,11 @@ export interface PhoneSize {
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 
-/** A fixture photo (FIXTURES/photos/gps/<name>): the camera's picture in the workflows. */
+export { HAVE_FIXTURES, skipNotice };
+
+/** A fixture photo (<fixtures>/photos/gps/<name>): the camera's picture in the workflows. */
 export function photo(name: string): string {
-  return join(required('FIXTURES'), 'photos/gps', name);
+  return join(FIXTURES, 'photos/gps', name);
 }
 
 export const test = base.extend<

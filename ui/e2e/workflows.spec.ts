@@ -14,12 +14,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from './bridge';
-import { expect, photo, test } from './fixtures';
+import { expect, HAVE_FIXTURES, photo, skipNotice, test } from './fixtures';
 import { startForeignPage } from './foreign-page';
 import { walkAlong } from './walk';
 
 // Each workflow goes on from where the one before left the device and the phone.
 test.describe.configure({ mode: 'serial' });
+
+// Every workflow attaches real camera photos: without the fixtures there is nothing to run.
+if (!HAVE_FIXTURES) skipNotice('the UI workflows in Chromium (they attach real photos)');
+test.skip(!HAVE_FIXTURES, 'real fixtures not found (XUNCHA_FIXTURES or shared/ beside the clone)');
 
 const RIVER_PHOTO = photo('DSCN0010.jpg');
 const HAZARD_PHOTO = photo('DSCN0012.jpg');

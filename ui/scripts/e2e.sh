@@ -18,5 +18,4 @@ if [[ ! -x "${XUNCHA_BIN:-}" || ! -x "${SERVER_BIN:-}" ]]; then
   export SERVER_BIN="$CARGO_TARGET_DIR/debug/xuncha-server"
 fi
 [[ -f dist/index.html ]] || npm run build
-export FIXTURES="${FIXTURES:-$ROOT/../shared/fixtures}"
 exec npx --no-install playwright test "$@"

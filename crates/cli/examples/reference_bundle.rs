@@ -9,10 +9,11 @@
 
 use std::path::PathBuf;
 use xuncha_domain::payload::Payload;
-use xuncha_domain::people::{ChiefLevel, Role, Unit, UnitKind, User};
+use xuncha_domain::people::User;
 use xuncha_domain::reference::{ChecklistItem, ChecklistTemplate, Reach, Site, SiteKind};
 use xuncha_domain::testkit::SimDevice;
 use xuncha_domain::*;
+use xuncha_testsupport::reference_data;
 
 /// The `lat`/`lon` attributes of every `<trkpt>`, in file order.
 fn track_of(gpx: &str) -> Vec<Position> {
@@ -56,26 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Position::new(p.lon + dlon, p.lat + dlat)
     };
 
-    let unit = Unit {
-        id: UnitId::new(),
-        name: "汉阳街道".into(),
-        kind: UnitKind::Subdistrict,
-        parent: None,
-        code: "HY".into(),
-    };
+    let unit = reference_data::street();
     let user = User {
-        active_from: None,
-        id: UserId::new(),
         name: "刘建国".into(),
-        login: "liu".into(),
-        unit: unit.id,
-        roles: vec![
-            Role::RiverChief {
-                level: ChiefLevel::Street,
-            },
-            Role::SafetyInspector,
-            Role::FishingBanPatroller,
-        ],
+        ..reference_data::user("liu", unit.id, reference_data::field_roles())
     };
     let reach = Reach {
         id: ReachId::new(),

@@ -11,11 +11,6 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-const PHOTO: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/photos/gps/DSCN0010.jpg"
-);
-
 struct Bridge {
     child: Child,
     addr: String,
@@ -415,11 +410,16 @@ fn a_post_that_is_not_json_is_refused_so_a_form_cannot_call_the_api() {
 
 #[test]
 fn a_request_naming_a_file_on_this_machine_is_refused_and_the_file_is_not_read() {
+    xuncha_testsupport::require_fixtures!();
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("device");
     let b = start(&data, &ui(tmp.path()));
     let photo = tmp.path().join("photo.jpg");
-    std::fs::copy(PHOTO, &photo).expect("fixture photo");
+    std::fs::copy(
+        xuncha_testsupport::fixtures::path("photos/gps/DSCN0010.jpg"),
+        &photo,
+    )
+    .expect("fixture photo");
     let stored = || files_under(&data.join("blobs"));
     let by_path = serde_json::json!({
         "action": "import_photo_file",

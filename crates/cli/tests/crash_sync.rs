@@ -21,16 +21,14 @@ fn sync_cmd(data: &std::path::Path) -> Command {
 
 #[test]
 fn a_sync_killed_at_random_moments_then_run_again_ends_exactly_right() {
-    let seed_value: u64 = std::env::var("XUNCHA_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0xC0FFEE);
+    require_fixtures!();
+    let seed_value: u64 = env_or("XUNCHA_CRASH_SEED", 0xC0FFEE);
     let server = Server::start(sqlite());
     let s = seed(&server);
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let device = open_device(dir.path());
-        enrol(&device, &server.url(), &s.chiefs[0].login);
+        enrol(&device, &server.url(), &s.chiefs()[0].login);
         device
             .handle(xuncha_core::Request::Sync {
                 allow_originals: Some(true),

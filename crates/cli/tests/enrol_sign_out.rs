@@ -37,7 +37,7 @@ fn token_in(data: &std::path::Path) -> Option<String> {
 fn enrol_sign_out_and_sync_work_from_the_command_line() {
     let server = Server::start(sqlite());
     let seed = seed(&server);
-    let chief = &seed.chiefs[0];
+    let chief = &seed.chiefs()[0];
     let dir = tempfile::tempdir().unwrap();
     let enrol = |dir: &std::path::Path| {
         ok(xuncha(

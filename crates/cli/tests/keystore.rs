@@ -184,7 +184,7 @@ fn secrets_move_to_the_system_keystore_and_the_store_file_keeps_neither() {
     };
     let server = Server::start(sqlite());
     let seed = seed(&server);
-    let chief = &seed.chiefs[0];
+    let chief = &seed.chiefs()[0];
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
 

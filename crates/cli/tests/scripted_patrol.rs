@@ -197,8 +197,7 @@ fn the_api_mode_answers_each_json_line() {
 fn a_paper_patrol_entered_late_keeps_its_date_and_is_flagged() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = signed_in(tmp.path());
-    // The reference user was made on 2025-11-24 (and has no appointment date): a patrol of
-    // 2025-11-26 typed in today.
+    // The reference user was appointed on 2025-11-09: a patrol of 2025-11-26 typed in today.
     let started = ok_json(
         &data,
         &[

@@ -12,11 +12,7 @@ use xuncha_domain::payload::{Payload, TrackPointsAppended};
 use xuncha_domain::testkit::SimDevice;
 use xuncha_domain::{Event, PatrolId, TrackPoint, UnixMs, verify_chain};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
-
-fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(format!("{FIXTURES}/{rel}")).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
-}
+use xuncha_testsupport::fixtures::read as fixture;
 
 /// One damage to a file.
 #[derive(Clone, Debug)]
@@ -84,6 +80,7 @@ proptest! {
 
     #[test]
     fn a_damaged_camera_photo_gives_a_photo_or_an_error(damages in prop::collection::vec(damage(), 1..6)) {
+        xuncha_testsupport::require_fixtures!(Ok(()));
         // Tiny, with rich maker notes: much EXIF to break in few bytes.
         let original = fixture("photos/cameras/Pentax_K10D.jpg");
         let bytes = damaged(&original, &damages);
@@ -95,6 +92,7 @@ proptest! {
 
     #[test]
     fn a_damaged_gps_photo_keeps_a_position_on_the_earth_or_none(damages in prop::collection::vec(damage(), 1..4)) {
+        xuncha_testsupport::require_fixtures!(Ok(()));
         let original = fixture("photos/gps/DSCN0010.jpg");
         // Damage only the EXIF (the first 16 KiB), where the position is.
         let head = original.len().min(16 * 1024);
@@ -109,6 +107,7 @@ proptest! {
 
     #[test]
     fn a_damaged_gpx_gives_a_track_or_an_error(damages in prop::collection::vec(damage(), 1..6)) {
+        xuncha_testsupport::require_fixtures!(Ok(()));
         let original = fixture("gpx/cerknicko-jezero.gpx");
         let bytes = damaged(&original, &damages);
         if let Ok(file) = read_gpx(&bytes)

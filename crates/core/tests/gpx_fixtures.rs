@@ -1,4 +1,4 @@
-//! GPX import and export against the real tracks in shared/fixtures/gpx.
+//! GPX import and export against the real tracks of the fixtures (`gpx/`).
 
 mod support;
 
@@ -11,16 +11,20 @@ use xuncha_domain::geo::{
 };
 use xuncha_domain::{Position, TrackPoint, UnixMs};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/gpx");
+/// A GPX file of the fixtures; the test starts with `require_fixtures!()`.
+fn gpx_path(name: &str) -> std::path::PathBuf {
+    xuncha_testsupport::fixtures::path(&format!("gpx/{name}"))
+}
 
 fn fixture(name: &str) -> GpxFile {
-    let bytes = std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture present");
+    let bytes = std::fs::read(gpx_path(name)).expect("fixture present");
     read_gpx(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
 fn every_fixture_file_imports() {
-    let mut names: Vec<String> = std::fs::read_dir(FIXTURES)
+    xuncha_testsupport::require_fixtures!();
+    let mut names: Vec<String> = std::fs::read_dir(gpx_path(""))
         .expect("fixture folder present")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|n| n.ends_with(".gpx"))
@@ -38,6 +42,7 @@ fn every_fixture_file_imports() {
 
 #[test]
 fn the_lake_track_is_gpx_1_0_with_waypoints_eight_tracks_and_an_empty_first_segment() {
+    xuncha_testsupport::require_fixtures!();
     let lake = fixture("cerknicko-jezero.gpx");
     assert_eq!(lake.version, GpxVersion::V1_0);
     assert_eq!(lake.waypoints.len(), 7);
@@ -61,6 +66,7 @@ fn the_lake_track_is_gpx_1_0_with_waypoints_eight_tracks_and_an_empty_first_segm
 
 #[test]
 fn a_track_without_times_imports_but_refuses_to_become_fixes() {
+    xuncha_testsupport::require_fixtures!();
     let untimed = fixture("cerknicko-without-times.gpx");
     assert_eq!(untimed.all_track_points().count(), 296);
     // Only the last log's points 16..=20 kept a time in this file.
@@ -82,6 +88,7 @@ fn a_track_without_times_imports_but_refuses_to_become_fixes() {
 
 #[test]
 fn empty_segments_routes_dilution_and_unicode_names_come_through() {
+    xuncha_testsupport::require_fixtures!();
     let empty = fixture("track-with-empty-segment.gpx");
     assert_eq!(empty.version, GpxVersion::V1_1);
     let segments = empty.track_segments().expect("timed points");
@@ -176,6 +183,7 @@ fn vincenty_m(a: Position, b: Position) -> f64 {
 ///   length is on its own spherical approximation, so the bound there is the issue's 0.5 %.
 #[test]
 fn lake_track_length_and_duration_match_independent_computations() {
+    xuncha_testsupport::require_fixtures!();
     let lake = fixture("cerknicko-jezero.gpx");
     let segments = lake.track_segments().expect("timed points");
     let mut length_m = 0.0;
@@ -203,6 +211,7 @@ fn lake_track_length_and_duration_match_independent_computations() {
 
 #[test]
 fn the_drive_is_impossible_for_walking_but_fine_for_a_car() {
+    xuncha_testsupport::require_fixtures!();
     let drive = fixture("around-visnjan-with-car.gpx");
     let fixes: Vec<TrackPoint> = drive.track_segments().expect("timed points").concat();
     assert_eq!(fixes.len(), 104);
@@ -235,6 +244,7 @@ fn the_drive_is_impossible_for_walking_but_fine_for_a_car() {
 
 #[test]
 fn export_then_import_gives_back_the_same_fixes_and_waypoints() {
+    xuncha_testsupport::require_fixtures!();
     let lake = fixture("cerknicko-jezero.gpx");
     let mut fixes = lake.track_segments().expect("timed points").concat();
     // Sub-second times must survive too.
@@ -288,7 +298,7 @@ fn broken_files_give_a_clear_error_not_a_panic() {
 /// `length_2d()`, `get_duration()` (segments summed) and the moving time of
 /// `get_moving_data()` with xuncha's stopping speed (0.5 m/s = 1.8 km/h) on 2-D distances, the
 /// definition `track_stats` uses.
-fn gpxpy_figures(path: &str) -> (f64, f64, f64) {
+fn gpxpy_figures(path: &std::path::Path) -> (f64, f64, f64) {
     let script = r#"
 import sys, gpxpy
 g = gpxpy.parse(open(sys.argv[1], encoding="utf-8"))
@@ -301,7 +311,9 @@ moving = g.get_moving_data(stopped_speed_threshold=1.8, raw=True)
 print(length, duration, moving.moving_time)
 "#;
     let out = std::process::Command::new("python3")
-        .args(["-c", script, path])
+        .arg("-c")
+        .arg(script)
+        .arg(path)
         .output()
         .expect("python3 runs (scripts/setup.sh installs it with gpxpy)");
     assert!(
@@ -347,7 +359,8 @@ fn patrol_of(import: &TrackImport) -> (xuncha_core::Device, xuncha_domain::Patro
 /// line it read 13.68 km / 7,190 s, where gpxpy reads 4.58 km / 4,239 s.
 #[test]
 fn a_multi_segment_recording_imports_as_one_patrol_without_counting_its_gaps() {
-    let path = format!("{FIXTURES}/cerknicko-jezero.gpx");
+    xuncha_testsupport::require_fixtures!();
+    let path = gpx_path("cerknicko-jezero.gpx");
     let (gpxpy_length_m, gpxpy_duration_s, gpxpy_moving_s) = gpxpy_figures(&path);
     let import = fixture("cerknicko-jezero.gpx")
         .track_import()
@@ -412,6 +425,7 @@ fn a_multi_segment_recording_imports_as_one_patrol_without_counting_its_gaps() {
 /// other 291 are kept as its shape, counted, and never given a time.
 #[test]
 fn a_partly_timed_gpx_imports_its_timed_points_and_keeps_the_rest_as_geometry() {
+    xuncha_testsupport::require_fixtures!();
     let import = fixture("cerknicko-without-times.gpx")
         .track_import()
         .expect("some timed points");
@@ -460,7 +474,8 @@ fn a_partly_timed_gpx_imports_its_timed_points_and_keeps_the_rest_as_geometry() 
 /// GDAL read them by their namespace, and so does xuncha.
 #[test]
 fn a_gpx_without_its_version_attribute_is_read_by_its_namespace() {
-    let bytes = std::fs::read(format!("{FIXTURES}/cerknicko-jezero.gpx")).expect("fixture present");
+    xuncha_testsupport::require_fixtures!();
+    let bytes = std::fs::read(gpx_path("cerknicko-jezero.gpx")).expect("fixture present");
     let text = String::from_utf8(bytes).expect("utf-8");
     let gpx_tag = text.find("<gpx").expect("a gpx element");
     let without = format!(
@@ -482,6 +497,7 @@ fn a_gpx_without_its_version_attribute_is_read_by_its_namespace() {
 
 #[test]
 fn export_writes_one_trkseg_per_recorded_segment() {
+    xuncha_testsupport::require_fixtures!();
     let import = fixture("cerknicko-jezero.gpx")
         .track_import()
         .expect("timed points");

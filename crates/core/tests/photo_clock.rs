@@ -21,6 +21,7 @@ fn import(device: &Device, path: &std::path::Path) -> xuncha_core::api::media::P
 
 #[test]
 fn a_photo_from_a_camera_whose_clock_was_never_set_is_taken_without_its_time() {
+    xuncha_testsupport::require_fixtures!();
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::open(&dir.path().join("device.db")).expect("device");
     let original = fixture("gps/DSCN0010.jpg");

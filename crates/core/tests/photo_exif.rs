@@ -75,6 +75,7 @@ fn number(tags: &serde_json::Map<String, serde_json::Value>, name: &str) -> f64 
 
 #[test]
 fn gps_written_as_signed_rationals_is_read_as_exiftool_reads_it() {
+    xuncha_testsupport::require_fixtures!();
     let original = read_fixture("gps/DSCN0010.jpg");
     let dir = tempfile::tempdir().expect("dir");
     // (sign of the numbers, letters, hemisphere meant): a negative number marked S and W is the
@@ -124,6 +125,7 @@ fn gps_written_as_signed_rationals_is_read_as_exiftool_reads_it() {
 
 #[test]
 fn negative_signed_degrees_marked_north_and_east_give_no_position_and_say_why() {
+    xuncha_testsupport::require_fixtures!();
     // ExifTool follows the letters here and says 43.47 N, 11.89 E; the sign says south-west.
     // Neither is trusted: the device's fix is used instead, and the person is told why.
     let fix = TrackPoint::at(UnixMs(1_224_685_719_000), 11.885, 43.467);
@@ -191,6 +193,7 @@ fn as_taken_local(exif_time: &str) -> String {
 
 #[test]
 fn a_broken_gps_pointer_loses_only_the_position() {
+    xuncha_testsupport::require_fixtures!();
     let original_path = fixture("gps/DSCN0010.jpg");
     let original = read_fixture("gps/DSCN0010.jpg");
     let truth = exiftool_json(&original_path, &["-DateTimeOriginal", "-Make", "-Model"]);
@@ -237,6 +240,7 @@ fn a_broken_gps_pointer_loses_only_the_position() {
 
 #[test]
 fn a_broken_exif_ifd_pointer_keeps_make_model_and_position_but_no_time_taken() {
+    xuncha_testsupport::require_fixtures!();
     let original = read_fixture("gps/DSCN0010.jpg");
     let truth = exiftool_json(
         &fixture("gps/DSCN0010.jpg"),

@@ -12,11 +12,7 @@ use xuncha_domain::time::UnixMs;
 use xuncha_domain::validate::validate;
 
 fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/photos/"
-    ))
-    .join(rel)
+    xuncha_testsupport::fixtures::path(&format!("photos/{rel}"))
 }
 
 /// Every decoder this build has: each hostile-input test runs against all of them.
@@ -63,6 +59,7 @@ fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
 
 #[test]
 fn all_gps_photos_give_their_exif_positions_to_a_millionth_of_a_degree() {
+    xuncha_testsupport::require_fixtures!();
     // Ground truth from shared/fixtures/README.md.
     let truth = [
         ("DSCN0010", 43.46744833, 11.88512667),
@@ -92,6 +89,7 @@ fn all_gps_photos_give_their_exif_positions_to_a_millionth_of_a_degree() {
 
 #[test]
 fn a_photo_without_a_zone_takes_its_offset_from_the_gps_time_of_day() {
+    xuncha_testsupport::require_fixtures!();
     // DSCN0010: DateTimeOriginal 2008:10:22 16:28:39 (Italian summer time, UTC+2); the GPS says
     // 14:27:07 UTC but dated the 23rd, a known camera bug: only the time of day is used.
     let photo = ingest("gps/DSCN0010.jpg");
@@ -106,6 +104,7 @@ fn a_photo_without_a_zone_takes_its_offset_from_the_gps_time_of_day() {
 
 #[test]
 fn a_photo_without_zone_or_gps_is_read_in_the_device_zone_only_when_given() {
+    xuncha_testsupport::require_fixtures!();
     let path = fixture("cameras/Canon_40D.jpg");
     let bare = ingest_path(&path, &CaptureContext::default(), &IngestOptions::default()).expect("ingest");
     assert_eq!((bare.taken_at, bare.taken_at_source), (None, None));
@@ -121,6 +120,7 @@ fn a_photo_without_zone_or_gps_is_read_in_the_device_zone_only_when_given() {
 
 #[test]
 fn all_orientation_photos_come_out_upright_with_the_right_size() {
+    xuncha_testsupport::require_fixtures!();
     for (kind, size) in [("landscape", (600, 450)), ("portrait", (450, 600))] {
         let mut reference: Option<Vec<u8>> = None;
         for n in 1..=8u16 {
@@ -167,6 +167,7 @@ fn all_orientation_photos_come_out_upright_with_the_right_size() {
 
 #[test]
 fn camera_photos_have_no_gps_and_take_the_device_fix_when_given() {
+    xuncha_testsupport::require_fixtures!();
     let fix = TrackPoint {
         accuracy_m: Some(4.5),
         ..TrackPoint::at(UnixMs(1_700_000_000_000), 114.305, 30.593)
@@ -219,6 +220,7 @@ fn camera_photos_have_no_gps_and_take_the_device_fix_when_given() {
 
 #[test]
 fn the_corrupted_photo_gives_a_clear_error_or_a_flagged_partial_decode() {
+    xuncha_testsupport::require_fixtures!();
     let bytes = std::fs::read(fixture("broken/corrupted.jpg")).expect("fixture");
     for decoder in decoders() {
         match ingest_bytes(bytes.clone(), &CaptureContext::default(), &options(decoder)) {
@@ -237,6 +239,7 @@ fn the_corrupted_photo_gives_a_clear_error_or_a_flagged_partial_decode() {
 
 #[test]
 fn a_truncated_photo_never_panics() {
+    xuncha_testsupport::require_fixtures!();
     let bytes = std::fs::read(fixture("gps/DSCN0010.jpg")).expect("fixture");
     for decoder in decoders() {
         for cut in [bytes.len() / 2, bytes.len() - 2, 200] {
@@ -304,6 +307,7 @@ fn a_jpeg_with_thousands_of_scans_is_refused_before_decoding() {
 
 #[test]
 fn an_ingested_photo_becomes_a_valid_attachment_once_its_blobs_are_stored() {
+    xuncha_testsupport::require_fixtures!();
     let photo = ingest("gps/DSCN0021.jpg");
     let dir = tempfile::tempdir().expect("dir");
     let store = xuncha_core::blobs::BlobStore::open(dir.path()).expect("store");
@@ -389,6 +393,7 @@ fn a_damaged_heic_gives_a_clear_error() {
 #[cfg(feature = "turbojpeg")]
 #[test]
 fn both_jpeg_decoders_give_the_same_picture() {
+    xuncha_testsupport::require_fixtures!();
     let bytes = std::fs::read(fixture("orientation/portrait_6.jpg")).expect("fixture");
     let [turbo, pure] = [JpegDecoder::TurboJpeg, JpegDecoder::PureRust]
         .map(|d| ingest_bytes(bytes.clone(), &CaptureContext::default(), &options(d)).expect("ingest"));

@@ -26,6 +26,7 @@ fn converted(dir: &tempfile::TempDir, fixture_rel: &str, name: &str) -> PathBuf 
 
 #[test]
 fn png_and_webp_photos_come_out_upright_with_the_right_size() {
+    xuncha_testsupport::require_fixtures!();
     let dir = tempfile::tempdir().expect("dir");
     let cases = [
         ("landscape", (600, 450), "png", SourceFormat::Png),
@@ -84,6 +85,7 @@ fn png_chunks(png: &[u8]) -> Vec<&[u8]> {
 
 #[test]
 fn a_png_whose_exif_follows_the_image_data_is_turned_upright_too() {
+    xuncha_testsupport::require_fixtures!();
     let dir = tempfile::tempdir().expect("dir");
     let path = converted(&dir, "orientation/landscape_6.jpg", "late_exif.png");
     exiftool_write(&path, &["-Orientation#=6"]);
@@ -154,6 +156,7 @@ fn transparent_parts_of_a_png_or_webp_are_put_on_white() {
 
 #[test]
 fn exif_in_a_png_or_webp_is_read_as_exiftool_reads_it() {
+    xuncha_testsupport::require_fixtures!();
     let dir = tempfile::tempdir().expect("dir");
     let camera = fixture("gps/DSCN0012.jpg");
     for extension in ["png", "webp"] {
@@ -227,6 +230,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 
 #[test]
 fn a_png_declaring_billions_of_pixels_is_refused_before_decoding() {
+    xuncha_testsupport::require_fixtures!();
     let dir = tempfile::tempdir().expect("dir");
     let path = converted(&dir, "orientation/landscape_1.jpg", "small.png");
     let mut bomb = std::fs::read(&path).expect("png");
@@ -243,6 +247,7 @@ fn a_png_declaring_billions_of_pixels_is_refused_before_decoding() {
 
 #[test]
 fn a_webp_over_the_pixel_limit_is_refused_by_its_header() {
+    xuncha_testsupport::require_fixtures!();
     let dir = tempfile::tempdir().expect("dir");
     let path = converted(&dir, "orientation/portrait_1.jpg", "big.webp");
     let options = IngestOptions {

@@ -6,13 +6,10 @@
 //!     eval "$(scripts/pg.sh start)"; cargo bench -p xuncha-server --bench ingest
 #![allow(clippy::unwrap_used)]
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::time::Instant;
-use support::*;
 use xuncha_domain::Event;
 use xuncha_server::db::NewEvent;
+use xuncha_testsupport::*;
 
 const DEVICES: usize = 4;
 const BATCHES_PER_DEVICE: usize = 15;

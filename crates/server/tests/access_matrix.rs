@@ -3,12 +3,10 @@
 //! request with a dummy body may still get 404/409/422).
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::*;
 use xuncha_domain::BlobHash;
+use xuncha_testsupport::*;
 
 /// The callers, in the order of the table's columns.
 const CALLERS: [&str; 8] = [
@@ -257,12 +255,7 @@ async fn every_event_type_is_accepted_from_exactly_the_writers_in_the_table() {
         ("office-b2", seed.b2.id, json!({"role": "office"})),
     ] {
         let (status, body) = srv
-            .call(
-                "POST",
-                "/api/v1/office/users",
-                Some(&admin),
-                Some(&json!({"login": login, "name": login, "unit": unit, "roles": [role], "password": password_of(login)})),
-            )
+            .post("/api/v1/office/users", &admin, &json!({"login": login, "name": login, "unit": unit, "roles": [role], "password": password_of(login)}))
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
@@ -301,12 +294,7 @@ async fn every_event_type_is_accepted_from_exactly_the_writers_in_the_table() {
             };
             if matches!(target, Target::AssignedFinding | Target::RectifiedFinding) {
                 let (status, body) = srv
-                    .call(
-                        "POST",
-                        &format!("/api/v1/office/findings/{finding}/assign"),
-                        Some(&office),
-                        Some(&json!({"assignee": "村委会", "follow_up_by": null, "deadline": now() + 86_400_000, "note": ""})),
-                    )
+                    .post(&format!("/api/v1/office/findings/{finding}/assign"), &office, &json!({"assignee": "村委会", "follow_up_by": null, "deadline": now() + 86_400_000, "note": ""}))
                     .await;
                 assert_eq!(status, StatusCode::OK, "{body}");
             }

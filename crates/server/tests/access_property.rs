@@ -11,15 +11,14 @@
 
 #[path = "../../domain/tests/access_model/mod.rs"]
 mod access_model;
-mod support;
 
 use access_model::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::cell::Cell;
-use support::*;
 use xuncha_domain::payload::Payload;
 use xuncha_domain::{FindingId, PatrolId, UnixMs};
 use xuncha_server::db::AggregateRow;
+use xuncha_testsupport::*;
 
 async fn record(srv: &TestServer, key: xuncha_domain::payload::AggregateRef) -> Option<AggregateRow> {
     srv.state.db.read(move |s| s.aggregate_get(key)).await.unwrap()

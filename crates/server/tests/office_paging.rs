@@ -5,16 +5,14 @@
 //! status) narrow the list in the query, so a page is full whatever they leave out.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use support::*;
 use xuncha_domain::payload::*;
 use xuncha_domain::{PatrolId, UnixMs};
 use xuncha_server::app::Config;
 use xuncha_server::limits::Limits;
+use xuncha_testsupport::*;
 
 const DAY: i64 = 86_400_000;
 
@@ -50,14 +48,7 @@ async fn push_patrols(srv: &TestServer, phone: &mut Phone, times: &[i64]) -> Vec
 }
 
 async fn page(srv: &TestServer, office: &str, query: &str) -> Vec<Value> {
-    let (s, body) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records?{query}"),
-            Some(office),
-            None,
-        )
-        .await;
+    let (s, body) = srv.get(&format!("/api/v1/office/records?{query}"), office).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     body.as_array().unwrap().clone()
 }
@@ -165,21 +156,14 @@ async fn paging_sees_each_record_once_while_others_arrive(b: &Backend) {
 
     // A brigade office sees nothing above it, and may not ask for a unit outside its own.
     let (s, _) = srv
-        .call(
-            "GET",
+        .get(
             &format!("/api/v1/office/records?kind=patrol&unit={}", seed.street.id),
-            Some(&srv.login("admin").await),
-            None,
+            &srv.login("admin").await,
         )
         .await;
     assert_eq!(s, StatusCode::OK, "the street's admin may");
     let (s, body) = srv
-        .call(
-            "GET",
-            "/api/v1/office/records?kind=patrol&before=not-a-cursor",
-            Some(&office),
-            None,
-        )
+        .get("/api/v1/office/records?kind=patrol&before=not-a-cursor", &office)
         .await;
     assert_eq!(
         (s, body["code"].as_str()),
@@ -189,8 +173,7 @@ async fn paging_sees_each_record_once_while_others_arrive(b: &Backend) {
 story!(paging_sees_each_record_once_while_others_arrive);
 
 async fn a_findings_status_filter_fills_the_page(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut chief = srv.enrol("chief1").await;
     let office = srv.login("office").await;
     let mut findings = Vec::new();
@@ -202,12 +185,11 @@ async fn a_findings_status_filter_fills_the_page(b: &Backend) {
     // The five oldest are assigned; the newest 25 stay reported.
     for f in &findings[..5] {
         let (s, body) = srv
-            .call(
-                "POST",
+            .post(
                 &format!("/api/v1/office/findings/{f}/assign"),
-                Some(&office),
-                Some(&serde_json::json!({"assignee": "某公司", "follow_up_by": null,
-                    "deadline": now() + 7 * DAY, "note": ""})),
+                &office,
+                &serde_json::json!({"assignee": "某公司", "follow_up_by": null,
+                    "deadline": now() + 7 * DAY, "note": ""}),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{body}");
@@ -224,12 +206,7 @@ async fn a_findings_status_filter_fills_the_page(b: &Backend) {
             .all(|r| r["state"]["state"]["status"] == "assigned")
     );
     let (s, body) = srv
-        .call(
-            "GET",
-            "/api/v1/office/records?kind=finding&status=closed",
-            Some(&office),
-            None,
-        )
+        .get("/api/v1/office/records?kind=finding&status=closed", &office)
         .await;
     assert_eq!(
         (s, body["code"].as_str()),

@@ -4,14 +4,12 @@
 //! and the record's and the finding's detail carry the flags with their codes and photos.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::*;
 use xuncha_domain::payload::*;
 use xuncha_domain::position::FixProvider;
 use xuncha_domain::{BlobHash, EventId, FindingId, PatrolId, Position, TrackPoint, UnixMs};
+use xuncha_testsupport::*;
 
 /// Where the patrol walks: east along a bank from here.
 const START: Position = Position {
@@ -89,8 +87,7 @@ fn flag(
 }
 
 async fn the_office_sees_the_flags_of_a_patrol_and_of_its_finding(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let mut phone = srv.enrol("chief1").await;
 
@@ -166,12 +163,7 @@ async fn the_office_sees_the_flags_of_a_patrol_and_of_its_finding(b: &Backend) {
     );
 
     let (s, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/patrol/{patrol}"),
-            Some(&office),
-            None,
-        )
+        .get(&format!("/api/v1/office/records/patrol/{patrol}"), &office)
         .await;
     assert_eq!(s, StatusCode::OK, "{detail}");
     let mut found = flags_of(&detail);
@@ -206,33 +198,22 @@ async fn the_office_sees_the_flags_of_a_patrol_and_of_its_finding(b: &Backend) {
 
     // The office may say how the patrol travelled; a way of travel it does not know is refused.
     let (s, as_car) = srv
-        .call(
-            "GET",
+        .get(
             &format!("/api/v1/office/records/patrol/{patrol}?mode=car"),
-            Some(&office),
-            None,
+            &office,
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{as_car}");
     assert_eq!(as_car["travel_mode"], "car");
     let (s, _) = srv
-        .call(
-            "GET",
+        .get(
             &format!("/api/v1/office/records/patrol/{patrol}?mode=plane"),
-            Some(&office),
-            None,
+            &office,
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
-    let (s, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/finding/{finding}"),
-            Some(&office),
-            None,
-        )
-        .await;
+    let (s, detail) = srv.finding_detail(&office, finding).await;
     assert_eq!(s, StatusCode::OK, "{detail}");
     assert_eq!(
         flags_of(&detail),
@@ -253,8 +234,7 @@ async fn the_office_sees_the_flags_of_a_patrol_and_of_its_finding(b: &Backend) {
 story!(the_office_sees_the_flags_of_a_patrol_and_of_its_finding);
 
 async fn a_rectification_photographed_elsewhere_is_flagged_on_the_finding(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let mut phone = srv.enrol("chief1").await;
     let (_patrol, finding, events) = phone.patrol_with_finding();
@@ -262,12 +242,11 @@ async fn a_rectification_photographed_elsewhere_is_flagged_on_the_finding(b: &Ba
     let original = phone.next(exif_photo(PhotoTarget::Finding(finding), now(), place, b"before"));
     srv.push_ok(&phone, &[events, vec![original]].concat()).await;
     let (s, _) = srv
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/office/findings/{finding}/assign"),
-            Some(&office),
-            Some(&serde_json::json!({"assignee": "村委会", "follow_up_by": null,
-                "deadline": now() + 86_400_000i64, "note": ""})),
+            &office,
+            &serde_json::json!({"assignee": "村委会", "follow_up_by": null,
+                "deadline": now() + 86_400_000i64, "note": ""}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -303,14 +282,7 @@ async fn a_rectification_photographed_elsewhere_is_flagged_on_the_finding(b: &Ba
     let r = srv.push_ok(&phone, &[near, far.clone(), rectified]).await;
     assert_eq!(outcome_status(&r), vec!["accepted"; 3], "{r:?}");
 
-    let (s, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/finding/{finding}"),
-            Some(&office),
-            None,
-        )
-        .await;
+    let (s, detail) = srv.finding_detail(&office, finding).await;
     assert_eq!(s, StatusCode::OK, "{detail}");
     assert_eq!(detail["record"]["state"]["state"]["status"], "rectified");
     assert_eq!(

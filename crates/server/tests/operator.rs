@@ -3,14 +3,12 @@
 //! once; `serve` answers /healthz and stops cleanly on SIGTERM.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use std::process::Command;
-use support::*;
 use xuncha_domain::payload::AggregateKind;
 use xuncha_domain::people::Role;
 use xuncha_domain::reference::SiteKind;
 use xuncha_domain::state::AggregateState;
+use xuncha_testsupport::*;
 
 fn run(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
@@ -113,39 +111,16 @@ async fn the_first_admin_is_created_from_the_command_line_with_a_password_shown_
         .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     let (status, _) = srv
-        .call(
-            "GET",
-            "/api/v1/office/units",
-            Some(body["token"].as_str().unwrap()),
-            None,
-        )
+        .get("/api/v1/office/units", body["token"].as_str().unwrap())
         .await;
     assert_eq!(status, reqwest::StatusCode::OK);
 }
 
 #[tokio::test]
 async fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
     let b = sqlite();
-    let blobs = b.blob_url();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &b.database_url,
-            "--blob-url",
-            &blobs,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next_line().await.unwrap().unwrap();
-    let base = format!("http://{}", line.strip_prefix("listening on ").unwrap());
+    let ServerProcess { mut child, base } =
+        ServerProcess::spawn(env!("CARGO_BIN_EXE_xuncha-server"), &b).await;
     for path in ["/healthz", "/readyz"] {
         let r = reqwest::get(format!("{base}{path}")).await.unwrap();
         assert_eq!(r.status(), reqwest::StatusCode::OK, "{path}");

@@ -4,47 +4,14 @@
 //! no fork. PostgreSQL only (SQLite is one process by design).
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::json;
-use std::process::Stdio;
-use support::*;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use xuncha_domain::wire::{EventOutcome, PushResponse};
 use xuncha_domain::{BlobHash, Event, verify_chain};
+use xuncha_testsupport::*;
 
-/// A `xuncha-server serve` process on 127.0.0.1:0; killed on drop.
-struct Process {
-    _child: tokio::process::Child,
-    base: String,
-}
-
-async fn spawn_server(b: &Backend) -> Process {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &b.database_url,
-            "--blob-url",
-            &b.blob_url(),
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    // The process prints this line once its listener is bound: no sleeping, no polling.
-    let line = lines.next_line().await.unwrap().unwrap();
-    let addr = line.strip_prefix("listening on ").unwrap().to_owned();
-    Process {
-        _child: child,
-        base: format!("http://{addr}"),
-    }
+async fn spawn_server(b: &Backend) -> ServerProcess {
+    ServerProcess::spawn(env!("CARGO_BIN_EXE_xuncha-server"), b).await
 }
 
 async fn push_to(http: &reqwest::Client, base: &str, token: &str, events: &[Event]) -> PushResponse {

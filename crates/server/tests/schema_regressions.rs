@@ -3,15 +3,12 @@
 //! surfaced as a 500, and places where the document did not say what the server answers.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::*;
+use xuncha_testsupport::*;
 
 async fn seeded(b: &Backend) -> (TestServer, Seed) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     (srv, seed)
 }
 
@@ -24,32 +21,22 @@ async fn document(srv: &TestServer) -> Value {
 async fn a_unit_code_already_taken_is_a_conflict(b: Backend) {
     let (srv, seed) = seeded(&b).await;
     let admin = srv.login("admin").await;
-    let units_before = srv
-        .call("GET", "/api/v1/office/units", Some(&admin), None)
-        .await
-        .1;
+    let units_before = srv.get("/api/v1/office/units", &admin).await.1;
     // A new unit under the street that copies the first brigade's code.
     let copy = json!({
         "id": uuid::Uuid::now_v7(), "name": "三大队", "kind": "brigade",
         "parent": seed.street.id, "code": seed.b1.code,
     });
-    let (status, body) = srv
-        .call("POST", "/api/v1/office/units", Some(&admin), Some(&copy))
-        .await;
+    let (status, body) = srv.post("/api/v1/office/units", &admin, &copy).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "unit_code_taken", "{body}");
-    let units_after = srv
-        .call("GET", "/api/v1/office/units", Some(&admin), None)
-        .await
-        .1;
+    let units_after = srv.get("/api/v1/office/units", &admin).await.1;
     assert_eq!(units_before, units_after, "a refused unit changes nothing");
 
     // Redefining a unit under its own code is still an update.
     let mut renamed = serde_json::to_value(&seed.b1).unwrap();
     renamed["name"] = json!("一大队（改名）");
-    let (status, body) = srv
-        .call("POST", "/api/v1/office/units", Some(&admin), Some(&renamed))
-        .await;
+    let (status, body) = srv.post("/api/v1/office/units", &admin, &renamed).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -100,7 +87,7 @@ async fn lists_are_documented_as_arrays_and_match_what_is_served() {
     ] {
         let schema = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
         assert_eq!(schema["type"], "array", "{path}: {schema}");
-        let (status, body) = srv.call("GET", path, Some(&admin), None).await;
+        let (status, body) = srv.get(path, &admin).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
         assert!(body.is_array(), "{path}: {body}");
     }

@@ -4,27 +4,22 @@
 //! Blobs and limits are in `story_blobs_and_limits.rs`.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::*;
 use xuncha_domain::payload::{FindingRectified, Payload};
 use xuncha_domain::wire::PushResponse;
 use xuncha_domain::{DeviceId, EventHash, UnixMs};
+use xuncha_testsupport::*;
 
 async fn a_device_enrols_with_its_users_credentials(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let phone = srv.enrol("chief1").await;
     assert_eq!(phone.user.id, seed.chief1.id);
     assert!(phone.token.starts_with("xd_"));
     // The token is stored only as its hash.
     let stored = srv.state.db.read(|s| s.devices()).await.unwrap();
     assert!(stored.iter().any(|d| d.id == phone.device));
-    let (status, _) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some(&phone.token), None)
-        .await;
+    let (status, _) = srv.get("/api/v1/sync/pull?after=0", &phone.token).await;
     assert_eq!(status, StatusCode::OK);
 
     let key = random_key();
@@ -32,16 +27,13 @@ async fn a_device_enrols_with_its_users_credentials(b: &Backend) {
     let (status, body) = srv.call("POST", "/api/v1/enrol", None, Some(&wrong)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "bad_credentials");
-    let (status, _) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some("xd_not-a-token"), None)
-        .await;
+    let (status, _) = srv.get("/api/v1/sync/pull?after=0", "xd_not-a-token").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 story!(a_device_enrols_with_its_users_credentials);
 
 async fn a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let key = random_key();
     let device = DeviceId::new();
     let enrol = async |login: &str, key: &ed25519_dalek::SigningKey| {
@@ -60,13 +52,9 @@ async fn a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it(b: 
     assert_eq!(second["device"], json!(device));
     let old = first["token"].as_str().unwrap();
     let new = second["token"].as_str().unwrap();
-    let (status, _) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some(old), None)
-        .await;
+    let (status, _) = srv.get("/api/v1/sync/pull?after=0", old).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some(new), None)
-        .await;
+    let (status, _) = srv.get("/api/v1/sync/pull?after=0", new).await;
     assert_eq!(status, StatusCode::OK);
     // Another key cannot claim the id.
     let (status, body) = srv
@@ -85,8 +73,7 @@ async fn a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it(b: 
 story!(a_device_signing_in_again_keeps_its_id_and_no_other_key_can_take_it);
 
 async fn a_replayed_push_is_stored_once_and_answered_alike(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let (patrol, _finding, mut events) = phone.patrol_with_finding();
     events.push(phone.next(track(patrol, 50)));
@@ -117,8 +104,7 @@ async fn a_replayed_push_is_stored_once_and_answered_alike(b: &Backend) {
 story!(a_replayed_push_is_stored_once_and_answered_alike);
 
 async fn an_event_breaking_a_rule_is_kept_flagged_and_the_chain_moves_on(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let (_patrol, finding, mut events) = phone.patrol_with_finding();
     // Rectified before it was ever assigned: evidence of a mistake, kept but not applied.
@@ -154,8 +140,7 @@ async fn an_event_breaking_a_rule_is_kept_flagged_and_the_chain_moves_on(b: &Bac
 story!(an_event_breaking_a_rule_is_kept_flagged_and_the_chain_moves_on);
 
 async fn forged_reordered_and_badly_signed_chains_are_refused(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let mut other = srv.enrol("chief2").await;
     let (_p, _f, events) = phone.patrol_with_finding();
@@ -243,11 +228,10 @@ async fn forged_reordered_and_badly_signed_chains_are_refused(b: &Backend) {
     // An unreadable event is answered on its own; the rest of the batch is unaffected.
     let next = phone.next(track(_p, 3));
     let (status, body) = srv
-        .call(
-            "POST",
+        .post(
             "/api/v1/sync/push",
-            Some(&phone.token),
-            Some(&json!({"events": [{"id": "nonsense", "seq": 3}, next]})),
+            &phone.token,
+            &json!({"events": [{"id": "nonsense", "seq": 3}, next]}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -258,29 +242,18 @@ async fn forged_reordered_and_badly_signed_chains_are_refused(b: &Backend) {
 story!(forged_reordered_and_badly_signed_chains_are_refused);
 
 async fn each_phone_pulls_only_what_it_may_see_and_the_office_sees_its_unit(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let reach = |name: &str, unit: xuncha_domain::UnitId| {
         json!({"id": xuncha_domain::ReachId::new(), "name": name, "unit": unit,
             "line": [{"lon": 114.10, "lat": 30.65}, {"lon": 114.11, "lat": 30.66}], "length_m": 1500.0, "chiefs": []})
     };
     let (s, r1) = srv
-        .call(
-            "POST",
-            "/api/v1/office/reaches",
-            Some(&office),
-            Some(&reach("一队渠", seed.b1.id)),
-        )
+        .post("/api/v1/office/reaches", &office, &reach("一队渠", seed.b1.id))
         .await;
     assert_eq!(s, StatusCode::OK, "{r1}");
     let (s, r2) = srv
-        .call(
-            "POST",
-            "/api/v1/office/reaches",
-            Some(&office),
-            Some(&reach("二队渠", seed.b2.id)),
-        )
+        .post("/api/v1/office/reaches", &office, &reach("二队渠", seed.b2.id))
         .await;
     assert_eq!(s, StatusCode::OK, "{r2}");
 
@@ -289,12 +262,7 @@ async fn each_phone_pulls_only_what_it_may_see_and_the_office_sees_its_unit(b: &
     let (_patrol, finding, events) = p1.patrol_with_finding();
     srv.push_ok(&p1, &events).await;
     let (s, assigned) = srv
-        .call(
-            "POST",
-            &format!("/api/v1/office/findings/{finding}/assign"),
-            Some(&office),
-            Some(&json!({"assignee": "某建筑公司", "follow_up_by": null, "deadline": now() + 7 * 86_400_000i64, "note": "七日内清运"})),
-        )
+        .post(&format!("/api/v1/office/findings/{finding}/assign"), &office, &json!({"assignee": "某建筑公司", "follow_up_by": null, "deadline": now() + 7 * 86_400_000i64, "note": "七日内清运"}))
         .await;
     assert_eq!(s, StatusCode::OK, "{assigned}");
 
@@ -335,9 +303,7 @@ async fn each_phone_pulls_only_what_it_may_see_and_the_office_sees_its_unit(b: &
         assert!(seen_office.contains(&e), "office misses {e}");
     }
     // Through the office API too.
-    let (s, list) = srv
-        .call("GET", "/api/v1/office/records?kind=finding", Some(&office), None)
-        .await;
+    let (s, list) = srv.get("/api/v1/office/records?kind=finding", &office).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["state"]["state"]["status"], "assigned");
@@ -345,33 +311,20 @@ async fn each_phone_pulls_only_what_it_may_see_and_the_office_sees_its_unit(b: &
 story!(each_phone_pulls_only_what_it_may_see_and_the_office_sees_its_unit);
 
 async fn the_offices_decisions_flow_down_and_follow_the_state_machine(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let mut phone = srv.enrol("chief1").await;
     let (_p, finding, events) = phone.patrol_with_finding();
     srv.push_ok(&phone, &events).await;
     let path = |what: &str| format!("/api/v1/office/findings/{finding}/{what}");
-    let (s, body) = srv
-        .call(
-            "POST",
-            &path("verify"),
-            Some(&office),
-            Some(&json!({"note": "好"})),
-        )
-        .await;
+    let (s, body) = srv.post(&path("verify"), &office, &json!({"note": "好"})).await;
     assert_eq!(
         s,
         StatusCode::CONFLICT,
         "cannot verify what was not rectified: {body}"
     );
     let (s, _) = srv
-        .call(
-            "POST",
-            &path("assign"),
-            Some(&office),
-            Some(&json!({"assignee": "村委会", "follow_up_by": null, "deadline": now() + 86_400_000i64, "note": ""})),
-        )
+        .post(&path("assign"), &office, &json!({"assignee": "村委会", "follow_up_by": null, "deadline": now() + 86_400_000i64, "note": ""}))
         .await;
     assert_eq!(s, StatusCode::OK);
     srv.sync_down(&mut phone).await;
@@ -385,12 +338,7 @@ async fn the_offices_decisions_flow_down_and_follow_the_state_machine(b: &Backen
     let r = srv.push_ok(&phone, &[rectified]).await;
     assert_eq!(outcome_status(&r), vec!["accepted"]);
     let (s, verified) = srv
-        .call(
-            "POST",
-            &path("verify"),
-            Some(&office),
-            Some(&json!({"note": "现场复核通过"})),
-        )
+        .post(&path("verify"), &office, &json!({"note": "现场复核通过"}))
         .await;
     assert_eq!(s, StatusCode::OK, "{verified}");
     let pulled = srv.pull_all(&phone).await;
@@ -399,23 +347,11 @@ async fn the_offices_decisions_flow_down_and_follow_the_state_machine(b: &Backen
             .iter()
             .any(|e| e.id.to_string() == verified["id"].as_str().unwrap())
     );
-    let (_, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/finding/{finding}"),
-            Some(&office),
-            None,
-        )
-        .await;
+    let (_, detail) = srv.finding_detail(&office, finding).await;
     assert_eq!(detail["record"]["state"]["state"]["status"], "verified");
     assert_eq!(detail["timeline"].as_array().unwrap().len(), 4);
     let (s, _) = srv
-        .call(
-            "POST",
-            &path("reopen"),
-            Some(&office),
-            Some(&json!({"reason": "复查发现反弹"})),
-        )
+        .post(&path("reopen"), &office, &json!({"reason": "复查发现反弹"}))
         .await;
     assert_eq!(s, StatusCode::OK);
 }
@@ -453,8 +389,7 @@ async fn the_openapi_document_lists_every_route() {
 }
 
 async fn a_late_event_refolds_its_record_in_clock_order(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     // The chief's phone reports and later rectifies; the office's tablet (used on site in
     // between) assigns the rectification but reaches the server last.
     let mut first = srv.enrol("chief1").await;
@@ -503,14 +438,7 @@ async fn a_late_event_refolds_its_record_in_clock_order(b: &Backend) {
     assert_eq!(outcome_status(&r), vec!["accepted"]);
 
     let office = srv.login("office").await;
-    let (_, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/finding/{finding}"),
-            Some(&office),
-            None,
-        )
-        .await;
+    let (_, detail) = srv.finding_detail(&office, finding).await;
     assert_eq!(
         detail["record"]["state"]["state"]["status"], "rectified",
         "{detail}"
@@ -535,8 +463,7 @@ async fn a_late_event_refolds_its_record_in_clock_order(b: &Backend) {
 story!(a_late_event_refolds_its_record_in_clock_order);
 
 async fn reference_data_from_a_device_is_kept_flagged_and_never_handed_out(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let neighbour = srv.enrol("chief1").await;
     let reach = phone.next(Payload::ReachDefined(xuncha_domain::reference::Reach {

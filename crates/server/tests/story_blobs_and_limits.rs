@@ -3,13 +3,11 @@
 //! limits hold (413, 429) and a revoked token is turned away.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::json;
-use support::*;
 use xuncha_domain::BlobHash;
 use xuncha_domain::wire::UploadStatus;
+use xuncha_testsupport::*;
 
 /// Sends a chunk's headers and only part of its body, then drops the connection.
 async fn upload_cut(srv: &TestServer, token: &str, hash: &str, offset: usize, total: usize, bytes: &[u8]) {
@@ -26,8 +24,7 @@ async fn upload_cut(srv: &TestServer, token: &str, hash: &str, offset: usize, to
 }
 
 async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let other = srv.enrol("chief2").await;
     let photo = random_bytes(300_000);
@@ -38,31 +35,17 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
     srv.push_ok(&phone, &events).await;
 
     let (s, body) = srv
-        .call(
-            "POST",
-            "/api/v1/blobs/missing",
-            Some(&phone.token),
-            Some(&json!({"hashes": [hash]})),
-        )
+        .post("/api/v1/blobs/missing", &phone.token, &json!({"hashes": [hash]}))
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["missing"], json!([hex]));
     let office = srv.login("office").await;
-    let (_, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/finding/{finding}"),
-            Some(&office),
-            None,
-        )
-        .await;
+    let (_, detail) = srv.finding_detail(&office, finding).await;
     assert_eq!(
         detail["complete"], false,
         "a record whose photo is missing is never complete"
     );
-    let (_, list) = srv
-        .call("GET", "/api/v1/office/records?kind=finding", Some(&office), None)
-        .await;
+    let (_, list) = srv.get("/api/v1/office/records?kind=finding", &office).await;
     assert_eq!(
         list[0]["missing_blobs"], 1,
         "the list says photos are missing too"
@@ -76,12 +59,7 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
     // The second half's connection drops midway.
     upload_cut(&srv, &phone.token, &hex, half, photo.len(), &photo[half..]).await;
     let (s, body) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/blobs/{hex}/upload"),
-            Some(&phone.token),
-            None,
-        )
+        .get(&format!("/api/v1/blobs/{hex}/upload"), &phone.token)
         .await;
     assert_eq!(s, StatusCode::OK);
     let status: UploadStatus = serde_json::from_value(body).unwrap();
@@ -100,12 +78,7 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
     assert_eq!(body["complete"], true);
 
     let (_, body) = srv
-        .call(
-            "POST",
-            "/api/v1/blobs/missing",
-            Some(&phone.token),
-            Some(&json!({"hashes": [hash]})),
-        )
+        .post("/api/v1/blobs/missing", &phone.token, &json!({"hashes": [hash]}))
         .await;
     assert_eq!(body["missing"], json!([]));
     let got = srv
@@ -117,30 +90,17 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
         .unwrap();
     assert_eq!(got.status(), StatusCode::OK);
     assert_eq!(got.bytes().await.unwrap().as_ref(), photo.as_slice());
-    let (s, _) = srv
-        .call("GET", &format!("/api/v1/blobs/{hex}"), Some(&office), None)
-        .await;
+    let (s, _) = srv.get(&format!("/api/v1/blobs/{hex}"), &office).await;
     assert_eq!(s, StatusCode::OK, "the office sees its unit's photos");
-    let (s, _) = srv
-        .call("GET", &format!("/api/v1/blobs/{hex}"), Some(&other.token), None)
-        .await;
+    let (s, _) = srv.get(&format!("/api/v1/blobs/{hex}"), &other.token).await;
     assert_eq!(
         s,
         StatusCode::FORBIDDEN,
         "another brigade's chief may not download it"
     );
-    let (_, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/finding/{finding}"),
-            Some(&office),
-            None,
-        )
-        .await;
+    let (_, detail) = srv.finding_detail(&office, finding).await;
     assert_eq!(detail["complete"], true);
-    let (_, list) = srv
-        .call("GET", "/api/v1/office/records?kind=finding", Some(&office), None)
-        .await;
+    let (_, list) = srv.get("/api/v1/office/records?kind=finding", &office).await;
     assert_eq!(list[0]["missing_blobs"], 0);
 
     // A blob whose bytes do not match its name is refused and nothing of it stays.
@@ -153,12 +113,7 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["code"], "hash_mismatch");
     let (_, body) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/blobs/{claimed}/upload"),
-            Some(&phone.token),
-            None,
-        )
+        .get(&format!("/api/v1/blobs/{claimed}/upload"), &phone.token)
         .await;
     assert_eq!(
         (body["received"].as_u64(), body["complete"].as_bool()),
@@ -168,8 +123,7 @@ async fn a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept(b: &
 story!(a_photo_upload_cut_in_half_resumes_and_only_the_right_hash_is_kept);
 
 async fn path_like_and_malformed_hashes_are_refused(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let phone = srv.enrol("chief1").await;
     let good = BlobHash::of(b"x").to_hex();
     for bad in [
@@ -191,16 +145,13 @@ async fn path_like_and_malformed_hashes_are_refused(b: &Backend) {
         }
     }
     // An unencoded `..` is resolved away by the client: whatever it reaches, it is never served.
-    let (s, _) = srv
-        .call("GET", "/api/v1/blobs/../upload", Some(&phone.token), None)
-        .await;
+    let (s, _) = srv.get("/api/v1/blobs/../upload", &phone.token).await;
     assert!(s.is_client_error(), "{s}");
     let (s, _) = srv
-        .call(
-            "POST",
+        .post(
             "/api/v1/blobs/missing",
-            Some(&phone.token),
-            Some(&json!({"hashes": ["../x"]})),
+            &phone.token,
+            &json!({"hashes": ["../x"]}),
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -224,12 +175,7 @@ async fn oversize_bodies_and_batches_are_refused_with_413(b: &Backend) {
     assert_eq!(body["code"], "too_large");
     let many: Vec<_> = (0..501).map(|_| json!({})).collect();
     let (s, body) = srv
-        .call(
-            "POST",
-            "/api/v1/sync/push",
-            Some(&phone.token),
-            Some(&json!({"events": many})),
-        )
+        .post("/api/v1/sync/push", &phone.token, &json!({"events": many}))
         .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     let hash = BlobHash::of(b"y").to_hex();
@@ -248,8 +194,7 @@ async fn oversize_bodies_and_batches_are_refused_with_413(b: &Backend) {
 story!(oversize_bodies_and_batches_are_refused_with_413);
 
 async fn a_revoked_token_is_refused(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let (_p, _f, events) = phone.patrol_with_finding();
     srv.push_ok(&phone, &events[..1]).await;
@@ -266,9 +211,7 @@ async fn a_revoked_token_is_refused(b: &Backend) {
     let (s, body) = srv.push(&phone, &events[1..]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "token_revoked");
-    let (s, _) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some(&phone.token), None)
-        .await;
+    let (s, _) = srv.get("/api/v1/sync/pull?after=0", &phone.token).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // A disabled user's other devices and sessions are refused too.
     let second = srv.enrol("chief1").await;
@@ -283,9 +226,7 @@ async fn a_revoked_token_is_refused(b: &Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let (s, body) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some(&second.token), None)
-        .await;
+    let (s, body) = srv.get("/api/v1/sync/pull?after=0", &second.token).await;
     assert_eq!(
         (s, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("token_revoked"))
@@ -307,9 +248,7 @@ async fn a_revoked_token_is_refused(b: &Backend) {
     // A session ended by its user is refused the same way.
     let (s, _) = srv.call("DELETE", "/api/v1/session", Some(&office), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = srv
-        .call("GET", "/api/v1/office/devices", Some(&office), None)
-        .await;
+    let (s, _) = srv.get("/api/v1/office/devices", &office).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 story!(a_revoked_token_is_refused);
@@ -323,19 +262,13 @@ async fn a_device_over_its_rate_gets_429_and_others_are_served(b: &Backend) {
     let noisy = srv.enrol("chief1").await;
     let quiet = srv.enrol("chief2").await;
     for _ in 0..3 {
-        let (s, _) = srv
-            .call("GET", "/api/v1/sync/pull?after=0", Some(&noisy.token), None)
-            .await;
+        let (s, _) = srv.get("/api/v1/sync/pull?after=0", &noisy.token).await;
         assert_eq!(s, StatusCode::OK);
     }
-    let (s, body) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some(&noisy.token), None)
-        .await;
+    let (s, body) = srv.get("/api/v1/sync/pull?after=0", &noisy.token).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(body["code"], "rate_limited");
-    let (s, _) = srv
-        .call("GET", "/api/v1/sync/pull?after=0", Some(&quiet.token), None)
-        .await;
+    let (s, _) = srv.get("/api/v1/sync/pull?after=0", &quiet.token).await;
     assert_eq!(s, StatusCode::OK);
 }
 story!(a_device_over_its_rate_gets_429_and_others_are_served);
@@ -344,8 +277,7 @@ story!(a_device_over_its_rate_gets_429_and_others_are_served);
 /// would drop the fields it does not know and the events' hashes would no longer hold.
 async fn a_client_newer_than_the_server_is_refused_with_426_and_nothing_is_stored(b: &Backend) {
     use xuncha_domain::wire::{WIRE_VERSION, WIRE_VERSION_HEADER};
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let (_, _, events) = phone.patrol_with_finding();
     let before = srv.event_count().await;

@@ -4,8 +4,8 @@
 //! chief, safety inspector and fishing-ban patroller at once) would:
 //! - signs in to the server from Settings (login and password), which brings the unit's
 //!   reaches, sites and checklist;
-//! - patrols a reach on a GPX track from `../shared/fixtures/gpx/` replayed in real time (sped
-//!   up), reports a problem with a fixture photo, and ends the patrol;
+//! - patrols a reach on a GPX track of the fixtures (`gpx/`, see `xuncha_testsupport::fixtures`)
+//!   replayed in real time (sped up), reports a problem with a fixture photo, and ends the patrol;
 //! - inspects a business: walks the checklist, records a hazard with a photo, issues the
 //!   numbered on-site record and has it signed on the screen by inspector and inspected party;
 //! - patrols for the fishing ban: checks a business, and has a tackle shop sign a commitment
@@ -95,6 +95,7 @@ fn records(device: &xuncha_core::Device) -> Vec<RecordSummary> {
 #[test]
 #[ignore = "needs Xvfb and tauri-driver: run scripts/test-app.sh"]
 fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_signatures() {
+    require_fixtures!();
     let app = app_binary();
     let server = Server::start(sqlite());
     let gpx = fixture("gpx/cerknicko-jezero.gpx");

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FIXTURES, HAVE_FIXTURES, skipNotice } from '../../scripts/fixtures.mjs';
 import { parseGpx, replayDelays, replayTimes } from './gpx';
 
-// The shared fixtures sit beside the project root (ui/src/lib → ../../../../shared).
-const FIXTURES = process.env.FIXTURES ?? join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures');
+if (!HAVE_FIXTURES) skipNotice('the GPX tests');
 const fixture = (name: string) => readFileSync(join(FIXTURES, 'gpx', name), 'utf8');
 
-describe('reading GPX for the replayed GPS source', () => {
+describe.skipIf(!HAVE_FIXTURES)('reading GPX for the replayed GPS source', () => {
   it('reads every track point of a real Garmin file with its time', () => {
     const pts = parseGpx(fixture('cerknicko-jezero.gpx'));
     expect(pts).toHaveLength(296);

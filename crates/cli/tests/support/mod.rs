@@ -5,9 +5,7 @@
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-use xuncha_domain::people::{ChiefLevel, Role, Unit, UnitKind, User};
-use xuncha_domain::testkit::SimDevice;
-use xuncha_domain::*;
+use xuncha_domain::{UnitId, UserId};
 
 pub fn xuncha(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xuncha"))
@@ -30,34 +28,12 @@ pub fn ok_json(data: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("json output")
 }
 
-/// Reference data as the office would send it: the unit and the user.
+/// The reference data as the office would send it, written to a file to import.
 pub fn reference_bundle(dir: &Path) -> (UnitId, UserId, std::path::PathBuf) {
-    let mut office = SimDevice::new(77);
-    let unit = Unit {
-        id: UnitId::new(),
-        name: "汉阳街道".into(),
-        kind: UnitKind::Subdistrict,
-        parent: None,
-        code: "HY".into(),
-    };
-    let user = User {
-        active_from: None,
-        id: UserId::new(),
-        name: "刘河长".into(),
-        login: "liu".into(),
-        unit: unit.id,
-        roles: vec![Role::RiverChief {
-            level: ChiefLevel::Brigade,
-        }],
-    };
-    let t = UnixMs(1_764_000_000_000);
-    let events = vec![
-        office.make(Payload::UnitDefined(unit.clone()), t),
-        office.make(Payload::UserDefined(user.clone()), t),
-    ];
+    let r = xuncha_testsupport::reference_data::reference();
     let path = dir.join("reference.json");
-    std::fs::write(&path, serde_json::to_vec(&events).expect("json")).expect("write bundle");
-    (unit.id, user.id, path)
+    std::fs::write(&path, serde_json::to_vec(&r.events).expect("json")).expect("write bundle");
+    (r.unit.id, r.user.id, path)
 }
 
 /// A device store at `dir/device` loaded with the reference data and signed in as its user.

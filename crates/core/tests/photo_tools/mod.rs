@@ -1,4 +1,4 @@
-//! What the photo tests share: the real photos in shared/fixtures, ExifTool as the independent
+//! What the photo tests share: the real photos of the fixtures (`xuncha_testsupport::fixtures`), ExifTool as the independent
 //! reader (and writer) of metadata, ImageMagick's `convert` as the independent encoder, and the
 //! few byte-level edits a test makes to a JPEG's EXIF.
 #![allow(dead_code)]
@@ -6,16 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A photo of the fixtures (`rel` inside `photos/`); the test starts with `require_fixtures!()`.
 pub fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/photos/"
-    ))
-    .join(rel)
+    xuncha_testsupport::fixtures::path(&format!("photos/{rel}"))
 }
 
 pub fn read_fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+    xuncha_testsupport::fixtures::read(&format!("photos/{rel}"))
 }
 
 /// Runs a tool the tests need, failing with what to install when it is missing.

@@ -5,21 +5,20 @@
 //! unknown logins, keep its own capacity, and its tokens must expire, refresh and be revocable.
 //! Each refusal is checked together with what it must leave unchanged.
 
-use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::net::IpAddr;
 use xuncha_domain::{DeviceId, DevicePublicKey};
 use xuncha_server::app::Config;
 use xuncha_server::db::DeviceRow;
+use xuncha_testsupport::*;
 
 async fn devices(srv: &TestServer) -> Vec<DeviceRow> {
     srv.state.db.read(|s| s.devices()).await.unwrap()
 }
 
 async fn pull_status(srv: &TestServer, token: &str) -> (StatusCode, Value) {
-    srv.call("GET", "/api/v1/sync/pull?after=0", Some(token), None)
-        .await
+    srv.get("/api/v1/sync/pull?after=0", token).await
 }
 
 /// A client whose requests come from `address` (any 127.0.0.0/8 address is this machine).
@@ -41,14 +40,7 @@ async fn sign_in_from(
         .send()
         .await
         .unwrap();
-    let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let body = serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null);
-    (status, retry_after, body)
+    answer_of(resp).await
 }
 
 fn with_limits(b: &Backend, change: impl FnOnce(&mut xuncha_server::limits::Limits)) -> Config {
@@ -60,8 +52,7 @@ fn with_limits(b: &Backend, change: impl FnOnce(&mut xuncha_server::limits::Limi
 // ---- class 7: enrolment proves possession of the key ----------------------------------------
 
 async fn enrolling_as_the_servers_own_device_is_refused_and_changes_nothing(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let server_device = srv.state.chain.device;
     let server_key = srv.state.chain.public_key();
     let before = devices(&srv).await;
@@ -94,8 +85,7 @@ async fn enrolling_as_the_servers_own_device_is_refused_and_changes_nothing(b: &
 story!(enrolling_as_the_servers_own_device_is_refused_and_changes_nothing);
 
 async fn a_small_order_public_key_is_refused(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let before = devices(&srv).await;
     // The identity point (y = 1) and the point of order 2 (y = -1): under either, a "null"
     // signature (R = identity, s = 0) verifies for every message with a lax verifier.
@@ -127,8 +117,7 @@ async fn a_small_order_public_key_is_refused(b: &Backend) {
 story!(a_small_order_public_key_is_refused);
 
 async fn an_enrolment_not_signed_over_its_own_challenge_is_refused(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let before = devices(&srv).await;
     let key = random_key();
     let device = DeviceId::new();
@@ -282,8 +271,7 @@ async fn an_address_guessing_at_many_logins_backs_off_and_others_do_not(b: &Back
 story!(an_address_guessing_at_many_logins_backs_off_and_others_do_not);
 
 async fn an_unknown_login_costs_the_same_password_check_as_a_known_one(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let runs = || srv.state.rate.sign_in.argon2_runs();
     let http = client_from("127.0.0.5");
 
@@ -388,9 +376,7 @@ async fn expired_tokens_answer_token_expired(b: &Backend) {
         "an expired token cannot be refreshed"
     );
     assert_eq!(body["code"], "token_expired");
-    let (status, body) = srv
-        .call("GET", "/api/v1/office/units", Some(&session), None)
-        .await;
+    let (status, body) = srv.get("/api/v1/office/units", &session).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "token_expired");
     // Signing in again is the way back.
@@ -401,8 +387,7 @@ async fn expired_tokens_answer_token_expired(b: &Backend) {
 story!(expired_tokens_answer_token_expired);
 
 async fn a_refreshed_token_replaces_the_old_one(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let phone = srv.enrol("chief1").await;
     let refresh = async |token: &str| {
         let (status, body) = srv.call("POST", "/api/v1/token/refresh", Some(token), None).await;
@@ -455,8 +440,7 @@ async fn a_refreshed_token_replaces_the_old_one(b: &Backend) {
 story!(a_refreshed_token_replaces_the_old_one);
 
 async fn signing_out_revokes_the_token_on_the_server(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let phone = srv.enrol("chief1").await;
     let other = srv.enrol("chief1").await;
     let (status, body) = srv
@@ -489,9 +473,7 @@ async fn signing_out_revokes_the_token_on_the_server(b: &Backend) {
     let session = srv.login("office").await;
     let (status, _) = srv.call("DELETE", "/api/v1/session", Some(&session), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = srv
-        .call("GET", "/api/v1/office/units", Some(&session), None)
-        .await;
+    let (status, _) = srv.get("/api/v1/office/units", &session).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 story!(signing_out_revokes_the_token_on_the_server);

@@ -4,12 +4,12 @@
 //! kept — item by item while the others are stored; a body that is not well framed stores
 //! nothing; and a spent budget answers 429 with the wait in `Retry-After`.
 
-use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::wire::{BlobFrame, encode_blob_frames};
 use xuncha_domain::{BlobHash, DeviceId};
 use xuncha_server::app::Config;
+use xuncha_testsupport::*;
 
 /// Sends a batch body: (status, answer as JSON or `null`, `Retry-After` if any).
 async fn post_batch(srv: &TestServer, token: &str, body: Vec<u8>) -> (StatusCode, Value, Option<u64>) {
@@ -22,17 +22,8 @@ async fn post_batch(srv: &TestServer, token: &str, body: Vec<u8>) -> (StatusCode
         .send()
         .await
         .unwrap();
-    let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok()?.parse().ok());
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-        retry_after,
-    )
+    let (status, retry_after, body) = answer_of(resp).await;
+    (status, body, retry_after)
 }
 
 fn frame(hash: BlobHash, bytes: &[u8]) -> BlobFrame<'_> {
@@ -73,8 +64,7 @@ fn outcomes(body: &Value) -> Vec<&str> {
 }
 
 async fn a_batch_stores_what_the_device_names_and_refuses_the_rest_item_by_item(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let mut other = srv.enrol("chief2").await;
     let (sig, thumb, bad) = (random_bytes(3_000), random_bytes(9_000), random_bytes(2_000));
@@ -121,11 +111,10 @@ async fn a_batch_stores_what_the_device_names_and_refuses_the_rest_item_by_item(
     );
     // The device proved it holds `shared`: it is no longer missing for it.
     let (s, missing) = srv
-        .call(
-            "POST",
+        .post(
             "/api/v1/blobs/missing",
-            Some(&phone.token),
-            Some(&json!({ "hashes": [sig_h, bad_h, shared_h] })),
+            &phone.token,
+            &json!({ "hashes": [sig_h, bad_h, shared_h] }),
         )
         .await;
     assert_eq!((s, &missing["missing"]), (StatusCode::OK, &json!([bad_h])));

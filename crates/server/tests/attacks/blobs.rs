@@ -5,12 +5,12 @@
 //! and that the victim's photo, upload and records are as they were; the sweep removes only
 //! abandoned uploads and files no record names, after their grace.
 
-use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::{BlobHash, DeviceId, FindingId};
 use xuncha_server::app::Config;
 use xuncha_server::limits::Limits;
+use xuncha_testsupport::*;
 
 const DAY_MS: i64 = 24 * 3_600_000;
 
@@ -25,11 +25,10 @@ async fn finding_with_photo(srv: &TestServer, phone: &mut Phone, photo: BlobHash
 
 async fn missing(srv: &TestServer, phone: &Phone, hashes: &[BlobHash]) -> Value {
     let (s, body) = srv
-        .call(
-            "POST",
+        .post(
             "/api/v1/blobs/missing",
-            Some(&phone.token),
-            Some(&json!({ "hashes": hashes })),
+            &phone.token,
+            &json!({ "hashes": hashes }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -38,12 +37,7 @@ async fn missing(srv: &TestServer, phone: &Phone, hashes: &[BlobHash]) -> Value 
 
 async fn upload_status(srv: &TestServer, phone: &Phone, hash: &str) -> (u64, bool) {
     let (s, body) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/blobs/{hash}/upload"),
-            Some(&phone.token),
-            None,
-        )
+        .get(&format!("/api/v1/blobs/{hash}/upload"), &phone.token)
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     (
@@ -72,8 +66,7 @@ async fn stored(srv: &TestServer, device: DeviceId, hex: &str) -> (usize, Option
 }
 
 async fn naming_another_users_photo_gives_neither_the_photo_nor_a_complete_record(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut victim = srv.enrol("chief1").await;
     let mut attacker = srv.enrol("chief2").await;
     let photo = random_bytes(50_000);
@@ -90,14 +83,7 @@ async fn naming_another_users_photo_gives_neither_the_photo_nor_a_complete_recor
         Err(StatusCode::FORBIDDEN)
     );
     let office = srv.login("office").await;
-    let (_, detail) = srv
-        .call(
-            "GET",
-            &format!("/api/v1/office/records/finding/{his}"),
-            Some(&office),
-            None,
-        )
-        .await;
+    let (_, detail) = srv.finding_detail(&office, his).await;
     assert_eq!(
         (&detail["complete"], &detail["missing_blobs"]),
         (&json!(false), &json!([hex])),
@@ -132,8 +118,7 @@ async fn naming_another_users_photo_gives_neither_the_photo_nor_a_complete_recor
 story!(naming_another_users_photo_gives_neither_the_photo_nor_a_complete_record);
 
 async fn an_upload_is_the_devices_own_until_it_is_complete(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut victim = srv.enrol("chief1").await;
     let mut attacker = srv.enrol("chief2").await;
     let photo = random_bytes(120_000);
@@ -179,8 +164,7 @@ async fn an_upload_is_the_devices_own_until_it_is_complete(b: &Backend) {
 story!(an_upload_is_the_devices_own_until_it_is_complete);
 
 async fn a_device_may_send_only_files_its_own_records_name(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let phone = srv.enrol("chief1").await;
     let mut other = srv.enrol("chief2").await;
     let unnamed = random_bytes(10_000);
@@ -254,8 +238,7 @@ async fn a_device_over_its_upload_quota_is_refused_and_others_are_not(b: &Backen
 story!(a_device_over_its_upload_quota_is_refused_and_others_are_not);
 
 async fn abandoned_uploads_and_unnamed_files_are_swept_after_their_grace(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("chief1").await;
     let (kept, abandoned, unnamed) = (random_bytes(30_000), random_bytes(30_000), random_bytes(30_000));
     let (_, finding, mut events) = phone.patrol_with_finding();

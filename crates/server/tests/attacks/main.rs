@@ -9,10 +9,6 @@
 //! - `auth`: enrolment and sign-in (classes 7, 8).
 #![allow(clippy::unwrap_used)]
 
-#[macro_use]
-#[path = "../support/mod.rs"]
-mod support;
-
 mod auth;
 mod batch;
 mod blobs;

@@ -4,12 +4,12 @@
 //! record stays as it was; and the office's next decision on that record is stamped with the
 //! server's real time, not dragged to 9999 after the attacker's stamp.
 
-use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use xuncha_domain::payload::{AggregateKind, AggregateRef, FindingAmended, Payload};
 use xuncha_domain::wire::EventOutcome;
 use xuncha_domain::{Event, EventDraft, EventId, FindingId, Hlc, UnixMs};
+use xuncha_testsupport::*;
 
 /// 9999-12-31T23:59:59Z.
 const YEAR_9999: i64 = 253_402_300_799_000;
@@ -67,12 +67,11 @@ async fn finding_row(srv: &TestServer, finding: FindingId) -> xuncha_server::db:
 async fn office_assigns_at_real_time(srv: &TestServer, office: &str, finding: FindingId) -> Event {
     let before = now();
     let (s, body) = srv
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/office/findings/{finding}/assign"),
-            Some(office),
-            Some(&json!({"assignee": "某建筑公司", "follow_up_by": null,
-                "deadline": now() + 7 * 86_400_000i64, "note": "七日内清运"})),
+            office,
+            &json!({"assignee": "某建筑公司", "follow_up_by": null,
+                "deadline": now() + 7 * 86_400_000i64, "note": "七日内清运"}),
         )
         .await;
     let after = now();
@@ -87,8 +86,7 @@ async fn office_assigns_at_real_time(srv: &TestServer, office: &str, finding: Fi
 }
 
 async fn events_stamped_outside_the_window_are_flagged_and_move_no_clock(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let _seed = seed(&srv.state).await;
+    let (srv, _seed) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let mut phone = srv.enrol("chief1").await;
     let (_patrol, finding, events) = phone.patrol_with_finding();
@@ -133,8 +131,7 @@ async fn events_stamped_outside_the_window_are_flagged_and_move_no_clock(b: &Bac
 story!(events_stamped_outside_the_window_are_flagged_and_move_no_clock);
 
 async fn times_inside_a_payload_outside_the_window_are_flagged(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let _seed = seed(&srv.state).await;
+    let (srv, _seed) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let mut phone = srv.enrol("chief1").await;
     let (patrol, finding, events) = phone.patrol_with_finding();
@@ -162,8 +159,7 @@ story!(times_inside_a_payload_outside_the_window_are_flagged);
 /// clock the server once trusted) does not drag the server's clock: the decision is stamped
 /// with the server's time.
 async fn the_servers_clock_never_adopts_a_stamp_beyond_the_window(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let _seed = seed(&srv.state).await;
+    let (srv, _seed) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let mut phone = srv.enrol("chief1").await;
     let (_patrol, finding, events) = phone.patrol_with_finding();
@@ -189,8 +185,7 @@ story!(the_servers_clock_never_adopts_a_stamp_beyond_the_window);
 /// Robustness (class 10) on the wire: a tally of u32::MAX banners, then one more, and a 5 MiB
 /// description are kept flagged, never folded, and never answered with a 500.
 async fn oversized_numbers_and_texts_are_flagged_not_folded(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let _seed = seed(&srv.state).await;
+    let (srv, _seed) = TestServer::seeded(b).await;
     let mut phone = srv.enrol("patroller").await;
     let patrol = xuncha_domain::PatrolId::new();
     let start = phone.next(Payload::PatrolStarted(xuncha_domain::payload::PatrolStarted {
@@ -301,19 +296,17 @@ fn late_patrol(phone: &mut Phone, occurred_at: i64) -> Event {
 }
 
 async fn late_entries_are_bounded_by_the_server_whatever_a_device_signs(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let admin = srv.login("admin").await;
     let day = 86_400_000i64;
     // A chief appointed thirty days ago, through the office's route.
     let (s, body) = srv
-        .call(
-            "POST",
+        .post(
             "/api/v1/office/users",
-            Some(&admin),
-            Some(&json!({"login": "chief9", "name": "新河长", "unit": seed.b1.id,
+            &admin,
+            &json!({"login": "chief9", "name": "新河长", "unit": seed.b1.id,
                 "roles": [{"role": "river_chief", "level": "brigade"}], "password": password_of("chief9"),
-                "active_from": now() - 30 * day})),
+                "active_from": now() - 30 * day}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -346,9 +339,7 @@ async fn late_entries_are_bounded_by_the_server_whatever_a_device_signs(b: &Back
         for (k, v) in extra.as_object().unwrap() {
             user[k] = v.clone();
         }
-        let (s, body) = srv
-            .call("POST", "/api/v1/office/users", Some(&admin), Some(&user))
-            .await;
+        let (s, body) = srv.post("/api/v1/office/users", &admin, &user).await;
         assert!(s.is_client_error(), "{login}: {s} {body}");
     }
 }

@@ -5,7 +5,6 @@
 //! Each test asserts the refusal (a kept event flagged `not_authorised`, or 403) and that the
 //! record on the server did not change and nothing refused reaches another device.
 
-use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::payload::*;
@@ -15,6 +14,7 @@ use xuncha_domain::{
     BlobHash, ChecklistId, Event, FindingId, InspectionId, PatrolId, Position, ReachId, SiteId, UnitId,
     UnixMs,
 };
+use xuncha_testsupport::*;
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -35,13 +35,8 @@ async fn record(
     kind: &str,
     id: impl std::fmt::Display,
 ) -> (StatusCode, Value) {
-    srv.call(
-        "GET",
-        &format!("/api/v1/office/records/{kind}/{id}"),
-        Some(office),
-        None,
-    )
-    .await
+    srv.get(&format!("/api/v1/office/records/{kind}/{id}"), office)
+        .await
 }
 
 /// A record as filed: its owner, unit and folded state.
@@ -55,12 +50,7 @@ async fn state_of(srv: &TestServer, office: &str, kind: &str, id: impl std::fmt:
 /// Creates a user through the admin API (so the test goes through the same door as an office).
 async fn add_user(srv: &TestServer, admin: &str, login: &str, unit: UnitId, role: Value) -> User {
     let (status, body) = srv
-        .call(
-            "POST",
-            "/api/v1/office/users",
-            Some(admin),
-            Some(&json!({"login": login, "name": login, "unit": unit, "roles": [role], "password": password_of(login)})),
-        )
+        .post("/api/v1/office/users", admin, &json!({"login": login, "name": login, "unit": unit, "roles": [role], "password": password_of(login)}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     serde_json::from_value(body).unwrap()
@@ -134,20 +124,13 @@ async fn post(
     path: &str,
     body: &impl serde::Serialize,
 ) -> (StatusCode, Value) {
-    srv.call(
-        "POST",
-        path,
-        Some(token),
-        Some(&serde_json::to_value(body).unwrap()),
-    )
-    .await
+    srv.post(path, token, &serde_json::to_value(body).unwrap()).await
 }
 
 // ---- class 1: writes to records are authorised ---------------------------------------------
 
 async fn a_chief_cannot_write_to_another_chiefs_records(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut owner = srv.enrol("chief1").await;
     let mut other = srv.enrol("chief2").await;
     let office_device = srv.enrol("office").await;
@@ -220,8 +203,7 @@ async fn a_chief_cannot_write_to_another_chiefs_records(b: &Backend) {
 story!(a_chief_cannot_write_to_another_chiefs_records);
 
 async fn a_chief_cannot_verify_or_assign_his_own_finding(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    seed(&srv.state).await;
+    let (srv, _) = TestServer::seeded(b).await;
     let mut chief = srv.enrol("chief1").await;
     let office = srv.login("office").await;
     let (_, finding, events) = chief.patrol_with_finding();
@@ -237,11 +219,10 @@ async fn a_chief_cannot_verify_or_assign_his_own_finding(b: &Backend) {
 
     // The office assigns; the chief rectifies (his to do) but may not verify it himself.
     let (status, body) = srv
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/office/findings/{finding}/assign"),
-            Some(&office),
-            Some(&json!({"assignee": "村委会", "follow_up_by": null, "deadline": now() + 86_400_000, "note": ""})),
+            &office,
+            &json!({"assignee": "村委会", "follow_up_by": null, "deadline": now() + 86_400_000, "note": ""}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -260,8 +241,7 @@ story!(a_chief_cannot_verify_or_assign_his_own_finding);
 // ---- class 2: roles ------------------------------------------------------------------------
 
 async fn each_role_starts_only_its_own_workflow(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let admin = srv.login("admin").await;
     add_user(
@@ -350,8 +330,7 @@ story!(each_role_starts_only_its_own_workflow);
 // ---- class 3: payload claims ---------------------------------------------------------------
 
 async fn payload_claims_of_another_patroller_unit_or_author_are_refused(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let mut chief = srv.enrol("chief1").await;
     let victim = srv.enrol("chief2").await;
@@ -399,8 +378,7 @@ story!(payload_claims_of_another_patroller_unit_or_author_are_refused);
 // ---- class 6: reference data and the unit tree ---------------------------------------------
 
 async fn offices_change_reference_data_only_inside_their_subtree(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let admin = srv.login("admin").await;
     let street_office = srv.login("office").await;
     add_user(&srv, &admin, "office-b1", seed.b1.id, json!({"role": "office"})).await;
@@ -501,12 +479,11 @@ async fn offices_change_reference_data_only_inside_their_subtree(b: &Backend) {
     let (status, body) = post(&srv, &admin, "/api/v1/office/units", &root).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, body) = srv
-        .call(
-            "POST",
+        .post(
             "/api/v1/office/users",
-            Some(&admin_b1),
-            Some(&json!({"login": "planted", "name": "x", "unit": seed.b2.id,
-                         "roles": [{"role": "office"}], "password": password_of("planted")})),
+            &admin_b1,
+            &json!({"login": "planted", "name": "x", "unit": seed.b2.id,
+                         "roles": [{"role": "office"}], "password": password_of("planted")}),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -559,8 +536,7 @@ async fn offices_change_reference_data_only_inside_their_subtree(b: &Backend) {
 story!(offices_change_reference_data_only_inside_their_subtree);
 
 async fn office_decisions_reach_only_findings_of_the_offices_subtree(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let admin = srv.login("admin").await;
     add_user(&srv, &admin, "office-b1", seed.b1.id, json!({"role": "office"})).await;
     let office_b1 = srv.login("office-b1").await;
@@ -571,11 +547,10 @@ async fn office_decisions_reach_only_findings_of_the_offices_subtree(b: &Backend
     let before = state_of(&srv, &street_office, "finding", finding).await;
     let count = srv.event_count().await;
     let (status, body) = srv
-        .call(
-            "POST",
+        .post(
             &format!("/api/v1/office/findings/{finding}/assign"),
-            Some(&office_b1),
-            Some(&json!({"assignee": "x", "follow_up_by": null, "deadline": now() + 86_400_000, "note": ""})),
+            &office_b1,
+            &json!({"assignee": "x", "follow_up_by": null, "deadline": now() + 86_400_000, "note": ""}),
         )
         .await;
     assert!(
@@ -590,8 +565,7 @@ story!(office_decisions_reach_only_findings_of_the_offices_subtree);
 // ---- jurisdiction of pulls -----------------------------------------------------------------
 
 async fn a_field_user_receives_the_reference_data_of_their_jurisdiction(b: &Backend) {
-    let srv = TestServer::start(b).await;
-    let seed = seed(&srv.state).await;
+    let (srv, seed) = TestServer::seeded(b).await;
     let office = srv.login("office").await;
     let inspector = srv.enrol("inspector").await; // street level
     let patroller = srv.enrol("patroller").await; // street level

@@ -1,0 +1,140 @@
+//! A phone as the server sees it: a signing key and a chain of events made exactly as a real
+//! device makes them, and the payloads the tests send most.
+
+use ed25519_dalek::SigningKey;
+use xuncha_domain::catalogue::FindingKind;
+use xuncha_domain::payload::*;
+use xuncha_domain::people::User;
+use xuncha_domain::*;
+
+pub fn random_key() -> SigningKey {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).unwrap();
+    SigningKey::from_bytes(&b)
+}
+
+pub fn now() -> i64 {
+    xuncha_server::now_ms()
+}
+
+/// A device's signing key and chain: makes events exactly as a phone does.
+pub struct Phone {
+    pub key: SigningKey,
+    pub device: DeviceId,
+    pub token: String,
+    pub user: User,
+    pub clock: HlcClock,
+    pub seq: u64,
+    pub prev: EventHash,
+}
+
+impl Phone {
+    pub fn new(key: SigningKey, device: DeviceId, token: String, user: User) -> Phone {
+        Phone {
+            key,
+            device,
+            token,
+            user,
+            clock: HlcClock::new(device),
+            seq: 0,
+            prev: EventHash::GENESIS,
+        }
+    }
+
+    /// The next event of this phone's chain.
+    pub fn next(&mut self, payload: Payload) -> Event {
+        self.next_at(payload, now())
+    }
+
+    /// The next event, stamped as if the phone's clock read `wall_ms`.
+    pub fn next_at(&mut self, payload: Payload, wall_ms: i64) -> Event {
+        self.make(payload, wall_ms, None)
+    }
+
+    /// The next event, entered now for what happened at `occurred_at` (late entry, 补录).
+    pub fn late(&mut self, payload: Payload, occurred_at: i64) -> Event {
+        self.make(payload, now(), Some(UnixMs(occurred_at)))
+    }
+
+    fn make(&mut self, payload: Payload, wall_ms: i64, occurred_at: Option<UnixMs>) -> Event {
+        self.seq += 1;
+        let e = EventDraft {
+            id: EventId::new(),
+            device: self.device,
+            seq: self.seq,
+            hlc: self.clock.tick(UnixMs(wall_ms)),
+            author: Some(self.user.id),
+            occurred_at,
+            prev_hash: self.prev,
+            payload,
+        }
+        .sign(&self.key);
+        self.prev = e.hash;
+        e
+    }
+
+    /// A patrol started, then a finding reported on it: two events.
+    pub fn patrol_with_finding(&mut self) -> (PatrolId, FindingId, Vec<Event>) {
+        let patrol = PatrolId::new();
+        let finding = FindingId::new();
+        let t = UnixMs(now());
+        let a = self.next(Payload::PatrolStarted(PatrolStarted {
+            patrol,
+            kind: PatrolKind::River,
+            unit: self.user.unit,
+            patroller: self.user.id,
+            reach: None,
+            area: Some("幸福渠北段".into()),
+            started_at: t,
+        }));
+        let b = self.next(finding_reported(finding, patrol, t));
+        (patrol, finding, vec![a, b])
+    }
+}
+
+pub fn finding_reported(finding: FindingId, patrol: PatrolId, t: UnixMs) -> Payload {
+    Payload::FindingReported(FindingReported {
+        finding,
+        record: RecordRef::Patrol(patrol),
+        kind: FindingKind::Problem,
+        category: "dumping".into(),
+        description: "河岸堆放建筑垃圾".into(),
+        severity: Severity::Minor,
+        location: Some(Position::new(114.101, 30.651)),
+        reported_at: t,
+    })
+}
+
+pub fn photo_of(finding: FindingId, original: BlobHash) -> Payload {
+    Payload::PhotoAttached(PhotoAttached {
+        target: PhotoTarget::Finding(finding),
+        role: PhotoRole::Evidence,
+        original,
+        upload: None,
+        thumbnail: None,
+        taken_at: Some(UnixMs(now())),
+        position: Some(Position::new(114.101, 30.651)),
+        position_source: PositionSource::DeviceFix,
+        caption: "现场".into(),
+    })
+}
+
+pub fn track(patrol: PatrolId, n: usize) -> Payload {
+    let t0 = now() - 3_600_000;
+    Payload::TrackPointsAppended(TrackPointsAppended {
+        patrol,
+        points: (0..n)
+            .map(|i| TrackPoint {
+                accuracy_m: Some(5.0),
+                ..TrackPoint::at(UnixMs(t0 + i as i64 * 5_000), 114.10 + i as f64 * 1e-5, 30.65)
+            })
+            .collect(),
+        untimed: Vec::new(),
+    })
+}
+
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut v = vec![0u8; n];
+    getrandom::fill(&mut v).unwrap();
+    v
+}
