@@ -1,3 +1,4 @@
+//! Over 500 lines: one test per real track of the fixtures, each with its own ground truth.
 //! GPX import and export against the real tracks of the fixtures (`gpx/`).
 
 mod support;

@@ -1,3 +1,4 @@
+//! Over 500 lines: the store's whole contract through the API, one scenario a test.
 //! The device store through the one API: records are saved with their timeline, the lifecycle's
 //! rules refuse what they forbid without losing anything, and the read tables can be rebuilt
 //! from the event log with an identical result.

@@ -1,3 +1,4 @@
+//! Over 500 lines: one test per bounded field, at its limit and just past it.
 //! Every number, text and list of a payload has a bound, every time lies in the time window, and
 //! no sequence of tallies can overflow a patrol's totals. Each bound is tried at its limit
 //! (accepted) and just past it (refused, naming the field).

@@ -1,3 +1,4 @@
+//! Over 500 lines: one honest and one faulty track for each plausibility flag.
 //! Plausibility flags: each fires on the fault it names and stays quiet on an honest patrol.
 
 #[path = "support/synthetic.rs"]

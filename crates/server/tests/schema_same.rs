@@ -3,10 +3,8 @@
 //! tables, columns, keys and indexes; this migrates a fresh database of each and compares them
 //! after normalising the types, failing with the lines only one side has.
 
-mod support;
-
 use std::collections::BTreeSet;
-use support::*;
+use xuncha_testsupport::postgres;
 
 /// A column's type as both backends mean it. SQLite has one 64-bit integer type, which stands for
 /// PostgreSQL's BIGINT, SMALLINT (the single-row tables' `one`) and BOOLEAN (stored 0 or 1); a
