@@ -1,4 +1,4 @@
-//! Over 500 lines: the mapping of every subcommand onto a request plus its errors; issue 12 splits it with the API.
+//! Over 500 lines: the mapping of every subcommand onto a request, with its output and exit codes.
 //! `xuncha`: the command line over xuncha-core's API, for scripting patrols and inspections, and
 //! for the office and operators. Every subcommand becomes one `Request`; `--json` prints the
 //! `Response` exactly as the API gives it.

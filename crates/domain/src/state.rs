@@ -1,4 +1,4 @@
-//! Over 500 lines: the folds of the three workflows' aggregates; issue 12 moves them beside their events.
+//! Over 500 lines: the fold of every aggregate of the three workflows and of reference data, rule by rule.
 //! Folding events into state. Each aggregate (a patrol, an inspection, a finding, a piece of
 //! reference data) is the fold of its own events in HLC order, so the same set of events gives
 //! the same state however they arrived. An event that breaks a rule (a finding verified before

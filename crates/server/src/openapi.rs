@@ -1,4 +1,4 @@
-//! Over 500 lines: one table of every route's parameters, bodies and examples; issue 12 derives them from the handlers.
+//! Over 500 lines: the schema and the example of every request and response body the routes name.
 //! The OpenAPI document of the whole API, built with utoipa from `app::ROUTES` — the same table
 //! the router is built from, so a route cannot exist undocumented. Bodies are named by their
 //! Rust types (`xuncha_domain::wire` for the sync contract); every error is `ErrorBody`.
