@@ -273,13 +273,17 @@ pub fn authorise<T: UnitTree + ?Sized>(who: &User, write: &Write<'_>, tree: &T) 
             }
             Ok(())
         }
-        Payload::ReachDefined(_) | Payload::SiteDefined(_) | Payload::ChecklistPublished(_) => {
+        Payload::ReachDefined(_)
+        | Payload::SiteDefined(_)
+        | Payload::ChecklistPublished(_)
+        | Payload::PatrolRulesPublished(_) => {
             if !is_office(who) {
-                return refuse("只有办公室可以发布河段、场所和检查表");
+                return refuse("只有办公室可以发布河段、场所、检查表和巡河规则");
             }
             let new_unit = match p {
                 Payload::ReachDefined(r) => Some(r.unit),
                 Payload::SiteDefined(s) => Some(s.unit),
+                Payload::PatrolRulesPublished(r) => Some(r.unit),
                 _ => None,
             };
             if new_unit.is_some_and(|u| !tree.within(u, who.unit)) {

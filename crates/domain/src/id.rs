@@ -68,6 +68,10 @@ entity_id!(ReachId);
 entity_id!(SiteId);
 entity_id!(ChecklistId);
 entity_id!(
+    /// A unit's patrol rules, every version of them (`rules::RuleBook`).
+    RulesId
+);
+entity_id!(
     /// A river patrol or a fishing-ban patrol.
     PatrolId
 );

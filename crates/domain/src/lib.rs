@@ -5,16 +5,20 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod calendar;
 pub mod catalogue;
 pub mod event;
 pub mod fold;
 pub mod geo;
 pub mod hash;
 pub mod id;
+pub mod judge;
 pub mod payload;
 pub mod people;
 pub mod position;
+pub mod quota;
 pub mod reference;
+pub mod rules;
 pub mod state;
 pub mod time;
 pub mod validate;

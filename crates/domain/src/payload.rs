@@ -8,6 +8,7 @@ use crate::id::*;
 use crate::people::{Unit, User};
 use crate::position::{Position, TrackPoint};
 use crate::reference::{ChecklistItem, ChecklistTemplate, Reach, Site};
+use crate::rules::PatrolRules;
 use crate::time::UnixMs;
 use serde::{Deserialize, Serialize};
 
@@ -403,6 +404,8 @@ pub enum Payload {
     ReachDefined(Reach),
     SiteDefined(Site),
     ChecklistPublished(ChecklistTemplate),
+    /// A version of a unit's patrol rules (wire version 5).
+    PatrolRulesPublished(PatrolRules),
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -417,10 +420,11 @@ pub enum AggregateKind {
     Reach,
     Site,
     Checklist,
+    Rules,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 8] = [
+    pub const ALL: [AggregateKind; 9] = [
         AggregateKind::Patrol,
         AggregateKind::Inspection,
         AggregateKind::Finding,
@@ -429,6 +433,7 @@ impl AggregateKind {
         AggregateKind::Reach,
         AggregateKind::Site,
         AggregateKind::Checklist,
+        AggregateKind::Rules,
     ];
 
     /// The kind's name, as serde writes it and as the device's and the server's tables store it:
@@ -443,6 +448,7 @@ impl AggregateKind {
             AggregateKind::Reach => "reach",
             AggregateKind::Site => "site",
             AggregateKind::Checklist => "checklist",
+            AggregateKind::Rules => "rules",
         }
     }
 }
@@ -499,6 +505,7 @@ impl Payload {
             Payload::ReachDefined(_) => "ReachDefined",
             Payload::SiteDefined(_) => "SiteDefined",
             Payload::ChecklistPublished(_) => "ChecklistPublished",
+            Payload::PatrolRulesPublished(_) => "PatrolRulesPublished",
         }
     }
 
@@ -534,6 +541,7 @@ impl Payload {
             Payload::ReachDefined(r) => (K::Reach, r.id.0),
             Payload::SiteDefined(s) => (K::Site, s.id.0),
             Payload::ChecklistPublished(c) => (K::Checklist, c.id.0),
+            Payload::PatrolRulesPublished(r) => (K::Rules, r.id.0),
         };
         AggregateRef { kind, id }
     }
@@ -555,6 +563,14 @@ impl Payload {
         }
     }
 
+    /// The first wire version whose clients can read this event (see `wire::WIRE_VERSION`).
+    pub fn wire_version(&self) -> u32 {
+        match self {
+            Payload::PatrolRulesPublished(_) => 5,
+            _ => 1,
+        }
+    }
+
     /// Reference data is written by the office and flows down to devices.
     pub fn is_reference_data(&self) -> bool {
         matches!(
@@ -564,6 +580,7 @@ impl Payload {
                 | Payload::ReachDefined(_)
                 | Payload::SiteDefined(_)
                 | Payload::ChecklistPublished(_)
+                | Payload::PatrolRulesPublished(_)
         )
     }
 }

@@ -17,6 +17,10 @@ pub enum ChiefLevel {
     Volunteer,
 }
 
+impl ChiefLevel {
+    pub const ALL: [ChiefLevel; 3] = [ChiefLevel::Street, ChiefLevel::Brigade, ChiefLevel::Volunteer];
+}
+
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "snake_case")]

@@ -12,6 +12,7 @@ use crate::payload::*;
 use crate::people::{Unit, User};
 use crate::position::Position;
 use crate::reference::{ChecklistItem, ChecklistTemplate, Reach, Site};
+use crate::rules::RuleBook;
 use crate::time::{Hlc, UnixMs};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -301,6 +302,7 @@ pub enum AggregateState {
     Reach(Reach),
     Site(Site),
     Checklist(ChecklistTemplate),
+    Rules(RuleBook),
 }
 
 impl AggregateState {
@@ -464,6 +466,27 @@ fn apply_payload(state: Option<&AggregateState>, event: &Event) -> Result<Aggreg
             format!("检查表版本 {} 不新于已有的版本 {}", t.version, old.version),
         ),
         (_, Payload::ChecklistPublished(t)) => Ok(S::Checklist(t.clone())),
+        (Some(S::Rules(book)), Payload::PatrolRulesPublished(r)) => {
+            if book.unit != r.unit {
+                return reject("rules_unit", "巡河规则不能改属其他单位");
+            }
+            match book.latest() {
+                Some(old) if r.version <= old.version => reject(
+                    "stale_rules",
+                    format!("巡河规则版本 {} 不新于已有的版本 {}", r.version, old.version),
+                ),
+                _ => {
+                    let mut book = book.clone();
+                    book.versions.push(r.clone());
+                    Ok(S::Rules(book))
+                }
+            }
+        }
+        (None, Payload::PatrolRulesPublished(r)) => Ok(S::Rules(RuleBook {
+            id: r.id,
+            unit: r.unit,
+            versions: vec![r.clone()],
+        })),
 
         (None, _) => reject("unknown_record", "所属的记录尚不存在（事件早于其记录的创建）"),
         (Some(S::Patrol(st)), _) => apply_patrol(st.clone(), event).map(S::Patrol),

@@ -198,6 +198,16 @@ fn field_name(name: &str) -> (&str, &str) {
         "keystore" => ("密钥保存位置", "key store"),
         "text" => ("内容", "text"),
         "items" => ("检查项", "checklist item"),
+        "effective_from" => ("生效时间", "effective date"),
+        "rules_version" => ("规则版本", "rules version"),
+        "levels" => ("级别规则", "level rule"),
+        "min_duration_min" => ("最短用时", "minimum duration"),
+        "min_length_m" => ("最短距离", "minimum length"),
+        "min_coverage_pct" => ("最低河段覆盖率", "minimum reach coverage"),
+        "cooldown_h" => ("自主巡河最短间隔", "least time between self-initiated patrols"),
+        "times" => ("规定次数", "required number of patrols"),
+        "from_month" => ("起始月份", "first month"),
+        "to_month" => ("结束月份", "last month"),
         "code" => ("编码", "code"),
         "item" => ("检查项", "checklist item"),
         "number" => ("编号", "number"),
@@ -728,6 +738,12 @@ pub fn validate_within(payload: &Payload, now: UnixMs, window: &TimeWindow) -> R
             c.required("name", &t.name, MAX_NAME_CHARS)?;
             c.version("version", t.version)?;
             c.checklist_items(&t.items)
+        }
+        Payload::PatrolRulesPublished(r) => {
+            c.required("name", &r.name, MAX_NAME_CHARS)?;
+            c.deadline("effective_from", r.effective_from)?;
+            c.list("levels", r.levels.len(), crate::people::ChiefLevel::ALL.len())?;
+            r.check()
         }
     }
 }

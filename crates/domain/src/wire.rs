@@ -42,7 +42,15 @@ pub const API_PREFIX: &str = "/api/v1";
 ///   `EnrolResponse::token_expires_at`, the token refresh and revoke routes.
 /// - 4: `Event::occurred_at` (late entry, 补录) and `User::active_from`; the batch upload of
 ///   small blobs (`POST /blobs/batch`); `Retry-After` on every 429.
-pub const WIRE_VERSION: u32 = 4;
+/// - 5: `Payload::PatrolRulesPublished` (patrol rules as reference data). A pull stops before
+///   the first event its client is too old to read (`Payload::wire_version`).
+pub const WIRE_VERSION: u32 = 5;
+
+/// The wire version a client sent in [`WIRE_VERSION_HEADER`]: 1 when absent, and also when it
+/// cannot be read (the oldest shapes are the safe answer).
+pub fn client_wire_version(header: Option<&str>) -> u32 {
+    header.and_then(|v| v.trim().parse().ok()).unwrap_or(1)
+}
 
 /// The HTTP header that carries [`WIRE_VERSION`].
 pub const WIRE_VERSION_HEADER: &str = "x-xuncha-wire";

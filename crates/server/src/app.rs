@@ -412,6 +412,15 @@ pub const ROUTES: &[Route] = &[
         )
     }),
     route(
+        "POST",
+        "/api/v1/office/patrol-rules",
+        Office,
+        "Publish a version of a unit's patrol rules",
+        Some("PatrolRules"),
+        "Event",
+    )
+    .to(|m| on(m, office::publish_reference::<xuncha_domain::rules::PatrolRules>)),
+    route(
         "GET",
         "/api/v1/office/records",
         Office,
@@ -551,12 +560,11 @@ async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) 
 /// and says which version every answer speaks.
 async fn wire_version(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use xuncha_domain::wire::{WIRE_VERSION, WIRE_VERSION_HEADER};
-    let client = req
-        .headers()
-        .get(WIRE_VERSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .unwrap_or(1);
+    let client = xuncha_domain::wire::client_wire_version(
+        req.headers()
+            .get(WIRE_VERSION_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    );
     let mut resp = if client > WIRE_VERSION {
         axum::response::IntoResponse::into_response(Error::ClientTooNew(client))
     } else {

@@ -377,6 +377,12 @@ impl Reference for ChecklistTemplate {
     }
 }
 
+impl Reference for xuncha_domain::rules::PatrolRules {
+    fn payload(self) -> Payload {
+        Payload::PatrolRulesPublished(self)
+    }
+}
+
 /// `POST /api/v1/office/reaches|sites|checklists`: reference data `R`, published by the
 /// signed-in office for a unit it manages.
 pub async fn publish_reference<R: Reference>(

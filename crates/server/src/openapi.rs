@@ -208,6 +208,7 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "Event" => "xuncha_domain::event",
         "Unit" | "User" => "xuncha_domain::people",
         "Reach" | "Site" | "ChecklistTemplate" => "xuncha_domain::reference",
+        "PatrolRules" => "xuncha_domain::rules",
         "SessionRequest" | "SessionResponse" => "xuncha_server::sync",
         "RecordSummary" | "RecordDetail" | "AssignRequest" | "VerifyRequest" | "ReopenRequest" => {
             "xuncha_server::records"
@@ -470,6 +471,39 @@ fn with_fields(name: &str, object: ObjectBuilder) -> ObjectBuilder {
                 true,
             ),
         ],
+        "PatrolRules" => {
+            let level = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    "level",
+                    string().enum_values(Some(["street", "brigade", "volunteer"])),
+                )
+                .required("level")
+                .property("min_duration_min", integer(0, Some(1_440)))
+                .required("min_duration_min")
+                .property("min_length_m", integer(0, Some(100_000)))
+                .required("min_length_m")
+                .property("min_coverage_pct", integer(0, Some(100)))
+                .required("min_coverage_pct")
+                .property("cooldown_h", integer(0, Some(744)))
+                .required("cooldown_h");
+            let flag = || ObjectBuilder::new().schema_type(Type::Boolean);
+            let level = ["delegates_count", "drone_counts", "meetings_count"]
+                .into_iter()
+                .fold(level, |l, f| l.property(f, flag()).required(f));
+            vec![
+                ("id", uuid().build().into(), true),
+                ("unit", uuid().build().into(), true),
+                ("version", integer(1, Some(1_000_000)).build().into(), true),
+                ("name", string().build().into(), true),
+                (
+                    "effective_from",
+                    integer(946_684_800_000, None).build().into(),
+                    true,
+                ),
+                ("levels", array(level).into(), true),
+            ]
+        }
         "UploadStatus" => vec![
             ("hash", hex32().build().into(), true),
             ("received", integer(0, None).build().into(), true),

@@ -166,6 +166,7 @@ fn placement(s: &mut dyn Storage, payload: &Payload) -> Result<(Option<UnitId>, 
         Payload::ReachDefined(r) => (Some(r.unit), None),
         Payload::SiteDefined(site) => (Some(site.unit), None),
         Payload::ChecklistPublished(_) => (None, None),
+        Payload::PatrolRulesPublished(r) => (Some(r.unit), None),
         other => {
             let row = s
                 .aggregate_get(other.aggregate())?

@@ -323,6 +323,7 @@ pub async fn push(
 pub async fn pull(
     State(st): State<AppState>,
     auth: AuthDevice,
+    headers: axum::http::HeaderMap,
     query: QueryOf<PullRequest>,
 ) -> Result<Json<PullResponse>, Error> {
     // Reaches looked at for the ones naming the user as a chief: far more than a subdistrict has.
@@ -349,12 +350,25 @@ pub async fn pull(
             s.events_after(after, &visibility, limit + 1)
         })
         .await?;
-    let more = rows.len() > limit as usize;
+    let mut more = rows.len() > limit as usize;
     let mut events = Vec::with_capacity(rows.len().min(limit as usize));
+    let client = xuncha_domain::wire::client_wire_version(
+        headers
+            .get(xuncha_domain::wire::WIRE_VERSION_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    );
     for (cursor, body) in rows.into_iter().take(limit as usize) {
+        let event = crate::fold::parse_event(&body)?;
+        // A client too old to read an event stops just before it: the cursor never passes an
+        // event it has not received, so after its update it pulls on from there and loses
+        // nothing.
+        if event.payload.wire_version() > client {
+            more = false;
+            break;
+        }
         events.push(PulledEvent {
             cursor: cursor as u64,
-            event: crate::fold::parse_event(&body)?,
+            event,
         });
     }
     let cursor = events.last().map_or(req.after, |e| e.cursor);

@@ -52,6 +52,7 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("POST", "/api/v1/office/reaches",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/sites",                      [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/checklists",                 [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("POST", "/api/v1/office/patrol-rules",               [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/records",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/records/{kind}/{id}",        [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/assign",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
@@ -234,6 +235,8 @@ const WRITES: &[(&str, Target, [bool; 7])] = &[
     ("FindingVerified",          Target::RectifiedFinding,  [N,   N,   N,   N,   N,   Y,   N]),
     ("FindingReopened",          Target::RectifiedFinding,  [N,   N,   N,   N,   N,   Y,   N]),
     ("ReachDefined",             Target::Nothing,           [N,   N,   N,   N,   N,   N,   N]),
+    // Reference data comes from the office's routes, never from a device's push.
+    ("PatrolRulesPublished",     Target::Nothing,           [N,   N,   N,   N,   N,   N,   N]),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,83 +306,87 @@ async fn every_event_type_is_accepted_from_exactly_the_writers_in_the_table() {
                 assert_eq!(outcome_status(&srv.push_ok(&owner, &[e]).await), vec!["accepted"]);
             }
             let t = UnixMs(now());
-            let payload = match *row {
-                "PatrolStarted river" | "PatrolStarted fishing_ban" => {
-                    Payload::PatrolStarted(PatrolStarted {
-                        patrol,
-                        kind: if row.ends_with("river") {
-                            PatrolKind::River
-                        } else {
-                            PatrolKind::FishingBan
-                        },
+            let payload =
+                match *row {
+                    "PatrolStarted river" | "PatrolStarted fishing_ban" => {
+                        Payload::PatrolStarted(PatrolStarted {
+                            patrol,
+                            kind: if row.ends_with("river") {
+                                PatrolKind::River
+                            } else {
+                                PatrolKind::FishingBan
+                            },
+                            unit: writer.user.unit,
+                            patroller: writer.user.id,
+                            reach: None,
+                            area: Some("幸福渠".into()),
+                            started_at: t,
+                        })
+                    }
+                    "InspectionStarted" => Payload::InspectionStarted(InspectionStarted {
+                        inspection: xuncha_domain::InspectionId::new(),
+                        site: xuncha_domain::SiteId::new(),
                         unit: writer.user.unit,
-                        patroller: writer.user.id,
-                        reach: None,
-                        area: Some("幸福渠".into()),
+                        inspector: writer.user.id,
+                        checklist: xuncha_domain::ChecklistId::new(),
+                        checklist_version: 1,
+                        items: vec![xuncha_domain::reference::ChecklistItem {
+                            code: "fire-01".into(),
+                            text: "灭火器在有效期内".into(),
+                            legal_basis: "消防法".into(),
+                        }],
+                        position: None,
                         started_at: t,
-                    })
-                }
-                "InspectionStarted" => Payload::InspectionStarted(InspectionStarted {
-                    inspection: xuncha_domain::InspectionId::new(),
-                    site: xuncha_domain::SiteId::new(),
-                    unit: writer.user.unit,
-                    inspector: writer.user.id,
-                    checklist: xuncha_domain::ChecklistId::new(),
-                    checklist_version: 1,
-                    items: vec![xuncha_domain::reference::ChecklistItem {
-                        code: "fire-01".into(),
-                        text: "灭火器在有效期内".into(),
-                        legal_basis: "消防法".into(),
-                    }],
-                    position: None,
-                    started_at: t,
-                }),
-                "TrackPointsAppended" => track(patrol, 2),
-                "PatrolEnded" => Payload::PatrolEnded(PatrolEnded {
-                    patrol,
-                    ended_at: t,
-                    notes: String::new(),
-                }),
-                "FindingReported" => finding_reported(FindingId::new(), patrol, t),
-                "FindingAmended" => Payload::FindingAmended(FindingAmended {
-                    finding,
-                    category: None,
-                    description: Some("更正描述".into()),
-                    severity: None,
-                    location: None,
-                }),
-                "PhotoAttached" => photo_of(finding, BlobHash::of(&n.to_le_bytes())),
-                "RectificationAssigned" => Payload::RectificationAssigned(RectificationAssigned {
-                    finding,
-                    assignee: "村委会".into(),
-                    follow_up_by: None,
-                    deadline: UnixMs(t.0 + 86_400_000),
-                    note: String::new(),
-                }),
-                "FindingRectified" => rectify(finding),
-                "FindingVerified" => Payload::FindingVerified(FindingVerified {
-                    finding,
-                    note: String::new(),
-                    verified_at: t,
-                }),
-                "FindingReopened" => Payload::FindingReopened(FindingReopened {
-                    finding,
-                    reason: "未整改到位".into(),
-                    at: t,
-                }),
-                "ReachDefined" => Payload::ReachDefined(xuncha_domain::reference::Reach {
-                    id: xuncha_domain::ReachId::new(),
-                    name: "自定河段".into(),
-                    unit: writer.user.unit,
-                    line: vec![
-                        xuncha_domain::Position::new(114.1, 30.65),
-                        xuncha_domain::Position::new(114.2, 30.66),
-                    ],
-                    length_m: 900.0,
-                    chiefs: vec![],
-                }),
-                other => panic!("no event for row {other}"),
-            };
+                    }),
+                    "TrackPointsAppended" => track(patrol, 2),
+                    "PatrolEnded" => Payload::PatrolEnded(PatrolEnded {
+                        patrol,
+                        ended_at: t,
+                        notes: String::new(),
+                    }),
+                    "FindingReported" => finding_reported(FindingId::new(), patrol, t),
+                    "FindingAmended" => Payload::FindingAmended(FindingAmended {
+                        finding,
+                        category: None,
+                        description: Some("更正描述".into()),
+                        severity: None,
+                        location: None,
+                    }),
+                    "PhotoAttached" => photo_of(finding, BlobHash::of(&n.to_le_bytes())),
+                    "RectificationAssigned" => Payload::RectificationAssigned(RectificationAssigned {
+                        finding,
+                        assignee: "村委会".into(),
+                        follow_up_by: None,
+                        deadline: UnixMs(t.0 + 86_400_000),
+                        note: String::new(),
+                    }),
+                    "FindingRectified" => rectify(finding),
+                    "FindingVerified" => Payload::FindingVerified(FindingVerified {
+                        finding,
+                        note: String::new(),
+                        verified_at: t,
+                    }),
+                    "FindingReopened" => Payload::FindingReopened(FindingReopened {
+                        finding,
+                        reason: "未整改到位".into(),
+                        at: t,
+                    }),
+                    "ReachDefined" => Payload::ReachDefined(xuncha_domain::reference::Reach {
+                        id: xuncha_domain::ReachId::new(),
+                        name: "自定河段".into(),
+                        unit: writer.user.unit,
+                        line: vec![
+                            xuncha_domain::Position::new(114.1, 30.65),
+                            xuncha_domain::Position::new(114.2, 30.66),
+                        ],
+                        length_m: 900.0,
+                        chiefs: vec![],
+                    }),
+                    "PatrolRulesPublished" => Payload::PatrolRulesPublished(
+                        xuncha_domain::rules::demo_rules(xuncha_domain::RulesId::new(), writer.user.unit, t),
+                    ),
+                    other => panic!("no event for row {other}"),
+                };
             // Stamped after the office's decision, as a phone that has synced would.
             let e = writer.next_at(payload, now() + 10);
             let r = srv.push_ok(writer, &[e]).await;

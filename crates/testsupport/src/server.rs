@@ -58,7 +58,11 @@ impl TestServer {
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.http.request(method, self.url(path));
+        // As the device's client does: this build's wire version on every call.
+        let mut req = self.http.request(method, self.url(path)).header(
+            xuncha_domain::wire::WIRE_VERSION_HEADER,
+            xuncha_domain::wire::WIRE_VERSION.to_string(),
+        );
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }

@@ -30,6 +30,7 @@ const EVERY_CODE = [
   { code: 'reach_defined', name: '北河' },
   { code: 'site_defined', name: '鱼市' },
   { code: 'checklist_published', name: '消防', version: 2 },
+  { code: 'patrol_rules_published', name: '消防', version: 1 },
 ] as const satisfies readonly TimelineEvent[];
 // A code the core adds and this list lacks is a type error here.
 type Missing = Exclude<TimelineEvent['code'], (typeof EVERY_CODE)[number]['code']>;

@@ -58,5 +58,7 @@ export function timelineWords(e: TimelineEvent, lang: Lang): string {
       return t('tle.site_defined', { name: e.name });
     case 'checklist_published':
       return t('tle.checklist_published', { name: e.name, version: e.version });
+    case 'patrol_rules_published':
+      return t('tle.patrol_rules_published', { name: e.name, version: e.version });
   }
 }

@@ -85,6 +85,10 @@ pub enum TimelineEvent {
         name: String,
         version: u32,
     },
+    PatrolRulesPublished {
+        name: String,
+        version: u32,
+    },
 }
 
 impl TimelineEvent {
@@ -146,6 +150,10 @@ impl TimelineEvent {
             Payload::ChecklistPublished(c) => T::ChecklistPublished {
                 name: c.name.clone(),
                 version: c.version,
+            },
+            Payload::PatrolRulesPublished(r) => T::PatrolRulesPublished {
+                name: r.name.clone(),
+                version: r.version,
             },
         }
     }
@@ -217,6 +225,7 @@ impl TimelineEvent {
             T::ReachDefined { name } => format!("河段：{name}"),
             T::SiteDefined { name } => format!("场所：{name}"),
             T::ChecklistPublished { name, version } => format!("检查表：{name}（第 {version} 版）"),
+            T::PatrolRulesPublished { name, version } => format!("巡河规则：{name}（第 {version} 版）"),
         }
     }
 }

@@ -44,6 +44,7 @@ fn filed(tx: &Transaction<'_>, state: &AggregateState) -> Result<(Option<UnitId>
         AggregateState::Reach(r) => (Some(r.unit), None),
         AggregateState::Site(s) => (Some(s.unit), None),
         AggregateState::Checklist(_) => (None, None),
+        AggregateState::Rules(r) => (Some(r.unit), None),
     })
 }
 

@@ -10,7 +10,7 @@ export type Account = { server_url: string, user: User, server_device: DeviceId,
 /**
  * The state of one aggregate.
  */
-export type AggregateState = { "aggregate": "patrol", "state": PatrolState } | { "aggregate": "inspection", "state": InspectionState } | { "aggregate": "finding", "state": FindingState } | { "aggregate": "unit", "state": Unit } | { "aggregate": "user", "state": User } | { "aggregate": "reach", "state": Reach } | { "aggregate": "site", "state": Site } | { "aggregate": "checklist", "state": ChecklistTemplate };
+export type AggregateState = { "aggregate": "patrol", "state": PatrolState } | { "aggregate": "inspection", "state": InspectionState } | { "aggregate": "finding", "state": FindingState } | { "aggregate": "unit", "state": Unit } | { "aggregate": "user", "state": User } | { "aggregate": "reach", "state": Reach } | { "aggregate": "site", "state": Site } | { "aggregate": "checklist", "state": ChecklistTemplate } | { "aggregate": "rules", "state": RuleBook };
 
 export type Answer = "compliant" | "non_compliant" | "not_applicable";
 
@@ -230,6 +230,49 @@ export type InspectionState = { id: InspectionId, site: SiteId, unit: UnitId, in
  */
 late_entry?: boolean, };
 
+/**
+ * What one level of river chief must do.
+ */
+export type LevelRules = { level: ChiefLevel, 
+/**
+ * A patrol shorter than this does not count (0: no minimum).
+ */
+min_duration_min: number, 
+/**
+ * A patrol whose track is shorter than this does not count (0: no minimum).
+ */
+min_length_m: number, 
+/**
+ * The share of the assigned reach the track must cover, in percent (0: no minimum).
+ */
+min_coverage_pct: number, 
+/**
+ * How often the chief must patrol, if the rules say.
+ */
+quota: Quota | null, 
+/**
+ * The months the quota applies in (all year when absent). Patrols outside it are still
+ * judged and counted; no period outside it is due.
+ */
+season: Season | null, 
+/**
+ * The least time between two counting self-initiated patrols of one chief, in hours
+ * (0: none). A patrol sooner than that after the last counting one does not count.
+ */
+cooldown_h: number, 
+/**
+ * Whether a patrol an assistant made on the chief's account counts for the chief.
+ */
+delegates_count: boolean, 
+/**
+ * Whether a drone patrol counts.
+ */
+drone_counts: boolean, 
+/**
+ * Whether an on-site meeting (现场会) counts as a patrol.
+ */
+meetings_count: boolean, };
+
 export type LogCheck = { device: DeviceId, events: number, head: EventHash | null, };
 
 export type NamedRef = { id: string, name: string, };
@@ -286,6 +329,34 @@ flags: Array<PlausibilityFlag>,
  */
 flagged_points: Array<number>, };
 
+/**
+ * One version of a unit's patrol rules. A later version replaces an earlier one from its
+ * `effective_from` on; patrols made before it keep being judged by the version they were
+ * made under.
+ */
+export type PatrolRules = { 
+/**
+ * The unit's rule book: every version of one unit's rules has the same id.
+ */
+id: RulesId, 
+/**
+ * The unit the rules are for; they apply to it and to the units below it that have none
+ * of their own.
+ */
+unit: UnitId, version: number, 
+/**
+ * e.g. "2020 年河长巡河考核办法".
+ */
+name: string, 
+/**
+ * The first instant the version applies to.
+ */
+effective_from: UnixMs, 
+/**
+ * What each level of chief must do; a level without an entry has no requirement.
+ */
+levels: Array<LevelRules>, };
+
 export type PatrolStarted = { patrol: PatrolId, kind: PatrolKind, unit: UnitId, patroller: UserId, 
 /**
  * The reach patrolled (river patrols), if it is a registered one.
@@ -310,7 +381,12 @@ untimed_lines?: Array<Array<Position>>, first_point_at: UnixMs | null, last_poin
 /**
  * Every fact an event can state.
  */
-export type Payload = { "type": "PatrolStarted", "data": PatrolStarted } | { "type": "TrackPointsAppended", "data": TrackPointsAppended } | { "type": "PatrolEnded", "data": PatrolEnded } | { "type": "BusinessChecked", "data": BusinessChecked } | { "type": "PublicityTallied", "data": PublicityTallied } | { "type": "GearSeized", "data": GearSeized } | { "type": "CommitmentLetterSigned", "data": CommitmentLetterSigned } | { "type": "InspectionStarted", "data": InspectionStarted } | { "type": "ChecklistAnswered", "data": ChecklistAnswered } | { "type": "OnSiteRecordIssued", "data": OnSiteRecordIssued } | { "type": "DocumentSigned", "data": DocumentSigned } | { "type": "SignatureRefused", "data": SignatureRefused } | { "type": "InspectionClosed", "data": InspectionClosed } | { "type": "FindingReported", "data": FindingReported } | { "type": "FindingAmended", "data": FindingAmended } | { "type": "PhotoAttached", "data": PhotoAttached } | { "type": "RectificationAssigned", "data": RectificationAssigned } | { "type": "FindingRectified", "data": FindingRectified } | { "type": "FindingVerified", "data": FindingVerified } | { "type": "FindingReopened", "data": FindingReopened } | { "type": "UnitDefined", "data": Unit } | { "type": "UserDefined", "data": User } | { "type": "ReachDefined", "data": Reach } | { "type": "SiteDefined", "data": Site } | { "type": "ChecklistPublished", "data": ChecklistTemplate };
+export type Payload = { "type": "PatrolStarted", "data": PatrolStarted } | { "type": "TrackPointsAppended", "data": TrackPointsAppended } | { "type": "PatrolEnded", "data": PatrolEnded } | { "type": "BusinessChecked", "data": BusinessChecked } | { "type": "PublicityTallied", "data": PublicityTallied } | { "type": "GearSeized", "data": GearSeized } | { "type": "CommitmentLetterSigned", "data": CommitmentLetterSigned } | { "type": "InspectionStarted", "data": InspectionStarted } | { "type": "ChecklistAnswered", "data": ChecklistAnswered } | { "type": "OnSiteRecordIssued", "data": OnSiteRecordIssued } | { "type": "DocumentSigned", "data": DocumentSigned } | { "type": "SignatureRefused", "data": SignatureRefused } | { "type": "InspectionClosed", "data": InspectionClosed } | { "type": "FindingReported", "data": FindingReported } | { "type": "FindingAmended", "data": FindingAmended } | { "type": "PhotoAttached", "data": PhotoAttached } | { "type": "RectificationAssigned", "data": RectificationAssigned } | { "type": "FindingRectified", "data": FindingRectified } | { "type": "FindingVerified", "data": FindingVerified } | { "type": "FindingReopened", "data": FindingReopened } | { "type": "UnitDefined", "data": Unit } | { "type": "UserDefined", "data": User } | { "type": "ReachDefined", "data": Reach } | { "type": "SiteDefined", "data": Site } | { "type": "ChecklistPublished", "data": ChecklistTemplate } | { "type": "PatrolRulesPublished", "data": PatrolRules };
+
+/**
+ * The calendar periods rules count patrols in.
+ */
+export type Period = "week" | "ten_days" | "month" | "quarter" | "year";
 
 export type PhotoAttached = { target: PhotoTarget, role: PhotoRole, 
 /**
@@ -364,6 +440,13 @@ export type PushRejection = { event_id: EventId, code: string, message: string,
  * The server keeps the event (as flagged evidence); otherwise it refused it outright.
  */
 kept: boolean, };
+
+/**
+ * "n patrols per period", per reach or per chief.
+ */
+export type Quota = { times: number, every: Period, per: QuotaScope, };
+
+export type QuotaScope = "reach" | "chief";
 
 /**
  * A river reach or drainage channel under a river chief: its centre line and length.
@@ -474,6 +557,26 @@ export type Response = { "type": "recorded", "data": Recorded } | { "type": "don
 
 export type Role = { "role": "river_chief", level: ChiefLevel, } | { "role": "safety_inspector" } | { "role": "fishing_ban_patroller" } | { "role": "office" } | { "role": "admin" };
 
+/**
+ * Every version of one unit's rules, as devices and the server keep them.
+ */
+export type RuleBook = { id: RulesId, unit: UnitId, 
+/**
+ * In version order.
+ */
+versions: Array<PatrolRules>, };
+
+/**
+ * A unit's patrol rules, every version of them (`rules::RuleBook`).
+ */
+export type RulesId = string;
+
+/**
+ * The months of the year a rule applies in, both included; `from > to` wraps over the new
+ * year (November to February).
+ */
+export type Season = { from_month: number, to_month: number, };
+
 export type SeizureId = string;
 
 export type Severity = "minor" | "major" | "critical";
@@ -562,7 +665,7 @@ what: TimelineEvent, local: boolean, uploaded: boolean, outcome: Outcome, };
 /**
  * One event of a timeline, by what it did.
  */
-export type TimelineEvent = { "code": "patrol_started", kind: PatrolKind, } | { "code": "track_points_appended", points: number, } | { "code": "patrol_ended", notes: string, } | { "code": "business_checked", outcome: CheckOutcome, } | { "code": "publicity_tallied", tally: Publicity, } | { "code": "gear_seized", description: string, quantity: number, } | { "code": "commitment_letter_signed", signer_name: string, } | { "code": "inspection_started" } | { "code": "checklist_answered", item: string, answer: Answer, } | { "code": "on_site_record_issued", number: string, } | { "code": "document_signed", role: SignerRole, signer_name: string, } | { "code": "signature_refused", witness_name: string, } | { "code": "inspection_closed" } | { "code": "finding_reported", category: string, description: string, } | { "code": "finding_amended" } | { "code": "photo_attached", role: PhotoRole, } | { "code": "rectification_assigned", assignee: string, } | { "code": "finding_rectified", note: string, } | { "code": "finding_verified" } | { "code": "finding_reopened", reason: string, } | { "code": "unit_defined", name: string, } | { "code": "user_defined", name: string, } | { "code": "reach_defined", name: string, } | { "code": "site_defined", name: string, } | { "code": "checklist_published", name: string, version: number, };
+export type TimelineEvent = { "code": "patrol_started", kind: PatrolKind, } | { "code": "track_points_appended", points: number, } | { "code": "patrol_ended", notes: string, } | { "code": "business_checked", outcome: CheckOutcome, } | { "code": "publicity_tallied", tally: Publicity, } | { "code": "gear_seized", description: string, quantity: number, } | { "code": "commitment_letter_signed", signer_name: string, } | { "code": "inspection_started" } | { "code": "checklist_answered", item: string, answer: Answer, } | { "code": "on_site_record_issued", number: string, } | { "code": "document_signed", role: SignerRole, signer_name: string, } | { "code": "signature_refused", witness_name: string, } | { "code": "inspection_closed" } | { "code": "finding_reported", category: string, description: string, } | { "code": "finding_amended" } | { "code": "photo_attached", role: PhotoRole, } | { "code": "rectification_assigned", assignee: string, } | { "code": "finding_rectified", note: string, } | { "code": "finding_verified" } | { "code": "finding_reopened", reason: string, } | { "code": "unit_defined", name: string, } | { "code": "user_defined", name: string, } | { "code": "reach_defined", name: string, } | { "code": "site_defined", name: string, } | { "code": "checklist_published", name: string, version: number, } | { "code": "patrol_rules_published", name: string, version: number, };
 
 /**
  * One GPS fix of a patrol track.
