@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::payload::Payload;
-use xuncha_domain::rules::demo_rules;
+use xuncha_domain::rules::{PatrolRules, demo_rules};
 use xuncha_domain::wire::{PullResponse, WIRE_VERSION_HEADER};
 use xuncha_domain::{RulesId, UnixMs};
 use xuncha_testsupport::*;
@@ -17,26 +17,14 @@ async fn an_office_publishes_rules_that_reach_its_chiefs_devices() {
     let office = srv.login("office").await;
     let id = RulesId::new();
     let v1 = demo_rules(id, seed.street.id, UnixMs(1_577_808_000_000));
-    let (status, body) = srv
-        .post(
-            "/api/v1/office/patrol-rules",
-            &office,
-            &serde_json::to_value(&v1).unwrap(),
-        )
-        .await;
+    let (status, body) = publish(&srv, &office, &v1).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // A figure out of bounds is refused, naming the rule and the field in Chinese.
     let mut bad = v1.clone();
     bad.version = 2;
     bad.levels[1].min_coverage_pct = 120;
-    let (status, body) = srv
-        .post(
-            "/api/v1/office/patrol-rules",
-            &office,
-            &serde_json::to_value(&bad).unwrap(),
-        )
-        .await;
+    let (status, body) = publish(&srv, &office, &bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["message"]
@@ -47,13 +35,7 @@ async fn an_office_publishes_rules_that_reach_its_chiefs_devices() {
     );
 
     // The same version again is stale: versions only go forward.
-    let (status, body) = srv
-        .post(
-            "/api/v1/office/patrol-rules",
-            &office,
-            &serde_json::to_value(&v1).unwrap(),
-        )
-        .await;
+    let (status, body) = publish(&srv, &office, &v1).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
     // A chief's device receives the rules with the rest of its reference data.
@@ -98,32 +80,23 @@ async fn only_an_office_above_the_unit_publishes_its_rules() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let b2_office = srv.login("office-b2").await;
     let for_street = demo_rules(RulesId::new(), seed.street.id, UnixMs(1_577_808_000_000));
-    let (status, body) = srv
-        .post(
-            "/api/v1/office/patrol-rules",
-            &b2_office,
-            &serde_json::to_value(&for_street).unwrap(),
-        )
-        .await;
+    let (status, body) = publish(&srv, &b2_office, &for_street).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let for_b1 = demo_rules(RulesId::new(), seed.b1.id, UnixMs(1_577_808_000_000));
-    let (status, body) = srv
-        .post(
-            "/api/v1/office/patrol-rules",
-            &b2_office,
-            &serde_json::to_value(&for_b1).unwrap(),
-        )
-        .await;
+    let (status, body) = publish(&srv, &b2_office, &for_b1).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let for_b2 = demo_rules(RulesId::new(), seed.b2.id, UnixMs(1_577_808_000_000));
-    let (status, body) = srv
-        .post(
-            "/api/v1/office/patrol-rules",
-            &b2_office,
-            &serde_json::to_value(&for_b2).unwrap(),
-        )
-        .await;
+    let (status, body) = publish(&srv, &b2_office, &for_b2).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn publish(srv: &TestServer, token: &str, rules: &PatrolRules) -> (StatusCode, Value) {
+    srv.post(
+        "/api/v1/office/patrol-rules",
+        token,
+        &serde_json::to_value(rules).unwrap(),
+    )
+    .await
 }
 
 async fn pull_as(srv: &TestServer, token: &str, wire: u32) -> PullResponse {
