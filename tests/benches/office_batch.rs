@@ -12,7 +12,6 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use xuncha_core::Request;
 use xuncha_core::sync::SyncOptions;
-use xuncha_domain::BlobHash;
 use xuncha_domain::payload::*;
 use xuncha_e2e::proxy::Rng;
 use xuncha_e2e::*;
@@ -26,13 +25,7 @@ fn main() {
     let server = Server::start(sqlite());
     let s = seed(&server);
     let dir = tempfile::tempdir().expect("tempdir");
-    let device = open_device(dir.path());
-    enrol(&device, &server.url(), &s.chiefs()[0].login);
-    device
-        .handle(Request::Sync {
-            allow_originals: Some(true),
-        })
-        .expect("reference data");
+    let device = enrolled_device(dir.path(), &server.url(), &s.chiefs()[0].login);
     let blobs = device.blobs().expect("blobs");
     let mut rng = Rng::new(2026);
     let mut blob_paths = Vec::new();
@@ -80,17 +73,8 @@ fn main() {
     assert_eq!(report.blobs_uploaded as usize, blob_paths.len(), "{report:?}");
     assert!(report.rejected.is_empty());
 
-    // -- curl: the server forgets the photos, then takes the same bytes one PUT each (a server
-    // takes only blobs the uploading device's own events name, so it must be this server)
-    let hashes: Vec<BlobHash> = blob_paths.iter().map(|(h, ..)| *h).collect();
-    server.forget_blobs(&hashes);
-    let token = device.with_store_mut(|st| st.account().expect("account").expect("enrolled").token);
-    let curl_s = curl_upload_each(&server.url(), &token, &blob_paths, dir.path());
-    let held = blob_paths
-        .iter()
-        .filter(|(h, _, _)| server.blob(h).is_some())
-        .count();
-    assert_eq!(held, blob_paths.len(), "curl's uploads must all have been stored");
+    // -- curl: the server forgets the photos, then takes the same bytes one PUT each
+    let curl_s = curl_reupload(&server, &device, &blob_paths, dir.path());
 
     let mb = total_bytes as f64 / 1e6;
     println!(

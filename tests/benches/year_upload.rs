@@ -52,9 +52,8 @@ fn main() {
     let s = seed(&server);
     let (site, checklist) = inspection_reference(&server, &s);
     let dir = tempfile::tempdir().expect("tempdir");
-    let device = open_device(dir.path());
-    enrol(&device, &server.url(), "inspector");
-    sync(&device, true); // the site and the checklist
+    // Its first sync brings the site and the checklist.
+    let device = enrolled_device(dir.path(), &server.url(), "inspector");
     let blobs = device.blobs().expect("blobs");
 
     // -- a year's inspections, recorded offline. Building only: one fsync per event would take
@@ -163,16 +162,7 @@ fn main() {
     };
 
     // -- curl: the server forgets the blobs, then takes the same bytes one PUT each
-    let hashes: Vec<BlobHash> = signatures.iter().map(|(h, ..)| *h).collect();
-    server.forget_blobs(&hashes);
-    assert!(server.blob(&signatures[0].0).is_none());
-    let token = device.with_store_mut(|st| st.account().expect("account").expect("enrolled").token);
-    let curl_s = curl_upload_each(&server.url(), &token, &signatures, dir.path());
-    let held = signatures
-        .iter()
-        .filter(|(h, _, _)| server.blob(h).is_some())
-        .count();
-    assert_eq!(held, signatures.len(), "curl's uploads must all have been stored");
+    let curl_s = curl_reupload(&server, &device, &signatures, dir.path());
 
     let mb = total_bytes as f64 / 1e6;
     println!(

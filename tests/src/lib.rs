@@ -179,16 +179,26 @@ impl Server {
 
 // ---- a seeded subdistrict -------------------------------------------------------------------
 
-/// Uploads each blob (hash, file, length) as `token`'s device with one `curl` process, one PUT
-/// each on one connection — the baseline the upload benchmarks compare with. The seconds it
-/// took; panics if any upload failed (a 429 included).
-pub fn curl_upload_each(
-    server_url: &str,
-    token: &str,
+/// The baseline the upload benchmarks compare with: `server` forgets `blobs` (hash, file,
+/// length), then takes the same bytes again as `device` from one `curl` process, one PUT each on
+/// one connection. It must be the server that holds the device's events: a server takes only
+/// blobs the uploading device's own events name. The seconds curl took; panics if any upload
+/// failed (a 429 included) or is not held afterwards.
+pub fn curl_reupload(
+    server: &Server,
+    device: &Device,
     blobs: &[(BlobHash, std::path::PathBuf, usize)],
     dir: &std::path::Path,
 ) -> f64 {
     use std::fmt::Write as _;
+    let hashes: Vec<BlobHash> = blobs.iter().map(|(h, ..)| *h).collect();
+    server.forget_blobs(&hashes);
+    assert!(
+        blobs.first().is_none_or(|(h, ..)| server.blob(h).is_none()),
+        "the server forgot them"
+    );
+    let token = device.with_store_mut(|st| st.account().unwrap().expect("enrolled").token);
+    let server_url = server.url();
     let mut config = format!(
         "header = \"Authorization: Bearer {token}\"\nheader = \"Content-Type: application/octet-stream\"\nsilent\nshow-error\nfail\n"
     );
@@ -209,6 +219,8 @@ pub fn curl_upload_each(
         .unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert!(status.success(), "curl failed (a 429 fails it too)");
+    let held = blobs.iter().filter(|(h, ..)| server.blob(h).is_some()).count();
+    assert_eq!(held, blobs.len(), "curl's uploads must all have been stored");
     secs
 }
 
@@ -233,6 +245,15 @@ pub fn enrol(device: &Device, server_url: &str, login: &str) {
             device_name: format!("{login} 的手机"),
         })
         .unwrap();
+}
+
+/// A device in `dir`, enrolled on the server at `server_url` as `login`, holding the reference
+/// data of its first sync.
+pub fn enrolled_device(dir: &std::path::Path, server_url: &str, login: &str) -> Device {
+    let device = open_device(dir);
+    enrol(&device, server_url, login);
+    sync(&device, true);
+    device
 }
 
 /// One sync of `device` (originals too when `with_originals`), and what it did.
@@ -298,13 +319,13 @@ pub fn record_patrol(
             untimed: Vec::new(),
         }));
     }
-    let finding: FindingId = recorded(device.handle(Request::ReportFinding {
-        record: RecordRef::Patrol(patrol),
-        category: "dumping".into(),
-        description: "岸边堆放垃圾".into(),
-        severity: Severity::Minor,
-        location: Some(Position::new(114.101, 30.6501)),
-    }))
+    let finding: FindingId = recorded(device.handle(Request::report_finding(
+        RecordRef::Patrol(patrol),
+        "dumping",
+        "岸边堆放垃圾",
+        Severity::Minor,
+        Some(Position::new(114.101, 30.6501)),
+    )))
     .parse()
     .unwrap();
     for path in photos {

@@ -10,38 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 
-/// SplitMix64: small, fast, and good enough to drive faults.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    /// `n` random bytes: incompressible, like a photo's or a signature image's.
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut bytes = vec![0u8; n];
-        for chunk in bytes.chunks_mut(8) {
-            let v = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-        bytes
-    }
-}
+/// The seeded stream that drives the faults (the same seed, the same faults).
+pub use xuncha_domain::testkit::Rng;
 
 /// What the proxy does to one connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

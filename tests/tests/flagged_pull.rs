@@ -77,14 +77,9 @@ fn flagged_events_never_reach_an_office_devices_state(backend: Backend) {
         .with_store_mut(|s| {
             s.append(
                 Payload::FindingReported(FindingReported {
-                    finding: far,
-                    record: RecordRef::Patrol(patrol),
-                    kind: xuncha_domain::catalogue::FindingKind::Problem,
-                    category: "dumping".into(),
-                    description: "河岸堆放建筑垃圾".into(),
                     severity: Severity::Major,
                     location: None,
-                    reported_at: UnixMs(YEAR_9999),
+                    ..xuncha_testsupport::dumping_reported(far, patrol, UnixMs(YEAR_9999))
                 }),
                 UnixMs(YEAR_9999),
             )

@@ -155,13 +155,13 @@ pub fn run(device: &Device) -> Result<Response> {
         ("floating_garbage", "水面漂浮塑料垃圾约 20 平方米"),
         ("sewage_outfall", "岸边疑似排污口，有异味"),
     ] {
-        device.handle(Request::ReportFinding {
-            record: RecordRef::Patrol(patrol),
-            category: category.into(),
-            description: text.into(),
-            severity: Severity::Minor,
-            location: Some(Position::new(114.095, 30.6485)),
-        })?;
+        device.handle(Request::report_finding(
+            RecordRef::Patrol(patrol),
+            category,
+            text,
+            Severity::Minor,
+            Some(Position::new(114.095, 30.6485)),
+        ))?;
     }
     device.handle(Request::EndPatrol {
         patrol,

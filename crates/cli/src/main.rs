@@ -597,8 +597,8 @@ fn request(command: Command, lang: Lang) -> Result<Request> {
                 description,
                 severity: s,
                 pos: p,
-            } => R::ReportFinding {
-                record: match (patrol, inspection) {
+            } => {
+                let record = match (patrol, inspection) {
                     (Some(p), _) => RecordRef::Patrol(id(&p, PATROL)?),
                     (None, Some(i)) => RecordRef::Inspection(id(&i, INSPECTION)?),
                     (None, None) => {
@@ -607,12 +607,9 @@ fn request(command: Command, lang: Lang) -> Result<Request> {
                             "say which record the finding belongs to with --patrol or --inspection",
                         ));
                     }
-                },
-                category,
-                description,
-                severity: severity(s),
-                location: pos(&p),
-            },
+                };
+                R::report_finding(record, category, description, severity(s), pos(&p))
+            }
             FindingCmd::Amend {
                 finding,
                 category,

@@ -27,13 +27,7 @@ fn a_sync_killed_at_random_moments_then_run_again_ends_exactly_right() {
     let s = seed(&server);
     let dir = tempfile::tempdir().expect("tempdir");
     {
-        let device = open_device(dir.path());
-        enrol(&device, &server.url(), &s.chiefs()[0].login);
-        device
-            .handle(xuncha_core::Request::Sync {
-                allow_originals: Some(true),
-            })
-            .expect("reference data");
+        let device = enrolled_device(dir.path(), &server.url(), &s.chiefs()[0].login);
         // A day's photos from a phone camera (3264×2448): 30 of them, each original unique.
         let files: Vec<std::path::PathBuf> = (0..30)
             .map(|i| {

@@ -21,14 +21,16 @@ fn n() -> usize {
 fn payload(patrol: PatrolId, i: usize, t0: i64) -> Payload {
     if i % 20 == 19 {
         return Payload::FindingReported(FindingReported {
-            finding: FindingId::new(),
-            record: RecordRef::Patrol(patrol),
-            kind: xuncha_domain::catalogue::FindingKind::Problem,
-            category: "floating_garbage".into(),
-            description: format!("水面漂浮物 第 {i} 处"),
-            severity: Severity::Minor,
             location: Some(Position::new(114.1 + i as f64 * 1e-5, 30.65)),
-            reported_at: UnixMs(t0 + i as i64 * 5_000),
+            ..FindingReported::new(
+                FindingId::new(),
+                RecordRef::Patrol(patrol),
+                xuncha_domain::catalogue::FindingKind::Problem,
+                "floating_garbage",
+                format!("水面漂浮物 第 {i} 处"),
+                Severity::Minor,
+                UnixMs(t0 + i as i64 * 5_000),
+            )
         });
     }
     let points = (0..5)

@@ -67,14 +67,16 @@ fn build(dir: &std::path::Path, n: usize) -> (Device, String) {
             }));
         }
         append(Payload::FindingReported(FindingReported {
-            finding,
-            record: RecordRef::Patrol(patrol),
-            kind: xuncha_domain::catalogue::FindingKind::Problem,
-            category: "floating_garbage".into(),
-            description: "水面漂浮物".into(),
-            severity: Severity::Minor,
             location: Some(Position::new(114.1, 30.65)),
-            reported_at: UnixMs(start + 60_000),
+            ..FindingReported::new(
+                finding,
+                RecordRef::Patrol(patrol),
+                xuncha_domain::catalogue::FindingKind::Problem,
+                "floating_garbage",
+                "水面漂浮物",
+                Severity::Minor,
+                UnixMs(start + 60_000),
+            )
         }));
         append(Payload::PatrolEnded(PatrolEnded {
             patrol,

@@ -46,14 +46,16 @@ fn events(ops: &[(usize, u8, usize, u16)]) -> Vec<Event> {
         let p = patrols[*target % 2];
         let payload = match kind % 11 {
             0 => Payload::FindingReported(FindingReported {
-                finding: f,
-                record: RecordRef::Patrol(p),
-                kind: FindingKind::Problem,
-                category: "floating_garbage".into(),
-                description: format!("漂浮物 {clock}"),
-                severity: Severity::Minor,
                 location: Some(Position::new(114.1, 30.65)),
-                reported_at: now,
+                ..FindingReported::new(
+                    f,
+                    RecordRef::Patrol(p),
+                    FindingKind::Problem,
+                    "floating_garbage",
+                    format!("漂浮物 {clock}"),
+                    Severity::Minor,
+                    now,
+                )
             }),
             1 => Payload::FindingAmended(FindingAmended {
                 finding: f,

@@ -35,30 +35,14 @@ fn photo(finding: FindingId, role: PhotoRole, name: &[u8], taken_at: i64, positi
 fn a_findings_detail_and_its_patrols_report_flag_photos_taken_elsewhere() {
     let r = reference();
     let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
-    let patrol: PatrolId = recorded(device.handle(R::StartPatrol {
-        kind: PatrolKind::River,
-        reach: None,
-        area: Some("幸福渠北段".into()),
-        at: None,
-    }))
-    .id
-    .parse()
-    .expect("patrol id");
-    recorded(device.handle(R::AppendTrackPoints {
-        patrol,
-        points: points(120, T0),
-        untimed: Vec::new(),
-    }));
-    let finding: FindingId = recorded(device.handle(R::ReportFinding {
-        record: RecordRef::Patrol(patrol),
-        category: "dumping".into(),
-        description: "河岸堆放建筑垃圾".into(),
-        severity: Severity::Minor,
-        location: Some(PLACE),
-    }))
-    .id
-    .parse()
-    .expect("finding id");
+    let patrol = patrol_on_track(&device, None, Some("幸福渠北段"));
+    let finding: FindingId = made(device.handle(R::report_finding(
+        RecordRef::Patrol(patrol),
+        "dumping",
+        "河岸堆放建筑垃圾",
+        Severity::Minor,
+        Some(PLACE),
+    )));
     let north_m = |m: f64| Position::new(PLACE.lon, PLACE.lat + m / 111_000.0);
     for request in [
         photo(

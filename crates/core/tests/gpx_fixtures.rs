@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{device_with, recorded, reference};
+use support::{device_with, made, recorded, reference};
 use xuncha_core::Store;
 use xuncha_core::api::{Request, Response};
 use xuncha_core::gpx::{GpxError, GpxFile, GpxVersion, TrackImport, Waypoint, read_gpx, write_gpx};
@@ -338,15 +338,12 @@ fn within(ours: f64, theirs: f64, share: f64) -> bool {
 fn patrol_of(import: &TrackImport) -> (xuncha_core::Device, xuncha_domain::PatrolId) {
     let r = reference();
     let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
-    let patrol: xuncha_domain::PatrolId = recorded(device.handle(Request::StartPatrol {
+    let patrol: xuncha_domain::PatrolId = made(device.handle(Request::StartPatrol {
         kind: xuncha_domain::payload::PatrolKind::River,
         reach: None,
         area: Some("Cerkniško jezero".into()),
         at: Some(import.points[0].t),
-    }))
-    .id
-    .parse()
-    .expect("patrol id");
+    }));
     recorded(device.handle(Request::AppendTrackPoints {
         patrol,
         points: import.points.clone(),

@@ -1,6 +1,8 @@
 //! Photo ingest against real camera files (shared/fixtures/photos) and hostile inputs.
 
-use std::path::PathBuf;
+mod photo_tools;
+
+use photo_tools::{fixture, mean_abs_diff, pixels};
 use xuncha_core::photo::{
     CaptureContext, IngestOptions, IngestedPhoto, JpegDecoder, OtherFormat, PhotoError, SourceFormat,
     TakenAtSource, ingest_bytes, ingest_path,
@@ -10,10 +12,6 @@ use xuncha_domain::payload::{Payload, PhotoRole, PhotoTarget, PositionSource};
 use xuncha_domain::position::TrackPoint;
 use xuncha_domain::time::UnixMs;
 use xuncha_domain::validate::validate;
-
-fn fixture(rel: &str) -> PathBuf {
-    xuncha_testsupport::fixtures::path(&format!("photos/{rel}"))
-}
 
 /// Every decoder this build has: each hostile-input test runs against all of them.
 fn decoders() -> Vec<JpegDecoder> {
@@ -38,23 +36,6 @@ fn ingest(rel: &str) -> IngestedPhoto {
         &IngestOptions::default(),
     )
     .unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-/// Decodes a derivative back to RGB pixels (width, height, pixels).
-fn pixels(jpeg: &[u8]) -> (u32, u32, Vec<u8>) {
-    let mut d = jpeg_decoder::Decoder::new(jpeg);
-    let rgb = d.decode().expect("a derivative decodes");
-    let info = d.info().expect("info");
-    (u32::from(info.width), u32::from(info.height), rgb)
-}
-
-fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| f64::from(x.abs_diff(*y)))
-        .sum::<f64>()
-        / a.len() as f64
 }
 
 #[test]

@@ -17,30 +17,14 @@ use xuncha_domain::*;
 /// A day's work on one device: a river patrol with findings, an inspection with a signed
 /// record, a fishing-ban patrol with a commitment letter, and a rectified finding.
 fn a_days_work(device: &xuncha_core::Device, r: &Reference) -> (PatrolId, FindingId, InspectionId, PatrolId) {
-    let patrol: PatrolId = recorded(device.handle(R::StartPatrol {
-        kind: PatrolKind::River,
-        reach: Some(r.reach.id),
-        area: None,
-        at: None,
-    }))
-    .id
-    .parse()
-    .expect("patrol id");
-    recorded(device.handle(R::AppendTrackPoints {
-        patrol,
-        points: points(120, T0),
-        untimed: Vec::new(),
-    }));
-    let finding: FindingId = recorded(device.handle(R::ReportFinding {
-        record: RecordRef::Patrol(patrol),
-        category: "dumping".into(),
-        description: "河岸堆放建筑垃圾约 3 方".into(),
-        severity: Severity::Major,
-        location: Some(Position::new(114.101, 30.6502)),
-    }))
-    .id
-    .parse()
-    .expect("finding id");
+    let patrol = patrol_on_track(device, Some(r.reach.id), None);
+    let finding: FindingId = made(device.handle(R::report_finding(
+        RecordRef::Patrol(patrol),
+        "dumping",
+        "河岸堆放建筑垃圾约 3 方",
+        Severity::Major,
+        Some(Position::new(114.101, 30.6502)),
+    )));
     recorded(device.handle(R::AttachPhoto {
         target: PhotoTarget::Finding(finding),
         role: PhotoRole::Evidence,
@@ -58,14 +42,11 @@ fn a_days_work(device: &xuncha_core::Device, r: &Reference) -> (PatrolId, Findin
         at: None,
     }));
 
-    let inspection: InspectionId = recorded(device.handle(R::StartInspection {
+    let inspection: InspectionId = made(device.handle(R::StartInspection {
         site: r.enterprise.id,
         checklist: r.checklist.id,
         position: Some(Position::new(114.11, 30.651)),
-    }))
-    .id
-    .parse()
-    .expect("inspection id");
+    }));
     recorded(device.handle(R::AnswerChecklistItem {
         inspection,
         item: "fire-01".into(),
@@ -78,16 +59,13 @@ fn a_days_work(device: &xuncha_core::Device, r: &Reference) -> (PatrolId, Findin
         answer: Answer::Compliant,
         note: String::new(),
     }));
-    let hazard: FindingId = recorded(device.handle(R::ReportFinding {
-        record: RecordRef::Inspection(inspection),
-        category: "fire_safety".into(),
-        description: "车间灭火器 2 具过期".into(),
-        severity: Severity::Minor,
-        location: None,
-    }))
-    .id
-    .parse()
-    .expect("hazard id");
+    let hazard: FindingId = made(device.handle(R::report_finding(
+        RecordRef::Inspection(inspection),
+        "fire_safety",
+        "车间灭火器 2 具过期",
+        Severity::Minor,
+        None,
+    )));
     let issued = recorded(device.handle(R::IssueOnSiteRecord {
         inspection,
         content: "灭火器过期，限期更换".into(),
@@ -129,15 +107,12 @@ fn a_days_work(device: &xuncha_core::Device, r: &Reference) -> (PatrolId, Findin
         position: None,
     }));
 
-    let ban: PatrolId = recorded(device.handle(R::StartPatrol {
+    let ban: PatrolId = made(device.handle(R::StartPatrol {
         kind: PatrolKind::FishingBan,
         reach: None,
         area: Some("长江汉阳段岸线".into()),
         at: None,
-    }))
-    .id
-    .parse()
-    .expect("ban patrol id");
+    }));
     recorded(device.handle(R::RecordBusinessCheck {
         patrol: ban,
         site: r.restaurant.id,
@@ -258,13 +233,13 @@ fn a_forbidden_transition_is_refused_and_nothing_saved_is_lost() {
     assert_eq!(err.code(), "patrol_ended");
 
     let err = device
-        .handle(R::ReportFinding {
-            record: RecordRef::Patrol(patrol),
-            category: "dumping".into(),
-            description: "   ".into(),
-            severity: Severity::Minor,
-            location: Some(Position::new(f64::NAN, 30.0)),
-        })
+        .handle(R::report_finding(
+            RecordRef::Patrol(patrol),
+            "dumping",
+            "   ",
+            Severity::Minor,
+            Some(Position::new(f64::NAN, 30.0)),
+        ))
         .unwrap_err();
     assert!(matches!(err, CoreError::Invalid(_)), "{err:?}");
 
@@ -287,14 +262,11 @@ fn a_forbidden_transition_is_refused_and_nothing_saved_is_lost() {
 fn an_inspection_cannot_close_before_its_record_is_signed() {
     let r = reference();
     let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
-    let inspection: InspectionId = recorded(device.handle(R::StartInspection {
+    let inspection: InspectionId = made(device.handle(R::StartInspection {
         site: r.enterprise.id,
         checklist: r.checklist.id,
         position: None,
-    }))
-    .id
-    .parse()
-    .expect("id");
+    }));
     let err = device.handle(R::IssueOnSiteRecord {
         inspection,
         content: "x".into(),
@@ -571,13 +543,13 @@ fn every_field_of_an_action_reaches_its_event_unchanged() {
     )));
     let finding = FindingId(id(passes_through(
         &device,
-        R::ReportFinding {
-            record: RecordRef::Inspection(inspection),
-            category: "fire_safety".into(),
-            description: "车间灭火器过期".into(),
-            severity: Severity::Major,
-            location: Some(Position::new(114.11, 30.651)),
-        },
+        R::report_finding(
+            RecordRef::Inspection(inspection),
+            "fire_safety",
+            "车间灭火器过期",
+            Severity::Major,
+            Some(Position::new(114.11, 30.651)),
+        ),
     )));
     let actions = [
         R::AmendFinding {

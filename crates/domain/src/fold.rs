@@ -219,16 +219,15 @@ mod tests {
     fn finding_life(dev: &mut SimDevice) -> (FindingId, Vec<Event>) {
         let finding = FindingId::new();
         let payloads = vec![
-            Payload::FindingReported(FindingReported {
+            Payload::FindingReported(FindingReported::new(
                 finding,
-                record: RecordRef::Inspection(InspectionId::new()),
-                kind: crate::catalogue::FindingKind::Hazard,
-                category: "fire_safety".into(),
-                description: "灭火器过期".into(),
-                severity: Severity::Minor,
-                location: None,
-                reported_at: UnixMs(1_000),
-            }),
+                RecordRef::Inspection(InspectionId::new()),
+                crate::catalogue::FindingKind::Hazard,
+                "fire_safety",
+                "灭火器过期",
+                Severity::Minor,
+                UnixMs(1_000),
+            )),
             Payload::RectificationAssigned(RectificationAssigned {
                 finding,
                 assignee: "张三".into(),

@@ -308,6 +308,33 @@ pub struct FindingReported {
     pub reported_at: UnixMs,
 }
 
+impl FindingReported {
+    /// A report with what every report has; its optional fields start empty. Tests, benches and
+    /// tools build reports here and set an optional field by struct update
+    /// (`FindingReported { location, ..FindingReported::new(..) }`), so adding an optional field
+    /// to the event edits this file, not each of them.
+    pub fn new(
+        finding: FindingId,
+        record: RecordRef,
+        kind: FindingKind,
+        category: impl Into<String>,
+        description: impl Into<String>,
+        severity: Severity,
+        reported_at: UnixMs,
+    ) -> Self {
+        FindingReported {
+            finding,
+            record,
+            kind,
+            category: category.into(),
+            description: description.into(),
+            severity,
+            location: None,
+            reported_at,
+        }
+    }
+}
+
 /// A correction of a finding's fields; the later stamp wins field by field.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

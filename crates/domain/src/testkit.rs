@@ -1,5 +1,6 @@
 //! Test support: a simulated device that makes signed, chained events the way a phone does,
-//! with a clock the test controls. Only built for tests (feature `testkit`).
+//! with a clock the test controls, and a seeded random stream for synthetic inputs and injected
+//! faults. Only built for tests (feature `testkit`).
 
 use crate::event::{ChainHead, DevicePublicKey, EventDraft};
 use crate::payload::*;
@@ -64,5 +65,49 @@ impl SimDevice {
     /// Takes in an event seen from elsewhere, as a sync would.
     pub fn observe(&mut self, event: &Event, now: UnixMs) {
         self.clock.observe(event.hlc, now);
+    }
+}
+
+/// SplitMix64: small, fast and repeatable; the same seed gives the same synthetic tracks and the
+/// same injected faults, so a failing run can be replayed.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u1 = self.uniform().max(1e-300);
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    /// `n` random bytes: incompressible, like a photo's or a signature image's.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut bytes = vec![0u8; n];
+        for chunk in bytes.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        bytes
     }
 }

@@ -46,16 +46,15 @@ fn seizure(description: String, quantity: u32) -> Payload {
 }
 
 fn finding(description: String, reported_at: UnixMs) -> Payload {
-    Payload::FindingReported(FindingReported {
-        finding: FindingId::new(),
-        record: RecordRef::Patrol(PatrolId::new()),
-        kind: FindingKind::Problem,
-        category: "dumping".into(),
+    Payload::FindingReported(FindingReported::new(
+        FindingId::new(),
+        RecordRef::Patrol(PatrolId::new()),
+        FindingKind::Problem,
+        "dumping",
         description,
-        severity: Severity::Minor,
-        location: None,
+        Severity::Minor,
         reported_at,
-    })
+    ))
 }
 
 fn items(n: usize) -> Vec<ChecklistItem> {

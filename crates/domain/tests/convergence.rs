@@ -61,14 +61,16 @@ fn scenario(steps: &[(usize, Op, usize, u16)]) -> Vec<Event> {
     for (i, f) in findings.iter().enumerate() {
         all.push(devices[0].make(
             Payload::FindingReported(FindingReported {
-                finding: *f,
-                record: RecordRef::Patrol(patrol),
-                kind: FindingKind::Problem,
-                category: "dumping".into(),
-                description: format!("堆放垃圾 {i}"),
-                severity: Severity::Minor,
                 location: Some(Position::new(114.1, 30.65)),
-                reported_at: t,
+                ..FindingReported::new(
+                    *f,
+                    RecordRef::Patrol(patrol),
+                    FindingKind::Problem,
+                    "dumping",
+                    format!("堆放垃圾 {i}"),
+                    Severity::Minor,
+                    t,
+                )
             }),
             t,
         ));

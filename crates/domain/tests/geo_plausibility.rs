@@ -523,14 +523,16 @@ mod finding_photos {
         let finding = FindingId::new();
         let state = folded(vec![
             Payload::FindingReported(FindingReported {
-                finding,
-                record: RecordRef::Patrol(PatrolId::new()),
-                kind: FindingKind::Problem,
-                category: "dumping".into(),
-                description: "河岸堆放建筑垃圾".into(),
-                severity: Severity::Minor,
                 location: Some(reported_at()),
-                reported_at: T0,
+                ..FindingReported::new(
+                    finding,
+                    RecordRef::Patrol(PatrolId::new()),
+                    FindingKind::Problem,
+                    "dumping",
+                    "河岸堆放建筑垃圾",
+                    Severity::Minor,
+                    T0,
+                )
             }),
             // Far, but only the phone's fix when it was attached: not judged.
             attached(

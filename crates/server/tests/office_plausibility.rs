@@ -123,14 +123,8 @@ async fn the_office_sees_the_flags_of_a_patrol_and_of_its_finding(b: &Backend) {
     // On the track at its time: no flag.
     let honest = phone.next(exif_photo(PhotoTarget::Patrol(patrol), mid, on_track, b"honest"));
     let reported = phone.next(Payload::FindingReported(FindingReported {
-        finding,
-        record: RecordRef::Patrol(patrol),
-        kind: xuncha_domain::catalogue::FindingKind::Problem,
-        category: "dumping".into(),
-        description: "河岸堆放建筑垃圾".into(),
-        severity: Severity::Minor,
         location: Some(on_track),
-        reported_at: UnixMs(mid),
+        ..dumping_reported(finding, patrol, UnixMs(mid))
     }));
     // At the finding: no flag. 1.5 km south of it (and of the track): flagged twice.
     let at_finding = phone.next(exif_photo(

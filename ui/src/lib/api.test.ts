@@ -26,7 +26,7 @@ describe('the API client', () => {
   it('sends requests in the core’s shape: action, and args in snake_case', async () => {
     const sent = scripted(() => ({ type: 'recorded', data: { id: 'p1', events: ['e1'] } }));
     await api.startPatrol('river', 'r1');
-    await api.reportFinding({ patrol: 'p1' }, 'dumping', '垃圾', 'minor', { lon: 114.1, lat: 30.6 });
+    await api.reportFinding({ record: { patrol: 'p1' }, category: 'dumping', description: '垃圾', severity: 'minor', location: { lon: 114.1, lat: 30.6 } });
     await api.issueOnSiteRecord('i1', '内容', 1_900_000_000_000);
     expect(sent).toEqual([
       { action: 'start_patrol', args: { kind: 'river', reach: 'r1', area: null, at: null } },

@@ -32,6 +32,9 @@ async function expect<D>(action: string, args: unknown, type: string): Promise<D
 
 const recorded = (action: string, args: unknown) => expect<T.Recorded>(action, args, 'recorded');
 
+/** The arguments of the core's request `A`, as generated from Rust's `Request`. */
+type Args<A extends T.Request['action']> = Extract<T.Request, { action: A }> extends { args: infer X } ? X : never;
+
 // ---- queries
 export const home = () => expect<T.Home>('home', undefined, 'home');
 export const deviceInfo = () => expect<T.DeviceIdentity>('device_info', undefined, 'device');
@@ -81,17 +84,11 @@ export const closeInspection = (inspection: string, notes: string) =>
   recorded('close_inspection', { inspection, notes });
 
 // ---- findings
-export const reportFinding = (
-  record: T.RecordRef,
-  category: string,
-  description: string,
-  severity: T.Severity,
-  location: T.Position | null,
-) => recorded('report_finding', { record, category, description, severity, location });
-export const assignRectification = (finding: string, assignee: string, deadline: T.UnixMs, note: string) =>
-  recorded('assign_rectification', { finding, assignee, deadline, note });
-export const rectifyFinding = (finding: string, note: string, after_photos: T.BlobHash[], position: T.Position | null) =>
-  recorded('rectify_finding', { finding, note, after_photos, position });
+// These take the request's own arguments, typed from the generated `Request`: a field added to
+// a finding's request in Rust reaches the screens with no change here.
+export const reportFinding = (args: Args<'report_finding'>) => recorded('report_finding', args);
+export const assignRectification = (args: Args<'assign_rectification'>) => recorded('assign_rectification', args);
+export const rectifyFinding = (args: Args<'rectify_finding'>) => recorded('rectify_finding', args);
 
 export const attachPhoto = (target: T.PhotoTarget, role: T.PhotoRole, photo: T.PhotoImported, caption: string) =>
   recorded('attach_photo', {

@@ -245,6 +245,26 @@ pub enum Request {
     },
     VerifyLog,
 }
+impl Request {
+    /// A finding's report with what every report has; its other optional fields start empty.
+    /// The CLI, the demo and the tests report findings here, so adding an optional field to
+    /// the request edits this file, not each of them.
+    pub fn report_finding(
+        record: RecordRef,
+        category: impl Into<String>,
+        description: impl Into<String>,
+        severity: Severity,
+        location: Option<Position>,
+    ) -> Self {
+        Request::ReportFinding {
+            record,
+            category: category.into(),
+            description: description.into(),
+            severity,
+            location,
+        }
+    }
+}
 
 /// An action was saved.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

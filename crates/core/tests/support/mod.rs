@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use xuncha_core::api::{Recorded, Request, Response};
 use xuncha_core::{Device, Store};
+use xuncha_domain::payload::PatrolKind;
 use xuncha_domain::*;
 pub use xuncha_testsupport::reference_data::{Reference, T0, reference};
 
@@ -46,6 +47,28 @@ pub fn recorded(resp: xuncha_core::Result<Response>) -> Recorded {
         Ok(Response::Recorded(r)) => r,
         other => panic!("expected Recorded, got {other:?}"),
     }
+}
+
+/// The id of the record a request made (its `Recorded` answer names it): a patrol's, a
+/// finding's, an inspection's.
+pub fn made<I: std::str::FromStr<Err: std::fmt::Debug>>(resp: xuncha_core::Result<Response>) -> I {
+    recorded(resp).id.parse().expect("the id of the record made")
+}
+
+/// A river patrol on `device`, now walking the test track (`points(120, T0)`).
+pub fn patrol_on_track(device: &Device, reach: Option<ReachId>, area: Option<&str>) -> PatrolId {
+    let patrol = made(device.handle(Request::StartPatrol {
+        kind: PatrolKind::River,
+        reach,
+        area: area.map(str::to_owned),
+        at: None,
+    }));
+    recorded(device.handle(Request::AppendTrackPoints {
+        patrol,
+        points: points(120, T0),
+        untimed: Vec::new(),
+    }));
+    patrol
 }
 
 pub fn sig(name: &str) -> BlobHash {

@@ -156,16 +156,15 @@ pub fn payload(
             area: Some("幸福渠".into()),
             started_at: t,
         }),
-        Op::Report { finding, patrol } => Payload::FindingReported(FindingReported {
-            finding: findings[finding],
-            record: RecordRef::Patrol(patrols[patrol]),
-            kind: FindingKind::Problem,
-            category: "dumping".into(),
-            description: "河岸堆放垃圾".into(),
-            severity: Severity::Minor,
-            location: None,
-            reported_at: t,
-        }),
+        Op::Report { finding, patrol } => Payload::FindingReported(FindingReported::new(
+            findings[finding],
+            RecordRef::Patrol(patrols[patrol]),
+            FindingKind::Problem,
+            "dumping",
+            "河岸堆放垃圾",
+            Severity::Minor,
+            t,
+        )),
         Op::Points { patrol } => Payload::TrackPointsAppended(TrackPointsAppended {
             patrol: patrols[patrol],
             points: vec![xuncha_domain::position::TrackPoint {
