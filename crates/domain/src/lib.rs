@@ -8,6 +8,7 @@ pub mod access;
 pub mod calendar;
 pub mod catalogue;
 pub mod event;
+pub mod figures;
 pub mod fold;
 pub mod geo;
 pub mod hash;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The level of a river chief (河湖长).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChiefLevel {
     /// 街级河湖长

@@ -55,6 +55,11 @@ impl AppState {
         let blobs = BlobStore::open(&config.blob_url)?;
         let window = config.limits.clock_window;
         let chain = db.write(move |s| ServerChain::load_or_create(s, window)).await?;
+        // Records made before facts were kept get theirs.
+        let backfilled = crate::facts::backfill(&db).await?;
+        if backfilled > 0 {
+            tracing::info!(backfilled, "record facts made for the office's figures");
+        }
         Ok(AppState {
             db,
             blobs: Arc::new(blobs),
@@ -446,6 +451,26 @@ pub const ROUTES: &[Route] = &[
         param("owner", false, ParamSchema::Uuid),
         param("from", false, ANY_MS),
         param("to", false, ANY_MS),
+    ]),
+    route(
+        "GET",
+        "/api/v1/office/reports/year",
+        Office,
+        "A unit's year report: patrols by chief level (counting and not, with reasons), problems, safety checks, fishing ban",
+        None,
+        "YearReport",
+    )
+    .to(|m| on(m, crate::facts::year_report_route))
+    .query(&[
+        param("unit", false, ParamSchema::Uuid),
+        param(
+            "year",
+            true,
+            ParamSchema::Integer {
+                min: crate::facts::YEARS.0 as i64,
+                max: crate::facts::YEARS.1 as i64,
+            },
+        ),
     ]),
     route(
         "GET",

@@ -120,6 +120,7 @@ impl AggregateStore for ReadModel<'_> {
             status: state.status_name().map(str::to_owned),
         };
         self.s.aggregate_put(&row)?;
+        crate::facts::refresh(self.s, aggregate, state, row.unit)?;
         self.row = Some(row);
         Ok(())
     }

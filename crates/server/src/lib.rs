@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 mod extract;
+pub mod facts;
 pub mod fold;
 pub mod ingest;
 pub mod limits;

@@ -75,6 +75,18 @@ pub struct AggregateRow {
     pub status: Option<String>,
 }
 
+/// An aggregate row's kind, id, unit and state as stored.
+pub type RawAggregate = (String, String, Option<String>, String);
+
+/// The facts of one record for the office's figures (`xuncha_domain::figures`, as JSON).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FactRow {
+    pub aggregate: AggregateRef,
+    pub unit: Option<UnitId>,
+    pub record_ms: i64,
+    pub fact: String,
+}
+
 /// One page of an office list: records of `kind` in `units`, newest by their own time first,
 /// strictly after the cursor `before` (the last row of the previous page).
 #[derive(Clone, Debug)]
@@ -277,6 +289,26 @@ pub trait Storage {
         units: &[UnitId],
         limit: u32,
     ) -> Result<Vec<AggregateRow>, Error>;
+    /// Records the facts of a record for the office's figures (`facts`), replacing older ones.
+    fn fact_put(&mut self, fact: &FactRow) -> Result<(), Error>;
+    /// The facts of records of `kind` in `units` whose own time lies in `[from_ms, to_ms)`.
+    fn facts_of_units(
+        &mut self,
+        kind: AggregateKind,
+        units: &[UnitId],
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<String>, Error>;
+    /// Records of the kinds that have facts but none yet (made before facts were kept), after
+    /// `after` (kind name, id) in that order, at most `limit`: (kind, id, unit, state) as
+    /// stored, unparsed, so one bad row cannot stop the others.
+    fn aggregates_without_facts(
+        &mut self,
+        after: (&str, &str),
+        limit: u32,
+    ) -> Result<Vec<RawAggregate>, Error>;
+    /// Forgets every fact (for a rebuild from the read model).
+    fn facts_clear(&mut self) -> Result<(), Error>;
 
     // ---- blobs
     /// Serialises uploads of one blob across processes until the transaction ends.

@@ -606,6 +606,57 @@ impl<T: SqlTx> Storage for Sql<T> {
         )
     }
 
+    fn fact_put(&mut self, f: &FactRow) -> Result<(), Error> {
+        self.0.execute(
+            "INSERT INTO record_facts (kind, id, unit, record_ms, fact) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (kind, id) DO UPDATE SET unit = excluded.unit, record_ms = excluded.record_ms,
+               fact = excluded.fact",
+            params![
+                kind_name(f.aggregate.kind),
+                f.aggregate.id.to_string(),
+                f.unit.map(|u| u.to_string()),
+                f.record_ms,
+                &f.fact
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn facts_of_units(
+        &mut self,
+        kind: AggregateKind,
+        units: &[UnitId],
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<String>, Error> {
+        self.all(
+            "SELECT fact FROM record_facts WHERE kind = ?1 AND unit IN (?4)
+               AND record_ms >= ?2 AND record_ms < ?3",
+            params![kind_name(kind), from_ms, to_ms, strings(units)],
+            |r| r.get(0),
+        )
+    }
+
+    fn aggregates_without_facts(
+        &mut self,
+        after: (&str, &str),
+        limit: u32,
+    ) -> Result<Vec<RawAggregate>, Error> {
+        self.all(
+            "SELECT kind, id, unit, state FROM aggregates a WHERE kind IN ('patrol', 'inspection', 'finding')
+               AND (kind > ?1 OR (kind = ?1 AND id > ?2))
+               AND NOT EXISTS (SELECT 1 FROM record_facts f WHERE f.kind = a.kind AND f.id = a.id)
+             ORDER BY kind, id LIMIT ?3",
+            params![after.0, after.1, i64::from(limit)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+    }
+
+    fn facts_clear(&mut self) -> Result<(), Error> {
+        self.0.execute("DELETE FROM record_facts", params![])?;
+        Ok(())
+    }
+
     fn blob_lock(&mut self, hash: &str) -> Result<(), Error> {
         self.0.lock_key(hash)
     }

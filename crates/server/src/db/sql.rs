@@ -269,6 +269,10 @@ macro_rules! migrations {
                     "/0006_user_active_from.sql"
                 )),
             ),
+            (
+                7,
+                include_str!(concat!("../../migrations/", $backend, "/0007_record_facts.sql")),
+            ),
         ]
     };
 }
