@@ -421,3 +421,21 @@ pub fn seed_users(server: &Server, units: &[UnitId], role: Role, prefix: &str, n
         users
     })
 }
+
+// ---- devices on a clock of the test's own ---------------------------------------------------
+
+/// A device in `dir` (store and blobs as `open_device` lays them out) whose clock reads `clock`
+/// (Unix ms), so a test can record a past year as it happened: the device stamps each record
+/// with the time the test has set, and syncs later as a phone kept offline would.
+pub fn open_device_on_clock(
+    dir: &std::path::Path,
+    clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
+) -> Device {
+    let store = xuncha_core::Store::open(&dir.join("device.db")).unwrap();
+    let blobs = xuncha_core::blobs::BlobStore::open(dir.join("blobs")).unwrap();
+    Device::with_store(
+        store,
+        Box::new(move || UnixMs(clock.load(std::sync::atomic::Ordering::SeqCst))),
+    )
+    .with_blobs(blobs)
+}

@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
 mod extract;
 pub mod facts;
 pub mod fold;

@@ -1,4 +1,4 @@
-//! `xuncha-server`: serve the API, create the first admin, load the demo unit.
+//! `xuncha-server`: serve the API, create the first admin, load the demo unit, make reports.
 
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
@@ -61,6 +61,29 @@ enum Command {
     },
     /// Load the demo subdistrict (idempotent); prints new users' passwords once.
     Demo {
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// The office's reports, printed and optionally written as XLSX.
+    Report {
+        #[command(subcommand)]
+        report: ReportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// A unit's (and its units') figures for a year: patrols by chief level, counting and not
+    /// under the patrol rules; problems; safety checks; the fishing ban.
+    Year {
+        /// The unit's code, e.g. DEMO.
+        #[arg(long)]
+        unit: String,
+        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: i32,
+        /// Also write the report to this XLSX file.
+        #[arg(long)]
+        xlsx: Option<std::path::PathBuf>,
         #[command(flatten)]
         storage: Storage,
     },
@@ -162,6 +185,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "swept {} unfinished uploads ({} bytes) and {} files no record names",
                 r.abandoned_uploads, r.abandoned_bytes, r.unnamed_blobs
             );
+        }
+        Command::Report {
+            report:
+                ReportCommand::Year {
+                    unit,
+                    year,
+                    xlsx,
+                    storage,
+                },
+        } => {
+            let state = AppState::open(&config(&storage, Limits::default())).await?;
+            let report = state
+                .db
+                .read(move |s| {
+                    let units = s.units()?;
+                    let Some(found) = units.iter().find(|u| u.code == unit) else {
+                        let codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+                        return Err(xuncha_server::error::Error::NotFound(format!(
+                            "没有代码为 {unit} 的单位（已有：{}）",
+                            codes.join("、")
+                        )));
+                    };
+                    xuncha_server::facts::year(s, found, year, xuncha_domain::UnixMs(xuncha_server::now_ms()))
+                })
+                .await?;
+            print!("{}", xuncha_server::export::year_text(&report));
+            if let Some(path) = xlsx {
+                let bytes = xuncha_server::export::year_xlsx(&report)?;
+                std::fs::write(&path, bytes)
+                    .map_err(|e| anyhow::anyhow!("写入 {} 失败：{e}", path.display()))?;
+                println!("已写入 {}", path.display());
+            }
         }
         Command::Demo { storage } => {
             let state = AppState::open(&config(&storage, Limits::default())).await?;

@@ -1,0 +1,281 @@
+//! The office's figures. Patrol rules as reference data: an office publishes a version for its
+//! unit, bad rules are refused with the field named, versions only go forward, the rules reach
+//! the unit's devices, and a device too old to read them stops its pull before them rather than
+//! skipping them. The year report: the API and `xuncha-server report year` (run as the real
+//! binary) give the same figures, a too-short patrol apart with its reason, and the XLSX file
+//! reads back with the same figures.
+#![allow(clippy::unwrap_used)]
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use xuncha_domain::calendar::Day;
+use xuncha_domain::figures::YearReport;
+use xuncha_domain::payload::{PatrolEnded, PatrolKind, PatrolStarted, Payload, TrackPointsAppended};
+use xuncha_domain::people::ChiefLevel;
+use xuncha_domain::rules::{PatrolRules, demo_rules};
+use xuncha_domain::time::EARLIEST;
+use xuncha_domain::wire::{PullResponse, WIRE_VERSION_HEADER};
+use xuncha_domain::{PatrolId, RulesId, TrackPoint, UnixMs};
+use xuncha_server::export::{FIGURES_SHEET, NOT_COUNTING_SHEET};
+use xuncha_testsupport::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_office_publishes_rules_that_reach_its_chiefs_devices() {
+    let (srv, seed) = TestServer::seeded(&sqlite()).await;
+    let office = srv.login("office").await;
+    let id = RulesId::new();
+    let v1 = demo_rules(id, seed.street.id, UnixMs(1_577_808_000_000));
+    let (status, body) = publish(&srv, &office, &v1).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A figure out of bounds is refused, naming the rule and the field in Chinese.
+    let mut bad = v1.clone();
+    bad.version = 2;
+    bad.levels[1].min_coverage_pct = 120;
+    let (status, body) = publish(&srv, &office, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("第 2 个级别规则的最低河段覆盖率"),
+        "{body}"
+    );
+
+    // The same version again is stale: versions only go forward.
+    let (status, body) = publish(&srv, &office, &v1).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // A chief's device receives the rules with the rest of its reference data.
+    let chief = srv.enrol("chief1").await;
+    let pulled = srv.pull_all(&chief).await;
+    let rules: Vec<_> = pulled
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::PatrolRulesPublished(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rules, vec![&v1]);
+
+    // A device on wire version 4 cannot read them: its pull stops just before, so it has
+    // everything up to them and, once updated, pulls on from there.
+    let old = pull_as(&srv, &chief.token, 4).await;
+    assert!(!old.more);
+    assert!(
+        old.events
+            .iter()
+            .all(|e| !matches!(e.event.payload, Payload::PatrolRulesPublished(_)))
+    );
+    let rest = pull_as(&srv, &chief.token, 5).await;
+    let skipped = rest
+        .events
+        .iter()
+        .find(|e| matches!(e.event.payload, Payload::PatrolRulesPublished(_)));
+    assert!(
+        skipped.unwrap().cursor > old.cursor,
+        "the old device's cursor stops before the rules"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_office_above_the_unit_publishes_its_rules() {
+    let (srv, seed) = TestServer::seeded(&sqlite()).await;
+    let admin = srv.login("admin").await;
+    let (status, body) = srv
+        .post("/api/v1/office/users", &admin, &json!({"login": "office-b2", "name": "二队办公室", "unit": seed.b2.id, "roles": [{"role": "office"}], "password": password_of("office-b2")}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let b2_office = srv.login("office-b2").await;
+    let for_street = demo_rules(RulesId::new(), seed.street.id, UnixMs(1_577_808_000_000));
+    let (status, body) = publish(&srv, &b2_office, &for_street).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let for_b1 = demo_rules(RulesId::new(), seed.b1.id, UnixMs(1_577_808_000_000));
+    let (status, body) = publish(&srv, &b2_office, &for_b1).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let for_b2 = demo_rules(RulesId::new(), seed.b2.id, UnixMs(1_577_808_000_000));
+    let (status, body) = publish(&srv, &b2_office, &for_b2).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn publish(srv: &TestServer, token: &str, rules: &PatrolRules) -> (StatusCode, Value) {
+    srv.post(
+        "/api/v1/office/patrol-rules",
+        token,
+        &serde_json::to_value(rules).unwrap(),
+    )
+    .await
+}
+
+async fn pull_as(srv: &TestServer, token: &str, wire: u32) -> PullResponse {
+    let resp = srv
+        .http
+        .get(srv.url("/api/v1/sync/pull?after=0&limit=1000"))
+        .bearer_auth(token)
+        .header(WIRE_VERSION_HEADER, wire.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    serde_json::from_value(body).unwrap()
+}
+
+/// A walked patrol of `minutes` from `t0`, eastwards at about 1.2 m/s, a fix every 4 to 6 s
+/// with a few metres of accuracy: started, its track, ended.
+fn walked_patrol(phone: &mut Phone, t0: i64, minutes: i64) -> Vec<xuncha_domain::Event> {
+    let patrol = PatrolId::new();
+    let end = t0 + minutes * 60_000;
+    let mut points = Vec::new();
+    let (mut t, mut lon) = (t0, 114.10);
+    let mut i = 0u64;
+    while t < end {
+        let wobble = (i * 7919 % 13) as f64; // 0..12, no pattern a replay check would see
+        points.push(TrackPoint {
+            accuracy_m: Some(3.0 + wobble / 3.0),
+            ..TrackPoint::at(UnixMs(t), lon, 30.65 + wobble * 1e-6)
+        });
+        let step_ms = 4_000 + (i * 104_729 % 2_001) as i64;
+        lon += 1.2 * step_ms as f64 / 1_000.0 / 95_800.0; // m per degree of longitude at 30.65 N
+        t += step_ms;
+        i += 1;
+    }
+    points.push(TrackPoint {
+        accuracy_m: Some(4.0),
+        ..TrackPoint::at(UnixMs(end), lon, 30.65)
+    });
+    let last = end;
+    let started = Payload::PatrolStarted(PatrolStarted {
+        patrol,
+        kind: PatrolKind::River,
+        unit: phone.user.unit,
+        patroller: phone.user.id,
+        reach: None,
+        area: Some("幸福渠".into()),
+        started_at: UnixMs(t0),
+    });
+    let track = Payload::TrackPointsAppended(TrackPointsAppended {
+        patrol,
+        points,
+        untimed: Vec::new(),
+    });
+    let ended = Payload::PatrolEnded(PatrolEnded {
+        patrol,
+        ended_at: UnixMs(last),
+        notes: String::new(),
+    });
+    [started, track, ended]
+        .into_iter()
+        .map(|p| phone.next(p))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
+    let b = sqlite();
+    let (srv, seed) = TestServer::seeded(&b).await;
+    let office = srv.login("office").await;
+    let rules = demo_rules(RulesId::new(), seed.street.id, EARLIEST);
+    let (status, body) = publish(&srv, &office, &rules).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut chief = srv.enrol("chief1").await;
+    // Today, a few hours back: a brigade chief's 35-minute patrol and, later, a 12-minute one.
+    let t0 = now() - 5 * 3_600_000;
+    let mut events = walked_patrol(&mut chief, t0, 35);
+    events.extend(walked_patrol(&mut chief, t0 + 2 * 3_600_000, 12));
+    let finding = xuncha_domain::FindingId::new();
+    let on = match &events[0].payload {
+        Payload::PatrolStarted(p) => p.patrol,
+        _ => unreachable!("the first event starts the patrol"),
+    };
+    events.push(chief.next(finding_reported(finding, on, UnixMs(t0 + 60_000))));
+    let r = srv.push_ok(&chief, &events).await;
+    assert!(outcome_status(&r).iter().all(|o| *o == "accepted"), "{r:?}");
+
+    let year = Day::of(UnixMs(t0)).year;
+    let (status, body) = srv
+        .get(&format!("/api/v1/office/reports/year?year={year}"), &office)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let api: YearReport = serde_json::from_value(body).unwrap();
+    let brigade = &api.river[&ChiefLevel::Brigade];
+    assert_eq!(
+        (
+            brigade.chiefs,
+            brigade.patrols,
+            brigade.counting,
+            brigade.not_counting,
+            brigade.abnormal
+        ),
+        (1, 2, 1, 1, 0)
+    );
+    assert_eq!(api.not_counting.len(), 1);
+    assert_eq!(api.not_counting[0].patroller_name, seed.chief1.name);
+    // Too short in time and length, and too soon after the counting one: every reason, in words.
+    let why = &api.not_counting[0].reasons;
+    assert!(
+        why.starts_with("用时 12 分钟，少于规定的 30 分钟；巡查距离 "),
+        "{why}"
+    );
+    assert!(why.contains("米，少于规定的 1 公里；"), "{why}");
+    assert!(
+        why.ends_with("距上次计入的自主巡河仅 2 小时，规定至少间隔 96 小时"),
+        "{why}"
+    );
+    assert_eq!((api.problems.found, api.problems.rectified), (1, 0));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("year.xlsx");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
+        .args([
+            "report",
+            "year",
+            "--unit",
+            &seed.street.code,
+            "--year",
+            &year.to_string(),
+        ])
+        .arg("--xlsx")
+        .arg(&path)
+        .args(["--database-url", &b.database_url, "--blob-url", &b.blob_url()])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("队级河湖长：1 人巡河 2 次，计入考核 1 次，不计入 1 次"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&api.not_counting[0].reasons), "{stdout}");
+
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let figures = book.worksheet_range(FIGURES_SHEET).unwrap();
+    let row = |label: &str| -> Vec<f64> {
+        let found = figures
+            .rows()
+            .find(|r| matches!(r.first(), Some(Data::String(s)) if s == label));
+        found
+            .unwrap_or_else(|| panic!("no row {label}"))
+            .iter()
+            .skip(1)
+            .filter_map(|c| match c {
+                Data::Float(f) => Some(*f),
+                Data::Int(i) => Some(*i as f64),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(row("队级河湖长"), vec![1.0, 2.0, 1.0, 1.0, 0.0]);
+    assert_eq!(row("街级河湖长"), vec![0.0; 5]);
+    assert_eq!(row("发现问题"), vec![1.0]);
+    assert_eq!(row("已整改"), vec![0.0]);
+    let apart = book.worksheet_range(NOT_COUNTING_SHEET).unwrap();
+    let listed: Vec<String> = apart.rows().skip(1).map(|r| r[4].to_string()).collect();
+    assert_eq!(listed, vec![api.not_counting[0].reasons.clone()]);
+}
