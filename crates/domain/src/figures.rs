@@ -301,3 +301,145 @@ pub fn year_report<'r>(
         fishing,
     }
 }
+
+// ---- quotas -------------------------------------------------------------------------------
+
+/// A river chief to hold to the quota: who, at what level, where, and the reaches they answer for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chief {
+    pub user: UserId,
+    pub name: String,
+    pub level: ChiefLevel,
+    pub unit: UnitId,
+    pub reaches: Vec<ReachId>,
+}
+
+/// One chief's quota over the stretch.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChiefQuota {
+    pub chief: UserId,
+    pub name: String,
+    pub level: ChiefLevel,
+    pub unit: UnitId,
+    /// Each period (and reach, for a quota per reach) the rules made due.
+    pub lines: Vec<crate::quota::QuotaLine>,
+    pub required: u32,
+    pub done: u32,
+    pub counting: u32,
+    pub missing: u32,
+    /// Every due period met (a chief with nothing due meets the quota).
+    pub met: bool,
+}
+
+/// The quota report of a unit over a stretch of days: each chief's periods, and the office's
+/// rates.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotaReport {
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub first: Day,
+    pub last: Day,
+    pub chiefs: Vec<ChiefQuota>,
+    /// 巡河率: chiefs who met their quota, of all chiefs, in percent.
+    pub patrol_rate_pct: f64,
+    /// The chiefs' river patrols in the stretch, counting or not.
+    pub patrols: u32,
+    pub counting: u32,
+    pub required: u32,
+    /// 河段覆盖率: the chiefs' reaches with at least one counting patrol, of all, in percent.
+    pub reach_coverage_pct: f64,
+    /// 异常巡河率: patrols with a plausibility flag, of all, in percent.
+    pub abnormal_pct: f64,
+}
+
+fn pct(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// The quota report: `patrols` are the facts of the unit's river patrols over the stretch (and,
+/// for the cooldown, any before it the caller has), `rules_at` the level rules in force for a
+/// unit at an instant.
+pub fn quota_report<'r>(
+    unit: UnitId,
+    unit_name: &str,
+    first: Day,
+    last: Day,
+    chiefs: &[Chief],
+    patrols: &[PatrolFact],
+    rules_for: impl Fn(UnitId, UnixMs) -> Option<&'r PatrolRules>,
+) -> QuotaReport {
+    let level_of: BTreeMap<UserId, ChiefLevel> = chiefs.iter().map(|c| (c.user, c.level)).collect();
+    let river: Vec<&PatrolFact> = patrols
+        .iter()
+        .filter(|p| p.kind == PatrolKind::River && level_of.contains_key(&p.patroller))
+        .collect();
+    let judged: Vec<PatrolFacts> = river
+        .iter()
+        .map(|p| p.judged_as(level_of[&p.patroller]))
+        .collect();
+    let units: BTreeMap<PatrolId, UnitId> = river.iter().map(|p| (p.patrol, p.unit)).collect();
+    let verdicts = judge_all(&judged, |f| rules_for(units[&f.patrol], f.started_at));
+    let in_stretch = |t: UnixMs| {
+        let d = Day::of(t);
+        first <= d && d <= last
+    };
+    let pairs: Vec<(&PatrolFacts, &Verdict)> = judged.iter().zip(&verdicts).collect();
+    let mut out = Vec::new();
+    let mut covered: BTreeSet<ReachId> = BTreeSet::new();
+    let mut all_reaches: BTreeSet<ReachId> = BTreeSet::new();
+    let (mut done, mut counting, mut abnormal) = (0u32, 0u32, 0usize);
+    for c in chiefs {
+        let mine: Vec<(&PatrolFacts, &Verdict)> = pairs
+            .iter()
+            .copied()
+            .filter(|(f, _)| f.chief == c.user && in_stretch(f.started_at))
+            .collect();
+        let lines = crate::quota::quota_lines(
+            c.user,
+            &c.reaches,
+            first,
+            last,
+            |t| rules_for(c.unit, t).and_then(|r| r.level(c.level)),
+            &mine,
+        );
+        all_reaches.extend(c.reaches.iter().copied());
+        covered.extend(mine.iter().filter(|(_, v)| v.counts).filter_map(|(f, _)| f.reach));
+        let chief_done = mine.len() as u32;
+        let chief_counting = mine.iter().filter(|(_, v)| v.counts).count() as u32;
+        done += chief_done;
+        counting += chief_counting;
+        abnormal += mine.iter().filter(|(f, _)| !f.flags.is_empty()).count();
+        out.push(ChiefQuota {
+            chief: c.user,
+            name: c.name.clone(),
+            level: c.level,
+            unit: c.unit,
+            required: lines.iter().map(|l| l.due).sum(),
+            done: chief_done,
+            counting: chief_counting,
+            missing: lines.iter().map(|l| l.missing).sum(),
+            met: lines.iter().all(|l| l.met()),
+            lines,
+        });
+    }
+    let met = out.iter().filter(|c| c.met).count();
+    QuotaReport {
+        unit,
+        unit_name: unit_name.to_owned(),
+        first,
+        last,
+        patrol_rate_pct: pct(met, out.len()),
+        patrols: done,
+        counting,
+        required: out.iter().map(|c| c.required).sum(),
+        reach_coverage_pct: pct(covered.intersection(&all_reaches).count(), all_reaches.len()),
+        abnormal_pct: pct(abnormal, done as usize),
+        chiefs: out,
+    }
+}

@@ -454,6 +454,27 @@ pub const ROUTES: &[Route] = &[
     ]),
     route(
         "GET",
+        "/api/v1/office/reports/quota",
+        Office,
+        "Each river chief's quota periods (due, done, counting, missing), with 巡河率, 河段覆盖率 and 异常巡河率",
+        None,
+        "QuotaReport",
+    )
+    .to(|m| on(m, crate::facts::quota_report_route))
+    .query(&[
+        param("unit", false, ParamSchema::Uuid),
+        param(
+            "year",
+            true,
+            ParamSchema::Integer {
+                min: crate::facts::YEARS.0 as i64,
+                max: crate::facts::YEARS.1 as i64,
+            },
+        ),
+        param("month", false, ParamSchema::Integer { min: 1, max: 12 }),
+    ]),
+    route(
+        "GET",
         "/api/v1/office/reports/year",
         Office,
         "A unit's year report: patrols by chief level (counting and not, with reasons), problems, safety checks, fishing ban",

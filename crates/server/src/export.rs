@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
-use xuncha_domain::figures::YearReport;
+use xuncha_domain::figures::{QuotaReport, YearReport};
 use xuncha_domain::people::{ChiefLevel, Role};
 use xuncha_domain::reference::SiteKind;
 
@@ -232,6 +232,88 @@ pub fn year_text(r: &YearReport) -> String {
                 n.reasons
             );
         }
+    }
+    out
+}
+
+/// The quota report's sheet of chiefs.
+pub const QUOTA_SHEET: &str = "巡河考核";
+
+/// The quota report as an XLSX file: the rates, then a line a chief.
+pub fn quota_xlsx(r: &QuotaReport) -> Result<Vec<u8>, Error> {
+    build_quota(r).map_err(xlsx)
+}
+
+fn build_quota(r: &QuotaReport) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(QUOTA_SHEET)?;
+    ws.set_column_width(0, 20)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} {} 至 {} 巡河考核", r.unit_name, r.first, r.last),
+        &bold,
+    )?;
+    let row = rows(
+        ws,
+        2,
+        &[
+            ("巡河率（%）".into(), vec![round1(r.patrol_rate_pct)]),
+            ("河段覆盖率（%）".into(), vec![round1(r.reach_coverage_pct)]),
+            ("异常巡河率（%）".into(), vec![round1(r.abnormal_pct)]),
+            ("巡河次数".into(), vec![f64::from(r.patrols)]),
+            ("计入考核".into(), vec![f64::from(r.counting)]),
+            ("应巡次数".into(), vec![f64::from(r.required)]),
+        ],
+    )? + 1;
+    let first = heading(
+        ws,
+        row,
+        &["河湖长", "级别", "应巡", "已巡", "计入考核", "缺巡", "达标"],
+        &bold,
+    )?;
+    for (row, c) in (first..).zip(&r.chiefs) {
+        ws.write_string(row, 0, &c.name)?;
+        ws.write_string(row, 1, level_label(c.level))?;
+        for (i, n) in [c.required, c.done, c.counting, c.missing]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_number(row, 2 + i as u16, f64::from(n))?;
+        }
+        ws.write_string(row, 6, if c.met { "是" } else { "否" })?;
+    }
+    wb.save_to_buffer()
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// The quota report as plain text, for the command line.
+pub fn quota_text(r: &QuotaReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {} 至 {} 巡河考核", r.unit_name, r.first, r.last);
+    let _ = writeln!(
+        out,
+        "  巡河率 {:.1}%，河段覆盖率 {:.1}%，异常巡河率 {:.1}%；巡河 {} 次，计入考核 {} 次，应巡 {} 次",
+        r.patrol_rate_pct, r.reach_coverage_pct, r.abnormal_pct, r.patrols, r.counting, r.required
+    );
+    for c in &r.chiefs {
+        let _ = writeln!(
+            out,
+            "    {}（{}）：应巡 {}，已巡 {}，计入 {}，缺 {}{}",
+            c.name,
+            level_label(c.level),
+            c.required,
+            c.done,
+            c.counting,
+            c.missing,
+            if c.met { "，达标" } else { "" }
+        );
     }
     out
 }

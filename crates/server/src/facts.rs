@@ -8,7 +8,10 @@ use crate::error::Error;
 use crate::fold::{parse_event, parse_state};
 use std::collections::BTreeMap;
 use xuncha_domain::calendar::Day;
-use xuncha_domain::figures::{FindingFact, InspectionFact, PatrolFact, YearFacts, YearReport, year_report};
+use xuncha_domain::figures::{
+    Chief, FindingFact, InspectionFact, PatrolFact, QuotaReport, YearFacts, YearReport, quota_report,
+    year_report,
+};
 use xuncha_domain::geo::clean::{CleaningRules, TravelMode, clean_track};
 use xuncha_domain::geo::coverage::{CoverageRules, ReachIndex};
 use xuncha_domain::geo::plausibility::{FlagScope, PhotoFix, PlausibilityRules, check_plausibility};
@@ -16,7 +19,7 @@ use xuncha_domain::geo::stats::track_stats;
 use xuncha_domain::payload::{AggregateKind, AggregateRef, Payload};
 use xuncha_domain::people::{Role, Unit};
 use xuncha_domain::reference::SiteKind;
-use xuncha_domain::rules::{PatrolRules, RuleBook};
+use xuncha_domain::rules::{MAX_COOLDOWN_H, PatrolRules, RuleBook};
 use xuncha_domain::state::{AggregateState, FindingState, InspectionState, PatrolState};
 use xuncha_domain::{Event, SiteId, TrackPoint, UnitId, UnixMs};
 
@@ -306,6 +309,127 @@ pub fn year(s: &mut dyn Storage, unit: &Unit, year: i32, now: UnixMs) -> Result<
     ))
 }
 
+/// The days of a year, or of one month of it, in China.
+pub fn stretch(year: i32, month: Option<u8>) -> Result<(Day, Day), Error> {
+    let bad = || Error::bad_request("bad_period", "年份或月份无效");
+    let (first, next) = match month {
+        None => (Day::new(year, 1, 1), Day::new(year + 1, 1, 1)),
+        Some(12) => (Day::new(year, 12, 1), Day::new(year + 1, 1, 1)),
+        Some(m) => (Day::new(year, m, 1), Day::new(year, m + 1, 1)),
+    };
+    Ok((first.ok_or_else(bad)?, next.ok_or_else(bad)?.plus_days(-1)))
+}
+
+/// The quota report of `unit` and the units below it over `first..=last`: every river chief
+/// there, with the reaches naming them.
+pub fn quota(s: &mut dyn Storage, unit: &Unit, first: Day, last: Day) -> Result<QuotaReport, Error> {
+    let units = s.units()?;
+    let subtree = crate::scope::below(&units, unit.id);
+    let mut reaches_of: BTreeMap<xuncha_domain::UserId, Vec<xuncha_domain::ReachId>> = BTreeMap::new();
+    for row in s.aggregates_of_units(AggregateKind::Reach, &subtree, u32::MAX)? {
+        if let AggregateState::Reach(r) = parse_state(&row.state)? {
+            for c in &r.chiefs {
+                reaches_of.entry(*c).or_default().push(r.id);
+            }
+        }
+    }
+    let mut chiefs: Vec<Chief> = s
+        .users()?
+        .into_iter()
+        .filter(|u| subtree.contains(&u.unit))
+        .filter_map(|u| {
+            let level = u.roles.iter().find_map(|r| match r {
+                Role::RiverChief { level } => Some(*level),
+                _ => None,
+            })?;
+            let mut reaches = reaches_of.remove(&u.id).unwrap_or_default();
+            reaches.sort();
+            Some(Chief {
+                user: u.id,
+                name: u.name,
+                level,
+                unit: u.unit,
+                reaches,
+            })
+        })
+        .collect();
+    chiefs.sort_by(|a, b| (a.level, &a.name, a.user).cmp(&(b.level, &b.name, b.user)));
+    // From a cooldown's length before the stretch, so its first patrols are judged as they were.
+    let from = first.start().plus_ms(-i64::from(MAX_COOLDOWN_H) * UnixMs::HOUR);
+    let to = last.plus_days(1).start();
+    let patrols: Vec<PatrolFact> = s
+        .facts_of_units(AggregateKind::Patrol, &subtree, from.0, to.0)?
+        .iter()
+        .map(|f| parse(f))
+        .collect::<Result<_, _>>()?;
+    let books = rule_books(s, &units)?;
+    Ok(quota_report(
+        unit.id,
+        &unit.name,
+        first,
+        last,
+        &chiefs,
+        &patrols,
+        |unit, t| rules_at(&books, &units, unit, t),
+    ))
+}
+
+/// The query of `GET /api/v1/office/reports/quota`.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct QuotaQuery {
+    pub unit: Option<UnitId>,
+    pub year: i32,
+    /// One month of the year; the whole year when absent.
+    pub month: Option<u8>,
+}
+
+/// The unit a report asks for: the caller's own, or one below it.
+fn report_unit(
+    s: &mut dyn Storage,
+    me: &xuncha_domain::people::User,
+    asked: Option<UnitId>,
+) -> Result<Unit, Error> {
+    let units = s.units()?;
+    let unit_id = asked.unwrap_or(me.unit);
+    if !crate::scope::below(&units, me.unit).contains(&unit_id) {
+        return Err(Error::Forbidden("只能查看本单位及下级单位的统计".into()));
+    }
+    units
+        .into_iter()
+        .find(|u| u.id == unit_id)
+        .ok_or_else(|| Error::NotFound("没有这个单位".into()))
+}
+
+fn check_year(year: i32) -> Result<(), Error> {
+    if !(YEARS.0..=YEARS.1).contains(&year) {
+        return Err(Error::bad_request(
+            "bad_year",
+            format!("年份须在 {} 到 {} 之间", YEARS.0, YEARS.1),
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /api/v1/office/reports/quota?unit=&year=&month=`: each river chief's quota periods of a
+/// unit the signed-in office manages, with 巡河率, 河段覆盖率 and 异常巡河率.
+pub async fn quota_report_route(
+    axum::extract::State(st): axum::extract::State<crate::app::AppState>,
+    crate::auth::AuthOffice(me): crate::auth::AuthOffice,
+    query: crate::extract::QueryOf<QuotaQuery>,
+) -> Result<axum::Json<QuotaReport>, Error> {
+    let crate::extract::QueryOf(q) = query;
+    check_year(q.year)?;
+    let (first, last) = stretch(q.year, q.month)?;
+    let report = st
+        .db
+        .read(move |s| {
+            let unit = report_unit(s, &me, q.unit)?;
+            quota(s, &unit, first, last)
+        })
+        .await?;
+    Ok(axum::Json(report))
+}
+
 /// The query of `GET /api/v1/office/reports/year`.
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct YearQuery {
@@ -325,23 +449,11 @@ pub async fn year_report_route(
     query: crate::extract::QueryOf<YearQuery>,
 ) -> Result<axum::Json<YearReport>, Error> {
     let crate::extract::QueryOf(q) = query;
-    if !(YEARS.0..=YEARS.1).contains(&q.year) {
-        return Err(Error::bad_request(
-            "bad_year",
-            format!("年份须在 {} 到 {} 之间", YEARS.0, YEARS.1),
-        ));
-    }
+    check_year(q.year)?;
     let report = st
         .db
         .read(move |s| {
-            let units = s.units()?;
-            let unit_id = q.unit.unwrap_or(me.unit);
-            if !crate::scope::below(&units, me.unit).contains(&unit_id) {
-                return Err(Error::Forbidden("只能查看本单位及下级单位的统计".into()));
-            }
-            let Some(unit) = units.iter().find(|u| u.id == unit_id).cloned() else {
-                return Err(Error::NotFound("没有这个单位".into()));
-            };
+            let unit = report_unit(s, &me, q.unit)?;
             year(s, &unit, q.year, UnixMs(crate::now_ms()))
         })
         .await?;

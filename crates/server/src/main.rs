@@ -73,6 +73,23 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ReportCommand {
+    /// Each river chief's quota periods under the patrol rules in force: due, done, counting,
+    /// missing; with 巡河率, 河段覆盖率 and 异常巡河率.
+    Quota {
+        /// The unit's code, e.g. DEMO.
+        #[arg(long)]
+        unit: String,
+        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: i32,
+        /// One month of the year (the whole year when absent).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=12))]
+        month: Option<u8>,
+        /// Also write the report to this XLSX file.
+        #[arg(long)]
+        xlsx: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        storage: Storage,
+    },
     /// A unit's (and its units') figures for a year: patrols by chief level, counting and not
     /// under the patrol rules; problems; safety checks; the fishing ban.
     Year {
@@ -113,6 +130,27 @@ enum AdminCommand {
         #[command(flatten)]
         storage: Storage,
     },
+}
+
+/// The unit with `code`, or an error that lists the codes there are.
+fn unit_by_code(
+    s: &mut dyn xuncha_server::db::Storage,
+    code: &str,
+) -> Result<xuncha_domain::people::Unit, xuncha_server::error::Error> {
+    let units = s.units()?;
+    let codes: Vec<String> = units.iter().map(|u| u.code.clone()).collect();
+    units.into_iter().find(|u| u.code == code).ok_or_else(|| {
+        xuncha_server::error::Error::NotFound(format!(
+            "没有代码为 {code} 的单位（已有：{}）",
+            codes.join("、")
+        ))
+    })
+}
+
+fn write_file(path: &std::path::Path, bytes: Vec<u8>) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("写入 {} 失败：{e}", path.display()))?;
+    println!("已写入 {}", path.display());
+    Ok(())
 }
 
 fn config(storage: &Storage, limits: Limits) -> Config {
@@ -199,23 +237,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = state
                 .db
                 .read(move |s| {
-                    let units = s.units()?;
-                    let Some(found) = units.iter().find(|u| u.code == unit) else {
-                        let codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
-                        return Err(xuncha_server::error::Error::NotFound(format!(
-                            "没有代码为 {unit} 的单位（已有：{}）",
-                            codes.join("、")
-                        )));
-                    };
-                    xuncha_server::facts::year(s, found, year, xuncha_domain::UnixMs(xuncha_server::now_ms()))
+                    let found = unit_by_code(s, &unit)?;
+                    xuncha_server::facts::year(
+                        s,
+                        &found,
+                        year,
+                        xuncha_domain::UnixMs(xuncha_server::now_ms()),
+                    )
                 })
                 .await?;
             print!("{}", xuncha_server::export::year_text(&report));
             if let Some(path) = xlsx {
-                let bytes = xuncha_server::export::year_xlsx(&report)?;
-                std::fs::write(&path, bytes)
-                    .map_err(|e| anyhow::anyhow!("写入 {} 失败：{e}", path.display()))?;
-                println!("已写入 {}", path.display());
+                write_file(&path, xuncha_server::export::year_xlsx(&report)?)?;
+            }
+        }
+        Command::Report {
+            report:
+                ReportCommand::Quota {
+                    unit,
+                    year,
+                    month,
+                    xlsx,
+                    storage,
+                },
+        } => {
+            let state = AppState::open(&config(&storage, Limits::default())).await?;
+            let (first, last) = xuncha_server::facts::stretch(year, month)?;
+            let report = state
+                .db
+                .read(move |s| {
+                    let found = unit_by_code(s, &unit)?;
+                    xuncha_server::facts::quota(s, &found, first, last)
+                })
+                .await?;
+            print!("{}", xuncha_server::export::quota_text(&report));
+            if let Some(path) = xlsx {
+                write_file(&path, xuncha_server::export::quota_xlsx(&report)?)?;
             }
         }
         Command::Demo { storage } => {

@@ -10,14 +10,14 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::calendar::Day;
-use xuncha_domain::figures::YearReport;
+use xuncha_domain::figures::{QuotaReport, YearReport};
 use xuncha_domain::payload::{PatrolEnded, PatrolKind, PatrolStarted, Payload, TrackPointsAppended};
 use xuncha_domain::people::ChiefLevel;
 use xuncha_domain::rules::{PatrolRules, demo_rules};
 use xuncha_domain::time::EARLIEST;
 use xuncha_domain::wire::{PullResponse, WIRE_VERSION_HEADER};
 use xuncha_domain::{PatrolId, RulesId, TrackPoint, UnixMs};
-use xuncha_server::export::{FIGURES_SHEET, NOT_COUNTING_SHEET};
+use xuncha_server::export::{FIGURES_SHEET, NOT_COUNTING_SHEET, QUOTA_SHEET};
 use xuncha_testsupport::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,4 +278,61 @@ async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
     let apart = book.worksheet_range(NOT_COUNTING_SHEET).unwrap();
     let listed: Vec<String> = apart.rows().skip(1).map(|r| r[4].to_string()).collect();
     assert_eq!(listed, vec![api.not_counting[0].reasons.clone()]);
+
+    // The quota: brigade chiefs patrol weekly. Chief 1's week holds both patrols, one counting;
+    // chief 2 never patrolled, so neither chief met every week and the rate is 0 %.
+    let (status, body) = srv
+        .get(&format!("/api/v1/office/reports/quota?year={year}"), &office)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let quota: QuotaReport = serde_json::from_value(body).unwrap();
+    assert_eq!(quota.chiefs.len(), 2);
+    let mine = quota.chiefs.iter().find(|c| c.chief == seed.chief1.id).unwrap();
+    let theirs = quota.chiefs.iter().find(|c| c.chief == seed.chief2.id).unwrap();
+    assert_eq!(
+        (mine.done, mine.counting, theirs.done, theirs.counting),
+        (2, 1, 0, 0)
+    );
+    match mine.lines.iter().find(|l| l.span.contains(UnixMs(t0))) {
+        Some(week) => assert_eq!((week.due, week.done, week.counting, week.missing), (1, 2, 1, 0)),
+        // A week that began last year is last year's to count.
+        None => assert!(Day::of(UnixMs(t0)).plus_days(-6).year < year),
+    }
+    assert_eq!(theirs.missing, theirs.required);
+    assert_eq!(
+        (quota.patrols, quota.counting, quota.patrol_rate_pct),
+        (2, 1, 0.0)
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
+        .args([
+            "report",
+            "quota",
+            "--unit",
+            &seed.street.code,
+            "--year",
+            &year.to_string(),
+        ])
+        .arg("--xlsx")
+        .arg(dir.path().join("quota.xlsx"))
+        .args(["--database-url", &b.database_url, "--blob-url", &b.blob_url()])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("巡河率 0.0%"), "{stdout}");
+    let mut book: Xlsx<_> = open_workbook(dir.path().join("quota.xlsx")).unwrap();
+    let sheet = book.worksheet_range(QUOTA_SHEET).unwrap();
+    let line = sheet
+        .rows()
+        .find(|r| matches!(r.first(), Some(Data::String(s)) if *s == seed.chief1.name))
+        .unwrap();
+    assert_eq!(
+        line[2..6].iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        [mine.required, 2, 1, mine.missing].map(|n| n.to_string())
+    );
 }
