@@ -20,7 +20,7 @@ use xuncha_domain::{ChecklistId, Position, ReachId, SiteId, UnitId, UnixMs, User
 pub const CHANNEL_LENGTHS_M: [f64; 4] = [7_215.0, 6_048.0, 5_372.0, 4_028.0];
 
 /// A stable UUID (version 8) from a name.
-fn stable(name: &str) -> uuid::Uuid {
+pub(crate) fn stable(name: &str) -> uuid::Uuid {
     let d = Sha256::digest(format!("xuncha-demo:{name}").as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&d[..16]);

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod blobs;
 pub mod db;
 pub mod demo;
+pub mod demo_year;
 pub mod error;
 pub mod export;
 mod extract;

@@ -61,6 +61,10 @@ enum Command {
     },
     /// Load the demo subdistrict (idempotent); prints new users' passwords once.
     Demo {
+        /// Also load a year of field work shaped like a real subdistrict's 2020 work report,
+        /// dated in this year (idempotent too).
+        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: Option<i32>,
         #[command(flatten)]
         storage: Storage,
     },
@@ -275,10 +279,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 write_file(&path, xuncha_server::export::quota_xlsx(&report)?)?;
             }
         }
-        Command::Demo { storage } => {
+        Command::Demo { year, storage } => {
             let state = AppState::open(&config(&storage, Limits::default())).await?;
             let report = xuncha_server::demo::load(&state).await?;
             println!("demo loaded: {} new events", report.events_added);
+            if let Some(year) = year {
+                let shape = xuncha_server::demo_year::REPORT_2020;
+                let content = xuncha_server::demo::content();
+                let done = xuncha_server::demo_year::load_year(&state, &content, year, &shape).await?;
+                println!(
+                    "demo year {year}: {} new events from {} phones",
+                    done.events, done.devices
+                );
+            }
             if report.created_users.is_empty() {
                 println!("no new users (passwords were shown when they were created)");
             } else {

@@ -6,7 +6,6 @@
 //! reads back with the same figures.
 #![allow(clippy::unwrap_used)]
 
-use calamine::{Data, Reader, Xlsx, open_workbook};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::calendar::Day;
@@ -18,6 +17,7 @@ use xuncha_domain::time::EARLIEST;
 use xuncha_domain::wire::{PullResponse, WIRE_VERSION_HEADER};
 use xuncha_domain::{PatrolId, RulesId, TrackPoint, UnixMs};
 use xuncha_server::export::{FIGURES_SHEET, NOT_COUNTING_SHEET, QUOTA_SHEET};
+use xuncha_testsupport::sheet::{row_figures, sheet, text_rows};
 use xuncha_testsupport::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -254,29 +254,16 @@ async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
     );
     assert!(stdout.contains(&api.not_counting[0].reasons), "{stdout}");
 
-    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
-    let figures = book.worksheet_range(FIGURES_SHEET).unwrap();
-    let row = |label: &str| -> Vec<f64> {
-        let found = figures
-            .rows()
-            .find(|r| matches!(r.first(), Some(Data::String(s)) if s == label));
-        found
-            .unwrap_or_else(|| panic!("no row {label}"))
-            .iter()
-            .skip(1)
-            .filter_map(|c| match c {
-                Data::Float(f) => Some(*f),
-                Data::Int(i) => Some(*i as f64),
-                _ => None,
-            })
-            .collect()
-    };
+    let figures = sheet(&path, FIGURES_SHEET);
+    let row = |label: &str| row_figures(&figures, label);
     assert_eq!(row("队级河湖长"), vec![1.0, 2.0, 1.0, 1.0, 0.0]);
     assert_eq!(row("街级河湖长"), vec![0.0; 5]);
     assert_eq!(row("发现问题"), vec![1.0]);
     assert_eq!(row("已整改"), vec![0.0]);
-    let apart = book.worksheet_range(NOT_COUNTING_SHEET).unwrap();
-    let listed: Vec<String> = apart.rows().skip(1).map(|r| r[4].to_string()).collect();
+    let listed: Vec<String> = text_rows(&sheet(&path, NOT_COUNTING_SHEET))
+        .into_iter()
+        .map(|r| r[4].clone())
+        .collect();
     assert_eq!(listed, vec![api.not_counting[0].reasons.clone()]);
 
     // The quota: brigade chiefs patrol weekly. Chief 1's week holds both patrols, one counting;
@@ -325,14 +312,9 @@ async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("巡河率 0.0%"), "{stdout}");
-    let mut book: Xlsx<_> = open_workbook(dir.path().join("quota.xlsx")).unwrap();
-    let sheet = book.worksheet_range(QUOTA_SHEET).unwrap();
-    let line = sheet
-        .rows()
-        .find(|r| matches!(r.first(), Some(Data::String(s)) if *s == seed.chief1.name))
-        .unwrap();
-    assert_eq!(
-        line[2..6].iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-        [mine.required, 2, 1, mine.missing].map(|n| n.to_string())
+    let line = row_figures(
+        &sheet(&dir.path().join("quota.xlsx"), QUOTA_SHEET),
+        &seed.chief1.name,
     );
+    assert_eq!(line, [mine.required, 2, 1, mine.missing].map(f64::from).to_vec());
 }

@@ -1,6 +1,8 @@
 //! The operator's commands, run as the real binary: `demo` loads the demo subdistrict once and
-//! changes nothing the second time; `admin create` makes the first admin and shows the password
-//! once; `serve` answers /healthz and stops cleanly on SIGTERM.
+//! changes nothing the second time; `demo --year 2020` loads a year shaped like a real work
+//! report, which `report year` gives back exactly, in its XLSX file too; `admin create` makes
+//! the first admin and shows the password once; `serve` answers /healthz and stops cleanly on
+//! SIGTERM.
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
@@ -237,5 +239,75 @@ async fn an_upgraded_database_keeps_its_photos_and_admin_sweep_clears_unnamed_fi
             ("finding".into(), 1_780_000_000_000, Some("assigned".into())),
             ("patrol".into(), 1_770_000_000_000, None)
         ]
+    );
+}
+
+#[tokio::test]
+async fn the_demo_year_reports_the_work_report_figures_exactly() {
+    use xuncha_testsupport::sheet::{row_figures, sheet, text_rows};
+    let b = sqlite();
+    let blobs = b.blob_url();
+    let storage = [
+        "--database-url",
+        b.database_url.as_str(),
+        "--blob-url",
+        blobs.as_str(),
+    ];
+    let first = run(&[&["demo", "--year", "2020"][..], &storage].concat());
+    assert!(first.contains("demo year 2020: "), "{first}");
+    let again = run(&[&["demo", "--year", "2020"][..], &storage].concat());
+    assert!(again.contains("demo year 2020: 0 new events"), "{again}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("year.xlsx");
+    let path_arg = path.to_string_lossy().into_owned();
+    let out = run(&[
+        &[
+            "report",
+            "year",
+            "--unit",
+            "DEMO",
+            "--year",
+            "2020",
+            "--xlsx",
+            path_arg.as_str(),
+        ][..],
+        &storage,
+    ]
+    .concat());
+    assert!(
+        out.contains("街级河湖长：1 人巡河 20 次，计入考核 20 次"),
+        "{out}"
+    );
+
+    let figures = sheet(&path, xuncha_server::export::FIGURES_SHEET);
+    let row = |label: &str| row_figures(&figures, label);
+    // chiefs, patrols, counting, not counting, abnormal: 20 by the street chief, 300 by brigade
+    // chiefs (and 4 too short, apart), 27 by 9 volunteers.
+    assert_eq!(row("街级河湖长"), vec![1.0, 20.0, 20.0, 0.0, 0.0]);
+    assert_eq!(row("队级河湖长"), vec![8.0, 304.0, 300.0, 4.0, 0.0]);
+    assert_eq!(row("民间河湖长"), vec![9.0, 27.0, 27.0, 0.0, 0.0]);
+    assert_eq!((row("发现问题"), row("已整改")), (vec![7.0], vec![7.0]));
+    assert_eq!(
+        (row("检查次数"), row("现场检查记录")),
+        (vec![8_175.0], vec![8_175.0])
+    );
+    // checks, letters
+    assert_eq!(row("餐馆")[1], 75.0);
+    assert_eq!(row("水产品经营户")[1], 3.0);
+    assert_eq!(row("渔具店")[1], 2.0);
+    let publicity: Vec<f64> = ["横幅", "标牌", "通告", "宣传单"]
+        .iter()
+        .flat_map(|l| row(l))
+        .collect();
+    assert_eq!(publicity, vec![20.0, 11.0, 300.0, 2_000.0]);
+    let apart = sheet(&path, xuncha_server::export::NOT_COUNTING_SHEET);
+    let reasons: Vec<String> = text_rows(&apart).into_iter().map(|r| r[4].clone()).collect();
+    assert_eq!(reasons.len(), 4);
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.starts_with("用时 12 分钟，少于规定的 30 分钟")),
+        "{reasons:?}"
     );
 }

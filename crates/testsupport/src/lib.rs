@@ -21,6 +21,8 @@ mod process;
 mod seed;
 #[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "server")]
+pub mod sheet;
 
 #[cfg(feature = "server")]
 pub use backend::{Backend, postgres, sqlite};
