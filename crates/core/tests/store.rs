@@ -448,6 +448,61 @@ fn the_api_refuses_a_record_before_the_device_is_signed_in() {
 }
 
 #[test]
+fn a_patrol_is_judged_on_the_device_by_the_rules_it_has_received() {
+    use xuncha_domain::judge::Shortfall;
+    use xuncha_domain::rules::demo_rules;
+    let r = reference();
+    let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);
+    let report = |patrol| match device.handle(R::PatrolReport { patrol, mode: None }) {
+        Ok(Response::PatrolReport(report)) => report,
+        other => panic!("not a report: {other:?}"),
+    };
+    let patrol = patrol_on_track(&device, Some(r.reach.id), None);
+    recorded(device.handle(R::EndPatrol {
+        patrol,
+        notes: String::new(),
+        at: None,
+    }));
+    // No rules yet: nothing to judge by.
+    assert_eq!(report(patrol).judgement, None);
+
+    // The office's rules arrive with the next sync: street chiefs ≥ 30 min and ≥ 2 km.
+    let rules = demo_rules(RulesId::new(), r.unit.id, time::EARLIEST);
+    let event =
+        testkit::SimDevice::new(201).make(Payload::PatrolRulesPublished(rules), UnixMs(T0 - UnixMs::DAY));
+    device
+        .handle(R::IngestEvents { events: vec![event] })
+        .expect("rules");
+    let judged = report(patrol)
+        .judgement
+        .expect("a street chief's river patrol under rules");
+    assert!(!judged.counts);
+    assert_eq!(judged.rules_version, 1);
+    assert!(
+        matches!(
+            judged.reasons[0],
+            Shortfall::Duration {
+                minutes: 1,
+                required: 30
+            }
+        ),
+        "{:?}",
+        judged.reasons
+    );
+    assert!(
+        matches!(judged.reasons[1], Shortfall::Length { required: 2_000, .. }),
+        "{:?}",
+        judged.reasons
+    );
+    assert_eq!(judged.reasons_zh[0], "用时 1 分钟，少于规定的 30 分钟");
+    assert_eq!(judged.reasons_en[0], "took 1 min, less than the 30 min required");
+    // The test track's exact one-second ticks read as generated: that alone would not count.
+    assert!(judged.reasons.contains(&Shortfall::Flagged {
+        flag: xuncha_domain::geo::FlagCode::RegularTiming
+    }));
+}
+
+#[test]
 fn a_patrol_report_gives_figures_reach_coverage_and_explained_flags() {
     let r = reference();
     let (device, _) = device_with(Store::open_in_memory().expect("store"), &r);

@@ -1,6 +1,7 @@
 //! The summary shown when a patrol ends: its cleaned track's figures, how much of the assigned
-//! reach it covered, and the plausibility flags explained — computed from the stored track on
-//! demand, so it always reflects every point received.
+//! reach it covered, the plausibility flags explained, and whether it counts under the patrol
+//! rules the device has received, with why — computed from the stored track on demand, so it
+//! always reflects every point received.
 
 use crate::error::Result;
 use crate::store::{Store, queries};
@@ -11,8 +12,12 @@ use xuncha_domain::geo::plausibility::{
     FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, check_plausibility,
 };
 use xuncha_domain::geo::stats::{TrackStats, track_stats};
-use xuncha_domain::state::AggregateState;
-use xuncha_domain::{PatrolId, UnixMs};
+use xuncha_domain::judge::{PatrolFacts, PatrolMethod, Shortfall, judge};
+use xuncha_domain::payload::PatrolKind;
+use xuncha_domain::people::Role;
+use xuncha_domain::rules::PatrolRules;
+use xuncha_domain::state::{AggregateState, PatrolState};
+use xuncha_domain::{Lang, PatrolId, Say, UnitId, UnixMs};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +37,104 @@ pub struct PatrolReport {
     pub flags: Vec<PlausibilityFlag>,
     /// Fixes flagged one by one (their own flags are summarised by a patrol-level flag).
     pub flagged_points: Vec<usize>,
+    /// Whether it counts under the patrol rules in force for its unit (a river chief's river
+    /// patrol, when the device has rules); judged by the same function as the office's figures,
+    /// except the cooldown between patrols, which needs the chief's other patrols and is left to
+    /// the office.
+    #[serde(default)]
+    pub judgement: Option<Judgement>,
+}
+
+/// A patrol's judgement under the rules, with every reason said in both languages.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    pub counts: bool,
+    pub rules_name: String,
+    pub rules_version: u32,
+    pub reasons: Vec<Shortfall>,
+    pub reasons_zh: Vec<String>,
+    pub reasons_en: Vec<String>,
+}
+
+/// The rules in force for a patrol of `unit` at `t`: the nearest unit at or above it that has
+/// rules on this device.
+fn rules_for(conn: &rusqlite::Connection, unit: UnitId, t: UnixMs) -> Result<Option<PatrolRules>> {
+    let mut books = Vec::new();
+    let mut units = Vec::new();
+    for state in queries::aggregates_of_kind(conn, "rules")? {
+        if let AggregateState::Rules(b) = state {
+            books.push(b);
+        }
+    }
+    if books.is_empty() {
+        return Ok(None);
+    }
+    for state in queries::aggregates_of_kind(conn, "unit")? {
+        if let AggregateState::Unit(u) = state {
+            units.push(u);
+        }
+    }
+    let mut at = Some(unit);
+    let mut seen = Vec::new();
+    while let Some(u) = at.filter(|u| !seen.contains(u)) {
+        if let Some(book) = books.iter().find(|b| b.unit == u) {
+            return Ok(book.in_force(t).cloned());
+        }
+        seen.push(u);
+        at = units.iter().find(|x| x.id == u).and_then(|x| x.parent);
+    }
+    Ok(None)
+}
+
+fn judgement(
+    conn: &rusqlite::Connection,
+    p: &PatrolState,
+    stats: &TrackStats,
+    coverage: Option<&Coverage>,
+    flags: &[PlausibilityFlag],
+) -> Result<Option<Judgement>> {
+    if p.kind != PatrolKind::River {
+        return Ok(None);
+    }
+    let level = match queries::aggregate_state(conn, &p.patroller.to_string())? {
+        Some(AggregateState::User(u)) => u.roles.iter().find_map(|r| match r {
+            Role::RiverChief { level } => Some(*level),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let Some(level) = level else { return Ok(None) };
+    let Some(rules) = rules_for(conn, p.unit, p.started_at)? else {
+        return Ok(None);
+    };
+    let Some(level_rules) = rules.level(level) else {
+        return Ok(None);
+    };
+    let facts = PatrolFacts {
+        patrol: p.id,
+        chief: p.patroller,
+        level,
+        reach: p.reach,
+        started_at: p.started_at,
+        ended: p.ended_at.is_some(),
+        duration_s: stats.duration_s,
+        length_m: stats.length_m,
+        coverage: coverage.map(|c| c.fraction),
+        flags: flags.iter().map(|f| f.code).collect(),
+        method: PatrolMethod::OnSite,
+        delegate: false,
+        self_initiated: true,
+    };
+    let reasons = judge(level_rules, &facts, None);
+    Ok(Some(Judgement {
+        counts: reasons.is_empty(),
+        rules_name: rules.name.clone(),
+        rules_version: rules.version,
+        reasons_zh: reasons.iter().map(|r| r.say(Lang::Zh)).collect(),
+        reasons_en: reasons.iter().map(|r| r.say(Lang::En)).collect(),
+        reasons,
+    }))
 }
 
 pub fn patrol_report(store: &Store, patrol: PatrolId, mode: TravelMode) -> Result<PatrolReport> {
@@ -76,14 +179,17 @@ pub fn patrol_report(store: &Store, patrol: PatrolId, mode: TravelMode) -> Resul
         .collect();
     flagged_points.sort_unstable();
     flagged_points.dedup();
+    let stats = track_stats(&cleaned.points);
+    let judgement = judgement(conn, &p, &stats, coverage.as_ref(), &flags)?;
     Ok(PatrolReport {
         mode,
         points_received: points.len(),
         untimed_points: p.untimed_lines.iter().map(Vec::len).sum(),
         dropped: cleaned.counts,
-        stats: track_stats(&cleaned.points),
+        stats,
         coverage,
         flags,
         flagged_points,
+        judgement,
     })
 }

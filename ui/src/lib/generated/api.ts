@@ -231,6 +231,11 @@ export type InspectionState = { id: InspectionId, site: SiteId, unit: UnitId, in
 late_entry?: boolean, };
 
 /**
+ * A patrol's judgement under the rules, with every reason said in both languages.
+ */
+export type Judgement = { counts: boolean, rules_name: string, rules_version: number, reasons: Array<Shortfall>, reasons_zh: Array<string>, reasons_en: Array<string>, };
+
+/**
  * What one level of river chief must do.
  */
 export type LevelRules = { level: ChiefLevel, 
@@ -327,7 +332,14 @@ flags: Array<PlausibilityFlag>,
 /**
  * Fixes flagged one by one (their own flags are summarised by a patrol-level flag).
  */
-flagged_points: Array<number>, };
+flagged_points: Array<number>, 
+/**
+ * Whether it counts under the patrol rules in force for its unit (a river chief's river
+ * patrol, when the device has rules); judged by the same function as the office's figures,
+ * except the cooldown between patrols, which needs the chief's other patrols and is left to
+ * the office.
+ */
+judgement: Judgement | null, };
 
 /**
  * One version of a unit's patrol rules. A later version replaces an earlier one from its
@@ -580,6 +592,11 @@ export type Season = { from_month: number, to_month: number, };
 export type SeizureId = string;
 
 export type Severity = "minor" | "major" | "critical";
+
+/**
+ * One reason a patrol does not count.
+ */
+export type Shortfall = { "code": "not_ended" } | { "code": "duration", minutes: number, required: number, } | { "code": "length", metres: number, required: number, } | { "code": "coverage", percent: number, required: number, } | { "code": "no_reach" } | { "code": "flagged", flag: FlagCode, } | { "code": "delegate" } | { "code": "drone" } | { "code": "meeting" } | { "code": "too_soon", hours: number, required: number, };
 
 /**
  * The inspected party refused to sign; a witness signs to that.
