@@ -121,6 +121,17 @@ const fn param(name: &'static str, required: bool, schema: ParamSchema) -> Param
     }
 }
 
+/// A report's unit (the caller's own when absent) and year.
+const UNIT: Param = param("unit", false, ParamSchema::Uuid);
+const YEAR: Param = param(
+    "year",
+    true,
+    ParamSchema::Integer {
+        min: crate::facts::YEARS.0 as i64,
+        max: crate::facts::YEARS.1 as i64,
+    },
+);
+
 const CURSOR: ParamSchema = ParamSchema::Integer {
     min: 0,
     max: i64::MAX,
@@ -461,18 +472,7 @@ pub const ROUTES: &[Route] = &[
         "QuotaReport",
     )
     .to(|m| on(m, crate::facts::quota_report_route))
-    .query(&[
-        param("unit", false, ParamSchema::Uuid),
-        param(
-            "year",
-            true,
-            ParamSchema::Integer {
-                min: crate::facts::YEARS.0 as i64,
-                max: crate::facts::YEARS.1 as i64,
-            },
-        ),
-        param("month", false, ParamSchema::Integer { min: 1, max: 12 }),
-    ]),
+    .query(&[UNIT, YEAR, param("month", false, ParamSchema::Integer { min: 1, max: 12 })]),
     route(
         "GET",
         "/api/v1/office/reports/year",
@@ -482,17 +482,7 @@ pub const ROUTES: &[Route] = &[
         "YearReport",
     )
     .to(|m| on(m, crate::facts::year_report_route))
-    .query(&[
-        param("unit", false, ParamSchema::Uuid),
-        param(
-            "year",
-            true,
-            ParamSchema::Integer {
-                min: crate::facts::YEARS.0 as i64,
-                max: crate::facts::YEARS.1 as i64,
-            },
-        ),
-    ]),
+    .query(&[UNIT, YEAR]),
     route(
         "GET",
         "/api/v1/office/records/{kind}/{id}",

@@ -99,6 +99,25 @@ async fn only_an_office_above_the_unit_publishes_its_rules() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// `xuncha-server report <kind> --unit <code> --year <year> --xlsx <path>` on `b`: its output.
+fn report(b: &Backend, kind: &str, unit: &str, year: i32, xlsx: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
+        .args(["report", kind, "--unit", unit, "--year", &year.to_string()])
+        .arg("--xlsx")
+        .arg(xlsx)
+        .args(["--database-url", &b.database_url, "--blob-url", &b.blob_url()])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 async fn publish(srv: &TestServer, token: &str, rules: &PatrolRules) -> (StatusCode, Value) {
     srv.post(
         "/api/v1/office/patrol-rules",
@@ -227,27 +246,7 @@ async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("year.xlsx");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
-        .args([
-            "report",
-            "year",
-            "--unit",
-            &seed.street.code,
-            "--year",
-            &year.to_string(),
-        ])
-        .arg("--xlsx")
-        .arg(&path)
-        .args(["--database-url", &b.database_url, "--blob-url", &b.blob_url()])
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = report(&b, "year", &seed.street.code, year, &path);
     assert!(
         stdout.contains("队级河湖长：1 人巡河 2 次，计入考核 1 次，不计入 1 次"),
         "{stdout}"
@@ -290,26 +289,12 @@ async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
         (quota.patrols, quota.counting, quota.patrol_rate_pct),
         (2, 1, 0.0)
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xuncha-server"))
-        .args([
-            "report",
-            "quota",
-            "--unit",
-            &seed.street.code,
-            "--year",
-            &year.to_string(),
-        ])
-        .arg("--xlsx")
-        .arg(dir.path().join("quota.xlsx"))
-        .args(["--database-url", &b.database_url, "--blob-url", &b.blob_url()])
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = report(
+        &b,
+        "quota",
+        &seed.street.code,
+        year,
+        &dir.path().join("quota.xlsx"),
     );
     assert!(stdout.contains("巡河率 0.0%"), "{stdout}");
     let line = row_figures(

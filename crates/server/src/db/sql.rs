@@ -220,8 +220,8 @@ pub fn render(
     emit(rest, None)
 }
 
-/// Every migration, oldest first, from one backend's folder; the two folders hold the same files,
-/// in each backend's types.
+/// Every migration, oldest first, from one backend's folder (the two folders hold the same files,
+/// in each backend's types), or from `both` where one text serves both backends.
 macro_rules! migrations {
     ($backend:literal) => {
         &[
@@ -269,10 +269,7 @@ macro_rules! migrations {
                     "/0006_user_active_from.sql"
                 )),
             ),
-            (
-                7,
-                include_str!(concat!("../../migrations/", $backend, "/0007_record_facts.sql")),
-            ),
+            (7, include_str!("../../migrations/both/0007_record_facts.sql")),
         ]
     };
 }

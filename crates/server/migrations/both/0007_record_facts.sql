@@ -1,3 +1,4 @@
+-- Plain SQL both backends read alike, so it is written once (migrations/both).
 -- The office's figures (issue 14): each patrol's, inspection's and finding's facts — its cleaned
 -- track's figures and flags, its tallies by kind of site, its documents, its lifecycle times —
 -- kept beside its state by every fold, as compact JSON (`xuncha_domain::figures`), so a year's
