@@ -163,6 +163,11 @@ test('river patrol: a track, a finding with a photo, through a reload and anothe
   await page.getByTestId('end-notes').fill('巡查正常');
   await page.getByTestId('confirm-end').click();
   await page.getByTestId('patrol-summary').getByTestId('flags').waitFor();
+  // The demo's rules came with the unit: a brigade chief's patrol of a few minutes is kept, and
+  // the phone says it does not count, and why.
+  const judged = page.getByTestId('patrol-summary').getByTestId('judgement');
+  await expect(judged, 'the patrol is judged by the rules the phone pulled').toHaveAttribute('data-counts', 'false');
+  await expect(page.getByTestId('judgement-reasons')).toContainText(/用时 \d+ 分钟，少于规定的 30 分钟/);
   await phone.shot('river-summary');
   await phone.fits('river summary');
   await page.getByTestId('open-record').click();

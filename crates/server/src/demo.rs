@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256};
 use xuncha_domain::payload::Payload;
 use xuncha_domain::people::{ChiefLevel, Role, Unit, UnitKind, User};
 use xuncha_domain::reference::{ChecklistItem, ChecklistTemplate, Reach, Site, SiteKind};
+use xuncha_domain::rules::{PatrolRules, RuleBook, demo_rules};
 use xuncha_domain::state::AggregateState;
-use xuncha_domain::{ChecklistId, Position, ReachId, SiteId, UnitId, UnixMs, UserId};
+use xuncha_domain::{ChecklistId, Position, ReachId, RulesId, SiteId, UnitId, UnixMs, UserId};
 
 /// The drainage channels' official lengths (m); they add up to 22 663 m.
 pub const CHANNEL_LENGTHS_M: [f64; 4] = [7_215.0, 6_048.0, 5_372.0, 4_028.0];
@@ -48,12 +49,15 @@ fn river_at(x: f64) -> Position {
     Position::new(lon, lat)
 }
 
+#[derive(Clone)]
 pub struct DemoContent {
     pub units: Vec<Unit>,
     pub users: Vec<User>,
     pub reaches: Vec<Reach>,
     pub sites: Vec<Site>,
     pub checklist: ChecklistTemplate,
+    /// The subdistrict's patrol rules (`rules::demo_rules`), in force since 2000.
+    pub rules: PatrolRules,
 }
 
 const BRIGADES: [(&str, UnitKind); 8] = [
@@ -69,32 +73,57 @@ const BRIGADES: [(&str, UnitKind); 8] = [
 
 /// The demo's content; the same every time.
 pub fn content() -> DemoContent {
+    content_for(0)
+}
+
+/// The content of demo subdistrict `n`: 0 is the demo (`content()`); any other is a copy of it
+/// with ids, codes (`C01`, `C01-01`…) and logins (`c01-chief-01`…) of its own, so that several
+/// can share a database — the benchmark's synthetic city.
+pub fn content_for(n: u32) -> DemoContent {
+    // The name every id is derived from, and a login, in subdistrict `n`.
+    let key = |name: &str| match n {
+        0 => name.to_owned(),
+        _ => format!("c{n:02}:{name}"),
+    };
+    let login_of = |login: &str| match n {
+        0 => login.to_owned(),
+        _ => format!("c{n:02}-{login}"),
+    };
+    let code = match n {
+        0 => "DEMO".to_owned(),
+        _ => format!("C{n:02}"),
+    };
     let street = Unit {
-        id: UnitId(stable("unit:street")),
-        name: "府河街道（示范）".into(),
+        id: UnitId(stable(&key("unit:street"))),
+        name: match n {
+            0 => "府河街道（示范）".into(),
+            _ => format!("示范街道{n:02}"),
+        },
         kind: UnitKind::Subdistrict,
         parent: None,
-        code: "DEMO".into(),
+        code: code.clone(),
     };
+    let street_id = street.id;
     let brigades: Vec<Unit> = BRIGADES
         .iter()
         .enumerate()
         .map(|(i, (name, kind))| Unit {
-            id: UnitId(stable(&format!("unit:{i}"))),
+            id: UnitId(stable(&key(&format!("unit:{i}")))),
             name: (*name).into(),
             kind: *kind,
             parent: Some(street.id),
-            code: format!("DEMO-{:02}", i + 1),
+            code: format!("{code}-{:02}", i + 1),
         })
         .collect();
 
     let mut users = Vec::new();
     let mut user = |login: &str, name: &str, unit: UnitId, role: Role| {
+        let login = login_of(login);
         let u = User {
             active_from: None,
             id: UserId(stable(&format!("user:{login}"))),
             name: name.into(),
-            login: login.into(),
+            login,
             unit,
             roles: vec![role],
         };
@@ -155,9 +184,9 @@ pub fn content() -> DemoContent {
     // use to walk all three workflows on one phone.
     let grid = User {
         active_from: None,
-        id: UserId(stable("user:grid-01")),
+        id: UserId(stable(&format!("user:{}", login_of("grid-01")))),
         name: "网格员 周强".into(),
-        login: "grid-01".into(),
+        login: login_of("grid-01"),
         unit: brigades[0].id,
         roles: vec![
             Role::RiverChief {
@@ -187,7 +216,7 @@ pub fn content() -> DemoContent {
             .collect();
         let unit = &brigades[i * 2];
         reaches.push(Reach {
-            id: ReachId(stable(&format!("reach:{name}"))),
+            id: ReachId(stable(&key(&format!("reach:{name}")))),
             name: (*name).into(),
             unit: unit.id,
             line,
@@ -196,7 +225,7 @@ pub fn content() -> DemoContent {
         });
     }
     reaches.push(Reach {
-        id: ReachId(stable("reach:embankment")),
+        id: ReachId(stable(&key("reach:embankment"))),
         name: "府河堤段（街道段）".into(),
         unit: street.id,
         line: (0..=10).map(|k| river_at(0.3 + 0.04 * f64::from(k))).collect(),
@@ -207,7 +236,7 @@ pub fn content() -> DemoContent {
     let mut sites = Vec::new();
     let mut site = |kind: SiteKind, n: usize, prefix: &str| {
         for i in 0..n {
-            let key = format!("site:{prefix}:{i}");
+            let key = key(&format!("site:{prefix}:{i}"));
             let along = unit_interval(&key);
             let off_m = 150.0 + 1_800.0 * unit_interval(&format!("{key}:off"));
             let p = river_at(along);
@@ -234,7 +263,7 @@ pub fn content() -> DemoContent {
         legal_basis: basis.into(),
     };
     let checklist = ChecklistTemplate {
-        id: ChecklistId(stable("checklist:safety")),
+        id: ChecklistId(stable(&key("checklist:safety"))),
         version: 1,
         name: "企业安全生产检查表".into(),
         items: vec![
@@ -280,12 +309,18 @@ pub fn content() -> DemoContent {
 
     let mut units = vec![street];
     units.extend(brigades);
+    let rules = demo_rules(
+        RulesId(stable(&key("rules:demo"))),
+        street_id,
+        xuncha_domain::time::EARLIEST,
+    );
     DemoContent {
         units,
         users,
         reaches,
         sites,
         checklist,
+        rules,
     }
 }
 
@@ -309,7 +344,12 @@ fn random_password() -> Result<String, Error> {
 
 /// Loads the demo into the database; idempotent.
 pub async fn load(st: &AppState) -> Result<DemoReport, Error> {
-    let demo = content();
+    load_content(st, &content()).await
+}
+
+/// Loads demo content (`content_for`) into the database; idempotent.
+pub async fn load_content(st: &AppState, demo: &DemoContent) -> Result<DemoReport, Error> {
+    let demo = demo.clone();
     let logins: Vec<String> = demo.users.iter().map(|u| u.login.clone()).collect();
     let existing = st
         .db
@@ -390,6 +430,15 @@ pub async fn load(st: &AppState) -> Result<DemoReport, Error> {
                 Payload::ChecklistPublished(demo.checklist.clone()),
                 AggregateState::Checklist(demo.checklist.clone()),
             )?;
+            publish(
+                s,
+                Payload::PatrolRulesPublished(demo.rules.clone()),
+                AggregateState::Rules(RuleBook {
+                    id: demo.rules.id,
+                    unit: demo.rules.unit,
+                    versions: vec![demo.rules.clone()],
+                }),
+            )?;
             Ok(report)
         })
         .await
@@ -448,6 +497,28 @@ pub async fn create_admin(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_subdistricts_share_no_id_code_or_login_with_the_demo() {
+        let (a, b) = (content(), content_for(1));
+        assert_eq!(a.units[0].code, "DEMO");
+        assert_eq!(
+            (b.units[0].code.as_str(), b.units[1].code.as_str()),
+            ("C01", "C01-01")
+        );
+        assert!(b.users.iter().all(|u| u.login.starts_with("c01-")));
+        let ids = |d: &DemoContent| -> Vec<uuid::Uuid> {
+            let mut v: Vec<uuid::Uuid> = d.units.iter().map(|u| u.id.0).collect();
+            v.extend(d.users.iter().map(|u| u.id.0));
+            v.extend(d.reaches.iter().map(|r| r.id.0));
+            v.extend(d.sites.iter().map(|s| s.id.0));
+            v.push(d.checklist.id.0);
+            v
+        };
+        let theirs = ids(&b);
+        assert!(ids(&a).iter().all(|id| !theirs.contains(id)));
+        assert!(a.users.iter().all(|u| b.users.iter().all(|v| u.login != v.login)));
+    }
 
     #[test]
     fn the_demo_has_what_the_subdistrict_had() {

@@ -7,6 +7,7 @@ use crate::db::{FactRow, Storage};
 use crate::error::Error;
 use crate::fold::{parse_event, parse_state};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use xuncha_domain::calendar::Day;
 use xuncha_domain::figures::{
     Chief, FindingFact, InspectionFact, PatrolFact, QuotaReport, YearFacts, YearReport, quota_report,
@@ -34,6 +35,16 @@ fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Error> {
     serde_json::from_str(s).map_err(|e| Error::Internal(format!("fact json in the database: {e}")))
 }
 
+/// Whether folds write facts; on unless a benchmark turned it off.
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// For the figures benchmark only: turns the facts `refresh` writes off (or back on) for the
+/// whole process, so that ingest can be timed with and without them. A server never calls it:
+/// with facts off, the reports miss every record folded meanwhile.
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
+
 /// Writes the facts of the record whose state was just saved; reference data has none.
 pub fn refresh(
     s: &mut dyn Storage,
@@ -41,6 +52,9 @@ pub fn refresh(
     state: &AggregateState,
     unit: Option<UnitId>,
 ) -> Result<(), Error> {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     let (record_ms, fact) = match state {
         AggregateState::Patrol(p) => (p.started_at, json(&patrol_fact(s, aggregate, p)?)?),
         AggregateState::Inspection(i) => (i.started_at, json(&inspection_fact(s, i)?)?),
