@@ -146,6 +146,16 @@ pub struct ProblemFigures {
 }
 
 impl ProblemFigures {
+    /// Counts one problem in.
+    pub fn add(&mut self, f: &FindingFact, now: UnixMs) {
+        self.found += 1;
+        self.assigned += u32::from(f.deadline.is_some());
+        self.rectified += u32::from(f.rectified_at.is_some());
+        self.verified += u32::from(f.status == FindingStatus::Verified);
+        self.reopened += u32::from(f.reopen_count > 0);
+        self.overdue += u32::from(f.overdue(now));
+    }
+
     /// 办结率: verified of found, in percent (100 when none were found).
     pub fn closed_pct(&self) -> f64 {
         if self.found == 0 {
@@ -255,12 +265,7 @@ pub fn year_report<'r>(
 
     let mut problems = ProblemFigures::default();
     for f in facts.findings.iter().filter(|f| in_year(f.reported_at)) {
-        problems.found += 1;
-        problems.assigned += u32::from(f.deadline.is_some());
-        problems.rectified += u32::from(f.rectified_at.is_some());
-        problems.verified += u32::from(f.status == FindingStatus::Verified);
-        problems.reopened += u32::from(f.reopen_count > 0);
-        problems.overdue += u32::from(f.overdue(now));
+        problems.add(f, now);
     }
     let mut safety = SafetyFigures::default();
     for i in facts.inspections.iter().filter(|i| in_year(i.started_at)) {
@@ -441,5 +446,83 @@ pub fn quota_report<'r>(
         reach_coverage_pct: pct(covered.intersection(&all_reaches).count(), all_reaches.len()),
         abnormal_pct: pct(abnormal, done as usize),
         chiefs: out,
+    }
+}
+
+// ---- problems ------------------------------------------------------------------------------
+
+/// The problems of one unit, category and period.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProblemLine {
+    pub unit: UnitId,
+    pub unit_name: String,
+    /// The category's code and its name.
+    pub category: String,
+    pub category_zh: String,
+    pub period: crate::calendar::Span,
+    pub figures: ProblemFigures,
+}
+
+/// Problems by unit, category and period (督办 and 办结率 with them).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProblemsReport {
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub first: Day,
+    pub last: Day,
+    pub every: crate::calendar::Period,
+    /// By unit name, category and period.
+    pub lines: Vec<ProblemLine>,
+    pub total: ProblemFigures,
+}
+
+/// The problems report: `findings` are the facts of the problems reported in `first..=last`
+/// in the unit and those below; `unit_names` names them.
+pub fn problems_report(
+    unit: &crate::people::Unit,
+    first: Day,
+    last: Day,
+    every: crate::calendar::Period,
+    unit_names: &BTreeMap<UnitId, String>,
+    findings: &[FindingFact],
+    now: UnixMs,
+) -> ProblemsReport {
+    let mut groups: BTreeMap<(String, String, crate::calendar::Span, UnitId), ProblemFigures> =
+        BTreeMap::new();
+    let mut total = ProblemFigures::default();
+    for f in findings {
+        let day = Day::of(f.reported_at);
+        if day < first || day > last {
+            continue;
+        }
+        let name = unit_names.get(&f.unit).cloned().unwrap_or_default();
+        groups
+            .entry((name, f.category.clone(), every.containing(day), f.unit))
+            .or_default()
+            .add(f, now);
+        total.add(f, now);
+    }
+    let lines = groups
+        .into_iter()
+        .map(|((unit_name, category, period, unit), figures)| ProblemLine {
+            unit,
+            unit_name,
+            category_zh: crate::catalogue::category(&category)
+                .map_or_else(|| category.clone(), |c| c.name_zh.to_owned()),
+            category,
+            period,
+            figures,
+        })
+        .collect();
+    ProblemsReport {
+        unit: unit.id,
+        unit_name: unit.name.clone(),
+        first,
+        last,
+        every,
+        lines,
+        total,
     }
 }

@@ -123,6 +123,7 @@ const fn param(name: &'static str, required: bool, schema: ParamSchema) -> Param
 
 /// A report's unit (the caller's own when absent) and year.
 const UNIT: Param = param("unit", false, ParamSchema::Uuid);
+const MONTH: Param = param("month", false, ParamSchema::Integer { min: 1, max: 12 });
 const YEAR: Param = param(
     "year",
     true,
@@ -465,6 +466,21 @@ pub const ROUTES: &[Route] = &[
     ]),
     route(
         "GET",
+        "/api/v1/office/reports/problems",
+        Office,
+        "Problems found, assigned, rectified, verified, reopened and overdue (督办) by unit, category and period",
+        None,
+        "ProblemsReport",
+    )
+    .to(|m| on(m, crate::facts::problems_report_route))
+    .query(&[
+        UNIT,
+        YEAR,
+        MONTH,
+        param("every", false, ParamSchema::OneOf(&["month", "quarter", "year"])),
+    ]),
+    route(
+        "GET",
         "/api/v1/office/reports/quota",
         Office,
         "Each river chief's quota periods (due, done, counting, missing), with 巡河率, 河段覆盖率 and 异常巡河率",
@@ -472,7 +488,7 @@ pub const ROUTES: &[Route] = &[
         "QuotaReport",
     )
     .to(|m| on(m, crate::facts::quota_report_route))
-    .query(&[UNIT, YEAR, param("month", false, ParamSchema::Integer { min: 1, max: 12 })]),
+    .query(&[UNIT, YEAR, MONTH]),
     route(
         "GET",
         "/api/v1/office/reports/year",

@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
-use xuncha_domain::figures::{QuotaReport, YearReport};
+use xuncha_domain::figures::{ProblemFigures, ProblemsReport, QuotaReport, YearReport};
 use xuncha_domain::people::{ChiefLevel, Role};
 use xuncha_domain::reference::SiteKind;
 
@@ -315,5 +315,104 @@ pub fn quota_text(r: &QuotaReport) -> String {
             if c.met { "，达标" } else { "" }
         );
     }
+    out
+}
+
+/// The problems report's sheet.
+pub const PROBLEMS_SHEET: &str = "问题统计";
+
+/// The problems report as an XLSX file: a line a unit, category and period, then the totals.
+pub fn problems_xlsx(r: &ProblemsReport) -> Result<Vec<u8>, Error> {
+    build_problems(r).map_err(xlsx)
+}
+
+fn problem_figures(p: &ProblemFigures) -> [f64; 7] {
+    [
+        f64::from(p.found),
+        f64::from(p.assigned),
+        f64::from(p.rectified),
+        f64::from(p.verified),
+        f64::from(p.reopened),
+        f64::from(p.overdue),
+        round1(p.closed_pct()),
+    ]
+}
+
+fn build_problems(r: &ProblemsReport) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(PROBLEMS_SHEET)?;
+    ws.set_column_width(0, 20)?;
+    ws.set_column_width(1, 16)?;
+    ws.set_column_width(2, 24)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} {} 至 {} 问题统计", r.unit_name, r.first, r.last),
+        &bold,
+    )?;
+    let first = heading(
+        ws,
+        2,
+        &[
+            "单位",
+            "类别",
+            "期间",
+            "发现",
+            "交办",
+            "整改",
+            "验收",
+            "退回",
+            "逾期（督办）",
+            "办结率（%）",
+        ],
+        &bold,
+    )?;
+    let mut next = first;
+    for (row, l) in (first..).zip(&r.lines) {
+        ws.write_string(row, 0, &l.unit_name)?;
+        ws.write_string(row, 1, &l.category_zh)?;
+        ws.write_string(row, 2, l.period.label(xuncha_domain::Lang::Zh))?;
+        for (i, n) in problem_figures(&l.figures).into_iter().enumerate() {
+            ws.write_number(row, 3 + i as u16, n)?;
+        }
+        next = row + 1;
+    }
+    ws.write_string_with_format(next, 0, "合计", &bold)?;
+    for (i, n) in problem_figures(&r.total).into_iter().enumerate() {
+        ws.write_number(next, 3 + i as u16, n)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The problems report as plain text, for the command line.
+pub fn problems_text(r: &ProblemsReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {} 至 {} 问题统计", r.unit_name, r.first, r.last);
+    let line = |p: &ProblemFigures| {
+        format!(
+            "发现 {}，交办 {}，整改 {}，验收 {}，退回 {}，逾期 {}，办结率 {:.1}%",
+            p.found,
+            p.assigned,
+            p.rectified,
+            p.verified,
+            p.reopened,
+            p.overdue,
+            p.closed_pct()
+        )
+    };
+    for l in &r.lines {
+        let _ = writeln!(
+            out,
+            "  {} {} {}：{}",
+            l.unit_name,
+            l.category_zh,
+            l.period.label(xuncha_domain::Lang::Zh),
+            line(&l.figures)
+        );
+    }
+    let _ = writeln!(out, "  合计：{}", line(&r.total));
     out
 }

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use xuncha_domain::calendar::Day;
 use xuncha_domain::figures::{
-    Chief, FindingFact, InspectionFact, PatrolFact, QuotaReport, YearFacts, YearReport, quota_report,
-    year_report,
+    Chief, FindingFact, InspectionFact, PatrolFact, ProblemsReport, QuotaReport, YearFacts, YearReport,
+    problems_report, quota_report, year_report,
 };
 use xuncha_domain::geo::clean::{CleaningRules, TravelMode, clean_track};
 use xuncha_domain::geo::coverage::{CoverageRules, ReachIndex};
@@ -386,6 +386,63 @@ pub fn quota(s: &mut dyn Storage, unit: &Unit, first: Day, last: Day) -> Result<
         &patrols,
         |unit, t| rules_at(&books, &units, unit, t),
     ))
+}
+
+/// The problems report of `unit` and the units below it over `first..=last`, by `every` period.
+pub fn problems(
+    s: &mut dyn Storage,
+    unit: &Unit,
+    first: Day,
+    last: Day,
+    every: xuncha_domain::calendar::Period,
+    now: UnixMs,
+) -> Result<ProblemsReport, Error> {
+    let units = s.units()?;
+    let subtree = crate::scope::below(&units, unit.id);
+    let names: BTreeMap<UnitId, String> = units.iter().map(|u| (u.id, u.name.clone())).collect();
+    let findings: Vec<FindingFact> = s
+        .facts_of_units(
+            AggregateKind::Finding,
+            &subtree,
+            first.start().0,
+            last.plus_days(1).start().0,
+        )?
+        .iter()
+        .map(|f| parse(f))
+        .collect::<Result<_, _>>()?;
+    Ok(problems_report(unit, first, last, every, &names, &findings, now))
+}
+
+/// The query of `GET /api/v1/office/reports/problems`.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct ProblemsQuery {
+    pub unit: Option<UnitId>,
+    pub year: i32,
+    pub month: Option<u8>,
+    /// month (default), quarter or year.
+    pub every: Option<xuncha_domain::calendar::Period>,
+}
+
+/// `GET /api/v1/office/reports/problems?unit=&year=&month=&every=`: problems found, assigned,
+/// rectified, verified, reopened and overdue by unit, category and period, in a unit the
+/// signed-in office manages.
+pub async fn problems_report_route(
+    axum::extract::State(st): axum::extract::State<crate::app::AppState>,
+    crate::auth::AuthOffice(me): crate::auth::AuthOffice,
+    query: crate::extract::QueryOf<ProblemsQuery>,
+) -> Result<axum::Json<ProblemsReport>, Error> {
+    let crate::extract::QueryOf(q) = query;
+    check_year(q.year)?;
+    let (first, last) = stretch(q.year, q.month)?;
+    let every = q.every.unwrap_or(xuncha_domain::calendar::Period::Month);
+    let report = st
+        .db
+        .read(move |s| {
+            let unit = report_unit(s, &me, q.unit)?;
+            problems(s, &unit, first, last, every, UnixMs(crate::now_ms()))
+        })
+        .await?;
+    Ok(axum::Json(report))
 }
 
 /// The query of `GET /api/v1/office/reports/quota`.

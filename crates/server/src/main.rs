@@ -77,6 +77,26 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ReportCommand {
+    /// Problems found, assigned, rectified, verified, reopened and overdue (督办), with 办结率,
+    /// by unit, category and period.
+    Problems {
+        /// The unit's code, e.g. DEMO.
+        #[arg(long)]
+        unit: String,
+        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: i32,
+        /// One month of the year (the whole year when absent).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=12))]
+        month: Option<u8>,
+        /// The periods the lines are by: month, quarter or year.
+        #[arg(long, default_value = "month", value_parser = ["month", "quarter", "year"])]
+        every: String,
+        /// Also write the report to this XLSX file.
+        #[arg(long)]
+        xlsx: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        storage: Storage,
+    },
     /// Each river chief's quota periods under the patrol rules in force: due, done, counting,
     /// missing; with 巡河率, 河段覆盖率 and 异常巡河率.
     Quota {
@@ -277,6 +297,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", xuncha_server::export::quota_text(&report));
             if let Some(path) = xlsx {
                 write_file(&path, xuncha_server::export::quota_xlsx(&report)?)?;
+            }
+        }
+        Command::Report {
+            report:
+                ReportCommand::Problems {
+                    unit,
+                    year,
+                    month,
+                    every,
+                    xlsx,
+                    storage,
+                },
+        } => {
+            use xuncha_domain::calendar::Period;
+            let every = match every.as_str() {
+                "quarter" => Period::Quarter,
+                "year" => Period::Year,
+                _ => Period::Month,
+            };
+            let state = AppState::open(&config(&storage, Limits::default())).await?;
+            let (first, last) = xuncha_server::facts::stretch(year, month)?;
+            let report = state
+                .db
+                .read(move |s| {
+                    let found = unit_by_code(s, &unit)?;
+                    let now = xuncha_domain::UnixMs(xuncha_server::now_ms());
+                    xuncha_server::facts::problems(s, &found, first, last, every, now)
+                })
+                .await?;
+            print!("{}", xuncha_server::export::problems_text(&report));
+            if let Some(path) = xlsx {
+                write_file(&path, xuncha_server::export::problems_xlsx(&report)?)?;
             }
         }
         Command::Demo { year, storage } => {

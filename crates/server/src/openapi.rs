@@ -209,7 +209,7 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "Unit" | "User" => "xuncha_domain::people",
         "Reach" | "Site" | "ChecklistTemplate" => "xuncha_domain::reference",
         "PatrolRules" => "xuncha_domain::rules",
-        "YearReport" | "QuotaReport" => "xuncha_domain::figures",
+        "YearReport" | "QuotaReport" | "ProblemsReport" => "xuncha_domain::figures",
         "SessionRequest" | "SessionResponse" => "xuncha_server::sync",
         "RecordSummary" | "RecordDetail" | "AssignRequest" | "VerifyRequest" | "ReopenRequest" => {
             "xuncha_server::records"

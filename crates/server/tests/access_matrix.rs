@@ -56,6 +56,7 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("GET",  "/api/v1/office/records",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reports/year?year=2020",     [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reports/quota?year=2020",    [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/reports/problems?year=2020", [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/records/{kind}/{id}",        [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/assign",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/verify",       [N,   N,    N,    Y,     Y,    N,    N,   N]),

@@ -9,14 +9,14 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::calendar::Day;
-use xuncha_domain::figures::{QuotaReport, YearReport};
+use xuncha_domain::figures::{ProblemsReport, QuotaReport, YearReport};
 use xuncha_domain::payload::{PatrolEnded, PatrolKind, PatrolStarted, Payload, TrackPointsAppended};
 use xuncha_domain::people::ChiefLevel;
 use xuncha_domain::rules::{PatrolRules, demo_rules};
 use xuncha_domain::time::EARLIEST;
 use xuncha_domain::wire::{PullResponse, WIRE_VERSION_HEADER};
 use xuncha_domain::{PatrolId, RulesId, TrackPoint, UnixMs};
-use xuncha_server::export::{FIGURES_SHEET, NOT_COUNTING_SHEET, QUOTA_SHEET};
+use xuncha_server::export::{FIGURES_SHEET, NOT_COUNTING_SHEET, PROBLEMS_SHEET, QUOTA_SHEET};
 use xuncha_testsupport::sheet::{row_figures, sheet, text_rows};
 use xuncha_testsupport::*;
 
@@ -302,4 +302,37 @@ async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
         &seed.chief1.name,
     );
     assert_eq!(line, [mine.required, 2, 1, mine.missing].map(f64::from).to_vec());
+
+    // The problems: the one reported, in brigade 1, under dumping, in this month; not yet
+    // assigned, so neither overdue nor closed.
+    let (status, body) = srv
+        .get(&format!("/api/v1/office/reports/problems?year={year}"), &office)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let problems: ProblemsReport = serde_json::from_value(body).unwrap();
+    assert_eq!(problems.lines.len(), 1);
+    let line = &problems.lines[0];
+    assert_eq!(
+        (line.unit, line.category.as_str(), line.category_zh.as_str()),
+        (seed.b1.id, "dumping", "乱堆")
+    );
+    assert!(line.period.contains(UnixMs(t0 + 60_000)));
+    assert_eq!(
+        (line.figures.found, line.figures.assigned, line.figures.overdue),
+        (1, 0, 0)
+    );
+    assert_eq!(problems.total, line.figures);
+    let stdout = report(
+        &b,
+        "problems",
+        &seed.street.code,
+        year,
+        &dir.path().join("problems.xlsx"),
+    );
+    assert!(
+        stdout.contains("合计：发现 1，交办 0，整改 0，验收 0，退回 0，逾期 0，办结率 0.0%"),
+        "{stdout}"
+    );
+    let totals = row_figures(&sheet(&dir.path().join("problems.xlsx"), PROBLEMS_SHEET), "合计");
+    assert_eq!(totals, vec![1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
 }

@@ -258,6 +258,18 @@ async fn the_demo_year_reports_the_work_report_figures_exactly() {
     let again = run(&[&["demo", "--year", "2020"][..], &storage].concat());
     assert!(again.contains("demo year 2020: 0 new events"), "{again}");
 
+    let problems = run(&[
+        &[
+            "report", "problems", "--unit", "DEMO", "--year", "2020", "--every", "quarter",
+        ][..],
+        &storage,
+    ]
+    .concat());
+    assert!(
+        problems.contains("合计：发现 7，交办 7，整改 7，验收 7，退回 0，逾期 0，办结率 100.0%"),
+        "{problems}"
+    );
+
     // The facts the fold kept while the year arrived are the facts made again from the read
     // model: forget them all, let a start-up make them, and compare.
     let srv = TestServer::start(&b).await;
