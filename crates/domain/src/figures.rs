@@ -1,3 +1,4 @@
+//! Over 500 lines: the facts of three kinds of record and the three reports (year, quota, problems) made from them.
 //! The office's figures: compact facts of each record (what the reports need and nothing more,
 //! kept by the server beside each record's state) and the year report made from them, with
 //! patrols judged by the rules in force. Pure: the server reads the facts of a unit and a year

@@ -1,3 +1,4 @@
+//! Over 500 lines: the demo subdistrict written out — its units, people, channels, sites and checklist — and its loading.
 //! The demo unit: a subdistrict modelled on a real one's year — 8 brigades and communities along
 //! a river near 30.65 N 114.10 E, 4 drainage channels under river chiefs totalling 22.663 km and
 //! a stretch of river embankment, ~40 enterprises for safety checks, a market, 75 restaurants,

@@ -1,3 +1,4 @@
+//! Over 500 lines: record facts kept and backfilled, and the three reports with their queries and routes.
 //! The office's figures: each record's facts (`xuncha_domain::figures`), written beside its
 //! state by every fold, and the reports made from them. A patrol's track figures are worked
 //! out once it has ended (an open patrol cannot count yet, so its figures wait), from its
