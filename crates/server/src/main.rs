@@ -75,58 +75,49 @@ enum Command {
     },
 }
 
+/// What every report is of: a unit (with the units below it), a year, where it may be written.
+#[derive(Args)]
+struct ReportOf {
+    /// The unit's code, e.g. DEMO.
+    #[arg(long)]
+    unit: String,
+    #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    year: i32,
+    /// Also write the report to this XLSX file.
+    #[arg(long)]
+    xlsx: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    storage: Storage,
+}
+
 #[derive(Subcommand)]
 enum ReportCommand {
     /// Problems found, assigned, rectified, verified, reopened and overdue (督办), with 办结率,
     /// by unit, category and period.
     Problems {
-        /// The unit's code, e.g. DEMO.
-        #[arg(long)]
-        unit: String,
-        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
-        year: i32,
+        #[command(flatten)]
+        of: ReportOf,
         /// One month of the year (the whole year when absent).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=12))]
         month: Option<u8>,
         /// The periods the lines are by: month, quarter or year.
         #[arg(long, default_value = "month", value_parser = ["month", "quarter", "year"])]
         every: String,
-        /// Also write the report to this XLSX file.
-        #[arg(long)]
-        xlsx: Option<std::path::PathBuf>,
-        #[command(flatten)]
-        storage: Storage,
     },
     /// Each river chief's quota periods under the patrol rules in force: due, done, counting,
     /// missing; with 巡河率, 河段覆盖率 and 异常巡河率.
     Quota {
-        /// The unit's code, e.g. DEMO.
-        #[arg(long)]
-        unit: String,
-        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
-        year: i32,
+        #[command(flatten)]
+        of: ReportOf,
         /// One month of the year (the whole year when absent).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=12))]
         month: Option<u8>,
-        /// Also write the report to this XLSX file.
-        #[arg(long)]
-        xlsx: Option<std::path::PathBuf>,
-        #[command(flatten)]
-        storage: Storage,
     },
     /// A unit's (and its units') figures for a year: patrols by chief level, counting and not
     /// under the patrol rules; problems; safety checks; the fishing ban.
     Year {
-        /// The unit's code, e.g. DEMO.
-        #[arg(long)]
-        unit: String,
-        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
-        year: i32,
-        /// Also write the report to this XLSX file.
-        #[arg(long)]
-        xlsx: Option<std::path::PathBuf>,
         #[command(flatten)]
-        storage: Storage,
+        of: ReportOf,
     },
 }
 
@@ -169,6 +160,34 @@ fn unit_by_code(
             codes.join("、")
         ))
     })
+}
+
+/// Makes a report of the unit `of` names, prints it, and writes its XLSX file if asked.
+async fn run_report<R: Send + 'static>(
+    of: ReportOf,
+    make: impl FnOnce(
+        &mut dyn xuncha_server::db::Storage,
+        &xuncha_domain::people::Unit,
+    ) -> Result<R, xuncha_server::error::Error>
+    + Send
+    + 'static,
+    text: fn(&R) -> String,
+    xlsx: fn(&R) -> Result<Vec<u8>, xuncha_server::error::Error>,
+) -> anyhow::Result<()> {
+    let state = AppState::open(&config(&of.storage, Limits::default())).await?;
+    let unit = of.unit;
+    let report = state
+        .db
+        .read(move |s| {
+            let found = unit_by_code(s, &unit)?;
+            make(s, &found)
+        })
+        .await?;
+    print!("{}", text(&report));
+    if let Some(path) = of.xlsx {
+        write_file(&path, xlsx(&report)?)?;
+    }
+    Ok(())
 }
 
 fn write_file(path: &std::path::Path, bytes: Vec<u8>) -> anyhow::Result<()> {
@@ -248,87 +267,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 r.abandoned_uploads, r.abandoned_bytes, r.unnamed_blobs
             );
         }
-        Command::Report {
-            report:
-                ReportCommand::Year {
-                    unit,
-                    year,
-                    xlsx,
-                    storage,
-                },
-        } => {
-            let state = AppState::open(&config(&storage, Limits::default())).await?;
-            let report = state
-                .db
-                .read(move |s| {
-                    let found = unit_by_code(s, &unit)?;
-                    xuncha_server::facts::year(
-                        s,
-                        &found,
-                        year,
-                        xuncha_domain::UnixMs(xuncha_server::now_ms()),
+        Command::Report { report } => {
+            use xuncha_server::{export, facts};
+            let now = xuncha_domain::UnixMs(xuncha_server::now_ms());
+            match report {
+                ReportCommand::Year { of } => {
+                    let year = of.year;
+                    run_report(
+                        of,
+                        move |s, u| facts::year(s, u, year, now),
+                        export::year_text,
+                        export::year_xlsx,
                     )
-                })
-                .await?;
-            print!("{}", xuncha_server::export::year_text(&report));
-            if let Some(path) = xlsx {
-                write_file(&path, xuncha_server::export::year_xlsx(&report)?)?;
-            }
-        }
-        Command::Report {
-            report:
-                ReportCommand::Quota {
-                    unit,
-                    year,
-                    month,
-                    xlsx,
-                    storage,
-                },
-        } => {
-            let state = AppState::open(&config(&storage, Limits::default())).await?;
-            let (first, last) = xuncha_server::facts::stretch(year, month)?;
-            let report = state
-                .db
-                .read(move |s| {
-                    let found = unit_by_code(s, &unit)?;
-                    xuncha_server::facts::quota(s, &found, first, last)
-                })
-                .await?;
-            print!("{}", xuncha_server::export::quota_text(&report));
-            if let Some(path) = xlsx {
-                write_file(&path, xuncha_server::export::quota_xlsx(&report)?)?;
-            }
-        }
-        Command::Report {
-            report:
-                ReportCommand::Problems {
-                    unit,
-                    year,
-                    month,
-                    every,
-                    xlsx,
-                    storage,
-                },
-        } => {
-            use xuncha_domain::calendar::Period;
-            let every = match every.as_str() {
-                "quarter" => Period::Quarter,
-                "year" => Period::Year,
-                _ => Period::Month,
-            };
-            let state = AppState::open(&config(&storage, Limits::default())).await?;
-            let (first, last) = xuncha_server::facts::stretch(year, month)?;
-            let report = state
-                .db
-                .read(move |s| {
-                    let found = unit_by_code(s, &unit)?;
-                    let now = xuncha_domain::UnixMs(xuncha_server::now_ms());
-                    xuncha_server::facts::problems(s, &found, first, last, every, now)
-                })
-                .await?;
-            print!("{}", xuncha_server::export::problems_text(&report));
-            if let Some(path) = xlsx {
-                write_file(&path, xuncha_server::export::problems_xlsx(&report)?)?;
+                    .await?;
+                }
+                ReportCommand::Quota { of, month } => {
+                    let (first, last) = facts::stretch(of.year, month)?;
+                    run_report(
+                        of,
+                        move |s, u| facts::quota(s, u, first, last),
+                        export::quota_text,
+                        export::quota_xlsx,
+                    )
+                    .await?;
+                }
+                ReportCommand::Problems { of, month, every } => {
+                    use xuncha_domain::calendar::Period;
+                    let every = match every.as_str() {
+                        "quarter" => Period::Quarter,
+                        "year" => Period::Year,
+                        _ => Period::Month,
+                    };
+                    let (first, last) = facts::stretch(of.year, month)?;
+                    run_report(
+                        of,
+                        move |s, u| facts::problems(s, u, first, last, every, now),
+                        export::problems_text,
+                        export::problems_xlsx,
+                    )
+                    .await?;
+                }
             }
         }
         Command::Demo { year, storage } => {
