@@ -95,6 +95,20 @@ impl Phone {
         }
     }
 
+    /// The patrol's whole track, then its end.
+    fn finish_patrol(&self, patrol: PatrolId, track: Vec<TrackPoint>) {
+        self.record(Request::AppendTrackPoints {
+            patrol,
+            points: track,
+            untimed: Vec::new(),
+        });
+        self.record(Request::EndPatrol {
+            patrol,
+            notes: String::new(),
+            at: None,
+        });
+    }
+
     /// Syncs as of today; nothing may be refused.
     fn sync_today(&self) {
         self.back_to_today();
@@ -177,16 +191,7 @@ fn river_patrol(
     });
     let end = t0 + (duration_s * 1000.0) as i64 + MINUTE;
     phone.at(end);
-    phone.record(Request::AppendTrackPoints {
-        patrol,
-        points: track,
-        untimed: Vec::new(),
-    });
-    phone.record(Request::EndPatrol {
-        patrol,
-        notes: String::new(),
-        at: None,
-    });
+    phone.finish_patrol(patrol, track);
     (patrol, finding)
 }
 
@@ -413,16 +418,7 @@ fn recorded_year_is_reported_exactly(backend: Backend) {
         });
         let duration_s = ((end - t0) / 1000) as f64;
         let track = walk(&mut rng, t0, duration_s, 1.1, businesses[0].location);
-        phone.record(Request::AppendTrackPoints {
-            patrol,
-            points: track,
-            untimed: Vec::new(),
-        });
-        phone.record(Request::EndPatrol {
-            patrol,
-            notes: String::new(),
-            at: None,
-        });
+        phone.finish_patrol(patrol, track);
     }
     assert_eq!(businesses.chunks(per_patrol).count() as u32, FISHING_PATROLS);
     phone.sync_today();
