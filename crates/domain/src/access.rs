@@ -221,6 +221,16 @@ pub fn authorise<T: UnitTree + ?Sized>(who: &User, write: &Write<'_>, tree: &T) 
                 refuse("只有记录人、整改跟进人或所属单位及上级的办公室可以记录整改")
             }
         }
+        Payload::RecordReviewed(_) => {
+            if owns(who, record) {
+                return refuse("不能审核自己的记录：须由所属单位或上级单位的办公室审核");
+            }
+            if office_over(who, record, tree) {
+                Ok(())
+            } else {
+                refuse("只有记录所属单位或上级单位的办公室可以审核或退回记录")
+            }
+        }
         Payload::FindingVerified(_) | Payload::FindingReopened(_) => {
             if owns(who, record) {
                 return refuse("不能验收或退回自己上报的问题：须由所属单位或上级单位的办公室决定");

@@ -211,6 +211,33 @@ impl Verdict {
     }
 }
 
+/// A patrol's judgement under the rules in force, with every reason said in both languages:
+/// what the device shows on its patrol summary and the office beside each patrol.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    pub counts: bool,
+    pub rules_name: String,
+    pub rules_version: u32,
+    pub reasons: Vec<Shortfall>,
+    pub reasons_zh: Vec<String>,
+    pub reasons_en: Vec<String>,
+}
+
+impl Judgement {
+    /// The judgement `reasons` make under `rules` (none: it counts).
+    pub fn by(rules: &PatrolRules, reasons: Vec<Shortfall>) -> Judgement {
+        Judgement {
+            counts: reasons.is_empty(),
+            rules_name: rules.name.clone(),
+            rules_version: rules.version,
+            reasons_zh: reasons.iter().map(|r| r.say(Lang::Zh)).collect(),
+            reasons_en: reasons.iter().map(|r| r.say(Lang::En)).collect(),
+            reasons,
+        }
+    }
+}
+
 /// Judges one patrol by one level's rules, given when the chief's last counting self-initiated
 /// patrol started (for the cooldown). Every rule is read, so every reason is given.
 pub fn judge(rules: &LevelRules, facts: &PatrolFacts, last_counting: Option<UnixMs>) -> Vec<Shortfall> {

@@ -401,6 +401,37 @@ pub struct FindingReopened {
     pub at: UnixMs,
 }
 
+/// The office's review of a patrol or inspection: approved, or sent back to the person who
+/// recorded it with a comment, which reaches their device through the ordinary pull.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordReviewed {
+    pub record: RecordRef,
+    pub decision: ReviewDecision,
+    /// Required when sent back: what to correct or explain.
+    pub comment: String,
+    pub reviewed_at: UnixMs,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// 审核通过
+    Approved,
+    /// 退回: the recorder must look at it again.
+    SentBack,
+}
+
+impl ReviewDecision {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReviewDecision::Approved => "审核通过",
+            ReviewDecision::SentBack => "退回",
+        }
+    }
+}
+
 /// Every fact an event can state.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -433,6 +464,7 @@ pub enum Payload {
     ChecklistPublished(ChecklistTemplate),
     /// A version of a unit's patrol rules (wire version 5).
     PatrolRulesPublished(PatrolRules),
+    RecordReviewed(RecordReviewed),
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -533,6 +565,7 @@ impl Payload {
             Payload::SiteDefined(_) => "SiteDefined",
             Payload::ChecklistPublished(_) => "ChecklistPublished",
             Payload::PatrolRulesPublished(_) => "PatrolRulesPublished",
+            Payload::RecordReviewed(_) => "RecordReviewed",
         }
     }
 
@@ -569,6 +602,10 @@ impl Payload {
             Payload::SiteDefined(s) => (K::Site, s.id.0),
             Payload::ChecklistPublished(c) => (K::Checklist, c.id.0),
             Payload::PatrolRulesPublished(r) => (K::Rules, r.id.0),
+            Payload::RecordReviewed(r) => match r.record {
+                RecordRef::Patrol(id) => (K::Patrol, id.0),
+                RecordRef::Inspection(id) => (K::Inspection, id.0),
+            },
         };
         AggregateRef { kind, id }
     }
@@ -594,6 +631,7 @@ impl Payload {
     pub fn wire_version(&self) -> u32 {
         match self {
             Payload::PatrolRulesPublished(_) => 5,
+            Payload::RecordReviewed(_) => 6,
             _ => 1,
         }
     }

@@ -94,6 +94,31 @@ pub struct PatrolState {
     pub seizures: Vec<GearSeized>,
     pub letters: Vec<CommitmentLetterSigned>,
     pub photos: Vec<PhotoInfo>,
+    /// The office's latest review (审核 / 退回), once it has looked at the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewState>,
+}
+
+/// The office's latest decision on a patrol or inspection.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewState {
+    pub decision: ReviewDecision,
+    pub comment: String,
+    /// The office user who decided (the event's author).
+    pub by: Option<UserId>,
+    pub at: UnixMs,
+}
+
+impl ReviewState {
+    fn of(event: &Event, r: &RecordReviewed) -> ReviewState {
+        ReviewState {
+            decision: r.decision,
+            comment: r.comment.clone(),
+            by: event.author,
+            at: r.reviewed_at,
+        }
+    }
 }
 
 impl PatrolState {
@@ -179,6 +204,9 @@ pub struct InspectionState {
     /// the record is.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late_entry: bool,
+    /// The office's latest review (审核 / 退回), once it has looked at the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewState>,
 }
 
 impl InspectionState {
@@ -414,6 +442,7 @@ fn apply_payload(state: Option<&AggregateState>, event: &Event) -> Result<Aggreg
             letters: Vec::new(),
             photos: Vec::new(),
             late_entry: false,
+            review: None,
         })),
         (Some(_), Payload::PatrolStarted(_)) => reject("already_started", "这次巡查已经开始过"),
         (None, Payload::InspectionStarted(s)) => Ok(S::Inspection(InspectionState {
@@ -432,6 +461,7 @@ fn apply_payload(state: Option<&AggregateState>, event: &Event) -> Result<Aggreg
             notes: String::new(),
             photos: Vec::new(),
             late_entry: false,
+            review: None,
         })),
         (Some(_), Payload::InspectionStarted(_)) => reject("already_started", "这次检查已经开始过"),
         (None, Payload::FindingReported(s)) => Ok(S::Finding(FindingState {
@@ -557,6 +587,12 @@ fn apply_patrol(mut st: PatrolState, event: &Event) -> Result<PatrolState, Rejec
             st.letters.push(l.clone());
         }
         Payload::PhotoAttached(ph) => st.photos.push(PhotoInfo::from_event(event.id, ph)),
+        Payload::RecordReviewed(r) => {
+            if st.ended_at.is_none() {
+                return reject("record_open", "巡查尚未结束，结束后才能审核");
+            }
+            st.review = Some(ReviewState::of(event, r));
+        }
         _ => return reject("wrong_aggregate", "事件不属于巡查"),
     }
     Ok(st)
@@ -665,6 +701,12 @@ fn apply_inspection(mut st: InspectionState, event: &Event) -> Result<Inspection
             st.notes = c.notes.clone();
         }
         Payload::PhotoAttached(ph) => st.photos.push(PhotoInfo::from_event(event.id, ph)),
+        Payload::RecordReviewed(r) => {
+            if st.closed_at.is_none() {
+                return reject("record_open", "检查尚未结束，结束后才能审核");
+            }
+            st.review = Some(ReviewState::of(event, r));
+        }
         _ => return reject("wrong_aggregate", "事件不属于安全检查"),
     }
     Ok(st)

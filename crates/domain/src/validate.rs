@@ -36,6 +36,9 @@ pub const MAX_LINE_CHARS: usize = 200;
 /// Notes, reasons and captions.
 pub const MAX_NOTE_CHARS: usize = 2_000;
 /// Descriptions of a problem, a seized item, a checklist item or its legal basis.
+/// The office's comment when it reviews or sends back a record.
+pub const MAX_REVIEW_COMMENT_CHARS: usize = 500;
+/// Characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
 /// The text of a document as printed and signed (an on-site record, a commitment letter).
 pub const MAX_DOCUMENT_CHARS: usize = 20_000;
@@ -695,6 +698,13 @@ pub fn validate_within(payload: &Payload, now: UnixMs, window: &TimeWindow) -> R
         Payload::FindingReopened(p) => {
             c.required("reason", &p.reason, MAX_NOTE_CHARS)?;
             c.time("at", p.at)
+        }
+        Payload::RecordReviewed(p) => {
+            match p.decision {
+                ReviewDecision::SentBack => c.required("comment", &p.comment, MAX_REVIEW_COMMENT_CHARS)?,
+                ReviewDecision::Approved => c.text("comment", &p.comment, MAX_REVIEW_COMMENT_CHARS)?,
+            }
+            c.time("reviewed_at", p.reviewed_at)
         }
         Payload::UnitDefined(u) => {
             c.required("name", &u.name, MAX_NAME_CHARS)?;

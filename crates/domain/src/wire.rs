@@ -44,7 +44,9 @@ pub const API_PREFIX: &str = "/api/v1";
 ///   small blobs (`POST /blobs/batch`); `Retry-After` on every 429.
 /// - 5: `Payload::PatrolRulesPublished` (patrol rules as reference data). A pull stops before
 ///   the first event its client is too old to read (`Payload::wire_version`).
-pub const WIRE_VERSION: u32 = 5;
+/// - 6: `Payload::RecordReviewed` (the office approves a patrol or inspection, or sends it back
+///   with a comment) and the `review` of a patrol's and inspection's state.
+pub const WIRE_VERSION: u32 = 6;
 
 /// The wire version a client sent in [`WIRE_VERSION_HEADER`]: 1 when absent, and also when it
 /// cannot be read (the oldest shapes are the safe answer).

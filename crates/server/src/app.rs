@@ -10,7 +10,7 @@ use crate::db::Database;
 use crate::error::Error;
 use crate::limits::{Limits, RateLimiter};
 use crate::server_chain::ServerChain;
-use crate::{office, records, sync};
+use crate::{decisions, office, records, sync};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -46,6 +46,8 @@ pub struct AppState {
     pub chain: Arc<ServerChain>,
     pub limits: Arc<Limits>,
     pub rate: Arc<RateLimiter>,
+    /// The office console's built files, served at `/` (`None`: not built; `/` says how).
+    pub console: Option<Arc<crate::console::Console>>,
 }
 
 impl AppState {
@@ -66,7 +68,23 @@ impl AppState {
             chain: Arc::new(chain),
             limits: Arc::new(config.limits.clone()),
             rate: Arc::new(RateLimiter::new(&config.limits)),
+            console: None,
         })
+    }
+
+    /// Serves the console built in `dir` at `/`; says so in the log, or that it is not built.
+    pub fn with_console(mut self, dir: &std::path::Path) -> AppState {
+        match crate::console::Console::at(dir) {
+            Some(c) => {
+                tracing::info!(dir = %dir.display(), "office console served at /");
+                self.console = Some(Arc::new(c));
+            }
+            None => tracing::warn!(
+                dir = %dir.display(),
+                "no office console built there (cd ui && npm ci && npm run build): / says how"
+            ),
+        }
+        self
     }
 }
 
@@ -441,7 +459,7 @@ pub const ROUTES: &[Route] = &[
         "GET",
         "/api/v1/office/records",
         Office,
-        "List records or findings (?kind=&status=&limit=)",
+        "List records or findings, a page at a time, filtered by kind, status, unit, person, period, and for patrols whether they count and are flagged",
         None,
         "RecordSummary[]",
     )
@@ -463,6 +481,8 @@ pub const ROUTES: &[Route] = &[
         param("owner", false, ParamSchema::Uuid),
         param("from", false, ANY_MS),
         param("to", false, ANY_MS),
+        param("counts", false, ParamSchema::OneOf(&["true", "false"])),
+        param("flagged", false, ParamSchema::OneOf(&["true", "false"])),
     ]),
     route(
         "GET",
@@ -489,6 +509,36 @@ pub const ROUTES: &[Route] = &[
     )
     .to(|m| on(m, crate::facts::quota_report_route))
     .query(&[UNIT, YEAR, MONTH]),
+    route(
+        "GET",
+        "/api/v1/office/overview",
+        Office,
+        "The console's first page: patrols, inspections, documents and findings of today, this week and this month, and the phones that have gone quiet",
+        None,
+        "Overview",
+    )
+    .to(|m| on(m, crate::office_views::overview))
+    .query(&[UNIT, param("stale_days", false, ParamSchema::Integer { min: 1, max: 365 })]),
+    route(
+        "GET",
+        "/api/v1/office/patrol-rules",
+        Office,
+        "A unit's patrol rules, every version published (latest last); 404 while it has none",
+        None,
+        "RuleBook",
+    )
+    .to(|m| on(m, crate::office_views::patrol_rules))
+    .query(&[UNIT]),
+    route(
+        "GET",
+        "/api/v1/office/reports/year.xlsx",
+        Office,
+        "The year report as an XLSX workbook",
+        None,
+        "bytes",
+    )
+    .to(|m| on(m, crate::office_views::year_xlsx))
+    .query(&[UNIT, YEAR]),
     route(
         "GET",
         "/api/v1/office/reports/year",
@@ -521,7 +571,7 @@ pub const ROUTES: &[Route] = &[
         Some("AssignRequest"),
         "Event",
     )
-    .to(|m| on(m, records::decide_on::<records::AssignRequest>)),
+    .to(|m| on(m, decisions::decide_on::<decisions::AssignRequest>)),
     route(
         "POST",
         "/api/v1/office/findings/{id}/verify",
@@ -530,7 +580,7 @@ pub const ROUTES: &[Route] = &[
         Some("VerifyRequest"),
         "Event",
     )
-    .to(|m| on(m, records::decide_on::<records::VerifyRequest>)),
+    .to(|m| on(m, decisions::decide_on::<decisions::VerifyRequest>)),
     route(
         "POST",
         "/api/v1/office/findings/{id}/reopen",
@@ -539,7 +589,16 @@ pub const ROUTES: &[Route] = &[
         Some("ReopenRequest"),
         "Event",
     )
-    .to(|m| on(m, records::decide_on::<records::ReopenRequest>)),
+    .to(|m| on(m, decisions::decide_on::<decisions::ReopenRequest>)),
+    route(
+        "POST",
+        "/api/v1/office/records/{kind}/{id}/review",
+        Office,
+        "Approve a patrol or inspection, or send it back with a comment that reaches the recorder's device",
+        Some("ReviewRequest"),
+        "Event",
+    )
+    .to(|m| on(m, decisions::review)),
 ];
 
 async fn healthz() -> &'static str {
@@ -586,7 +645,7 @@ pub fn router(state: AppState) -> Result<Router, Error> {
         app = app.route(r.path, handler(method).layer(DefaultBodyLimit::max(limit)));
     }
     Ok(app
-        .fallback(not_found)
+        .fallback(crate::console::fallback)
         .layer(axum::middleware::from_fn(wire_version))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state))
@@ -625,10 +684,6 @@ async fn wire_version(req: axum::extract::Request, next: axum::middleware::Next)
     resp.headers_mut()
         .insert(WIRE_VERSION_HEADER, axum::http::HeaderValue::from(WIRE_VERSION));
     resp
-}
-
-async fn not_found() -> Error {
-    Error::NotFound("没有这个接口".into())
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes the requests in flight.

@@ -14,11 +14,13 @@ use xuncha_domain::figures::{
     Chief, FindingFact, InspectionFact, PatrolFact, ProblemsReport, QuotaReport, YearFacts, YearReport,
     problems_report, quota_report, year_report,
 };
+use xuncha_domain::geo::FlagCode;
 use xuncha_domain::geo::clean::{CleaningRules, TravelMode, clean_track};
 use xuncha_domain::geo::coverage::{CoverageRules, ReachIndex};
 use xuncha_domain::geo::plausibility::{FlagScope, PhotoFix, PlausibilityRules, check_plausibility};
 use xuncha_domain::geo::stats::track_stats;
-use xuncha_domain::payload::{AggregateKind, AggregateRef, Payload};
+use xuncha_domain::judge::{Judgement, judge};
+use xuncha_domain::payload::{AggregateKind, AggregateRef, PatrolKind, Payload};
 use xuncha_domain::people::{Role, Unit};
 use xuncha_domain::reference::SiteKind;
 use xuncha_domain::rules::{MAX_COOLDOWN_H, PatrolRules, RuleBook};
@@ -288,6 +290,59 @@ pub fn rules_at<'b>(
         .and_then(|b| b.in_force(t))
 }
 
+/// A patrol's judgement (if judged) and its own flags.
+pub type PatrolStanding = (Option<Judgement>, Vec<FlagCode>);
+
+/// How the patrols among `ids` stand: for each that has facts, its judgement under the rules
+/// in force at its start (a river chief's river patrol, when its unit or one above has rules;
+/// judged alone, without the cooldown the quota report applies) and its flags.
+pub fn judgements(
+    s: &mut dyn Storage,
+    units: &[Unit],
+    ids: &[uuid::Uuid],
+) -> Result<BTreeMap<uuid::Uuid, PatrolStanding>, Error> {
+    let facts = s.facts_of(AggregateKind::Patrol, ids)?;
+    if facts.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let books = rule_books(s, units)?;
+    let mut out = BTreeMap::new();
+    for (id, fact) in facts {
+        let id: uuid::Uuid = id
+            .parse()
+            .map_err(|_| Error::Internal("malformed id in the database".into()))?;
+        let f: PatrolFact = parse(&fact)?;
+        out.insert(id, (judge_alone(&books, units, &f), f.flags));
+    }
+    Ok(out)
+}
+
+/// A patrol's judgement under the rules in force at its start, judged alone (no cooldown);
+/// `None` unless it is a river chief's river patrol under some unit's rules.
+pub fn judge_alone(books: &BTreeMap<UnitId, RuleBook>, units: &[Unit], f: &PatrolFact) -> Option<Judgement> {
+    let level = f.level.filter(|_| f.kind == PatrolKind::River)?;
+    let rules = rules_at(books, units, f.unit, f.started_at)?;
+    let level_rules = rules.level(level)?;
+    Some(Judgement::by(
+        rules,
+        judge(level_rules, &f.judged_as(level), None),
+    ))
+}
+
+/// The facts of `kind` of these units in `[from, to)`, read.
+pub fn read_facts<T: serde::de::DeserializeOwned>(
+    s: &mut dyn Storage,
+    kind: AggregateKind,
+    units: &[UnitId],
+    from: i64,
+    to: i64,
+) -> Result<Vec<T>, Error> {
+    s.facts_of_units(kind, units, from, to)?
+        .iter()
+        .map(|f| parse(f))
+        .collect()
+}
+
 /// The year report of `unit` and the units below it.
 pub fn year(s: &mut dyn Storage, unit: &Unit, year: i32, now: UnixMs) -> Result<YearReport, Error> {
     let units = s.units()?;
@@ -456,7 +511,7 @@ pub struct QuotaQuery {
 }
 
 /// The unit a report asks for: the caller's own, or one below it.
-fn report_unit(
+pub fn report_unit(
     s: &mut dyn Storage,
     me: &xuncha_domain::people::User,
     asked: Option<UnitId>,
@@ -472,7 +527,7 @@ fn report_unit(
         .ok_or_else(|| Error::NotFound("没有这个单位".into()))
 }
 
-fn check_year(year: i32) -> Result<(), Error> {
+pub fn check_year(year: i32) -> Result<(), Error> {
     if !(YEARS.0..=YEARS.1).contains(&year) {
         return Err(Error::bad_request(
             "bad_year",

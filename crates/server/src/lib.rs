@@ -8,7 +8,9 @@
 pub mod app;
 pub mod auth;
 pub mod blobs;
+pub mod console;
 pub mod db;
+pub mod decisions;
 pub mod demo;
 pub mod demo_year;
 pub mod error;
@@ -19,6 +21,7 @@ pub mod fold;
 pub mod ingest;
 pub mod limits;
 pub mod office;
+pub mod office_views;
 pub mod openapi;
 pub mod records;
 pub mod scope;

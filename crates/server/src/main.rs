@@ -53,6 +53,9 @@ enum Command {
         /// How long a device token works before the device must refresh it, in days.
         #[arg(long, env = "XUNCHA_DEVICE_TOKEN_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
         device_token_days: u32,
+        /// The office console's built files (ui/dist-console), served at `/`.
+        #[arg(long, env = "XUNCHA_CONSOLE_DIR", default_value = "ui/dist-console")]
+        console_dir: std::path::PathBuf,
     },
     /// Operator commands.
     Admin {
@@ -216,6 +219,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             late_entry_days,
             session_hours,
             device_token_days,
+            console_dir,
         } => {
             const HOUR_MS: i64 = 3_600_000;
             let limits = Limits {
@@ -229,7 +233,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 device_token_ttl_ms: i64::from(device_token_days) * 24 * HOUR_MS,
                 ..Limits::default()
             };
-            let state = AppState::open(&config(&storage, limits)).await?;
+            let state = AppState::open(&config(&storage, limits))
+                .await?
+                .with_console(&console_dir);
             let listener = tokio::net::TcpListener::bind(&listen).await?;
             let addr = listener.local_addr()?;
             // Scripts and tests read this line to learn the port when they pass :0.

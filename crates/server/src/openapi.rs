@@ -208,12 +208,12 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "Event" => "xuncha_domain::event",
         "Unit" | "User" => "xuncha_domain::people",
         "Reach" | "Site" | "ChecklistTemplate" => "xuncha_domain::reference",
-        "PatrolRules" => "xuncha_domain::rules",
+        "PatrolRules" | "RuleBook" => "xuncha_domain::rules",
+        "Overview" => "xuncha_server::office_views",
         "YearReport" | "QuotaReport" | "ProblemsReport" => "xuncha_domain::figures",
         "SessionRequest" | "SessionResponse" => "xuncha_server::sync",
-        "RecordSummary" | "RecordDetail" | "AssignRequest" | "VerifyRequest" | "ReopenRequest" => {
-            "xuncha_server::records"
-        }
+        "RecordSummary" | "RecordDetail" => "xuncha_server::records",
+        "AssignRequest" | "VerifyRequest" | "ReopenRequest" | "ReviewRequest" => "xuncha_server::decisions",
         _ => "xuncha_server::office",
     };
     let object = ObjectBuilder::new()
@@ -419,6 +419,17 @@ fn with_fields(name: &str, object: ObjectBuilder) -> ObjectBuilder {
         ],
         "VerifyRequest" => vec![("note", string().build().into(), true)],
         "ReopenRequest" => vec![("reason", string().build().into(), true)],
+        "ReviewRequest" => vec![
+            (
+                "decision",
+                string()
+                    .enum_values(Some(["approved", "sent_back"]))
+                    .build()
+                    .into(),
+                true,
+            ),
+            ("comment", string().max_length(Some(500)).build().into(), false),
+        ],
         "Reach" => vec![
             ("id", uuid().build().into(), true),
             ("name", string().build().into(), true),

@@ -1,29 +1,27 @@
-//! Over 500 lines: the office's list, detail and decisions on one record model; issue 15 splits it by page.
-//! The office's view of records and its decisions on findings: lists of patrols, inspections
-//! and findings of the caller's units, one record with its timeline and whether its photos are
-//! all in, and assign / verify / reopen, which become events of the server's chain and flow down
-//! to devices. Only ever shows or touches records of the caller's unit and the units below.
+//! The office's view of records: lists of patrols, inspections and findings of the caller's
+//! units, a page at a time, and one record with its timeline, its track, whether its photos are
+//! all in, its plausibility flags and (a patrol) whether it counts. Only ever shows records of
+//! the caller's unit and the units below; the decisions on them are `decisions`.
 //! A record's plausibility flags are judged here on every read by the domain's pure checks
 //! (the same the device runs), from the events as stored: nothing about them is kept.
 
 use crate::app::AppState;
 use crate::auth::AuthOffice;
 use crate::error::Error;
-use crate::extract::{Body, PathOf, QueryOf};
+use crate::extract::{PathOf, QueryOf};
 use crate::office::units_of;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use xuncha_domain::geo::{
-    FindingPhotoRules, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, TravelMode, check_finding,
-    check_plausibility,
+    FindingPhotoRules, FlagCode, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, TravelMode,
+    check_finding, check_plausibility,
 };
-use xuncha_domain::payload::{
-    AggregateKind, AggregateRef, FindingReopened, FindingVerified, Payload, RecordRef, RectificationAssigned,
-};
-use xuncha_domain::people::User;
+use xuncha_domain::judge::Judgement;
+use xuncha_domain::payload::{AggregateKind, AggregateRef, Payload, RecordRef};
 use xuncha_domain::state::{AggregateState, FindingState, PatrolState};
-use xuncha_domain::{BlobHash, DeviceId, Event, EventId, FindingId, TrackPoint, UnitId, UnixMs, UserId};
+use xuncha_domain::{BlobHash, DeviceId, Event, EventId, FindingId, TrackPoint, UnitId, UserId};
 
 // ---- records and findings ------------------------------------------------------------------
 
@@ -44,6 +42,14 @@ pub struct RecordSummary {
     pub late_entry: bool,
     /// Pass the last record's cursor as `before` for the next page.
     pub cursor: String,
+    /// A river chief's river patrol: whether it counts under the rules in force at its start,
+    /// with the reasons (judged alone: the cooldown between patrols is the quota report's).
+    /// `None` for other records, and while its unit has no rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<Judgement>,
+    /// A patrol's own flags (track and photos), once it has ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flag_codes: Vec<FlagCode>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -64,7 +70,15 @@ pub struct ListQuery {
     /// Only records whose own time is in [from, to) (Unix ms).
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// Patrols only: those that count (`true`) or do not (`false`) under the rules in force.
+    pub counts: Option<bool>,
+    /// Patrols only: those with (`true`) or without (`false`) a flag.
+    pub flagged: Option<bool>,
 }
+
+/// A filter on judgements and flags is applied after reading: at most this many records are
+/// read for one page, so a page that finds fewer may end the list early (said in the docs).
+const MOST_READ_FOR_A_PAGE: usize = 50_000;
 
 const STATUSES: [&str; 5] = ["reported", "assigned", "rectified", "verified", "reopened"];
 
@@ -79,7 +93,7 @@ fn parse_cursor(s: &str) -> Result<(i64, String), Error> {
     Ok((ms.parse().map_err(|_| bad())?, id.to_string()))
 }
 
-fn kind_of(name: &str) -> Result<AggregateKind, Error> {
+pub(crate) fn kind_of(name: &str) -> Result<AggregateKind, Error> {
     match name.parse() {
         Ok(kind @ (AggregateKind::Patrol | AggregateKind::Inspection | AggregateKind::Finding)) => Ok(kind),
         _ => Err(Error::bad_request(
@@ -123,7 +137,9 @@ pub async fn list_records(
                 Some(_) => return Err(Error::Forbidden("只能查看本单位及下级单位的记录".into())),
                 None => mine,
             };
-            let filter = crate::db::RecordFilter {
+            let judged = kind == AggregateKind::Patrol;
+            let filtered = judged && (q.counts.is_some() || q.flagged.is_some());
+            let mut filter = crate::db::RecordFilter {
                 kind,
                 units,
                 status: q.status,
@@ -134,33 +150,63 @@ pub async fn list_records(
                 limit,
             };
             let mut out = Vec::new();
-            for r in s.records_page(&filter)? {
-                let state = crate::fold::parse_state(&r.state)?;
-                let mut missing = 0;
-                for h in state.blobs() {
-                    if !s.blob_in_record(&h.to_hex(), r.aggregate)? {
-                        missing += 1;
+            let mut read = 0;
+            loop {
+                let page = s.records_page(&filter)?;
+                read += page.len();
+                let full = page.len() == filter.limit as usize;
+                filter.before = page.last().map(|r| (r.record_ms, r.aggregate.id.to_string()));
+                let ids: Vec<uuid::Uuid> = page.iter().map(|r| r.aggregate.id).collect();
+                let mut judgements = match judged {
+                    true => crate::facts::judgements(s, &all, &ids)?,
+                    false => BTreeMap::new(),
+                };
+                for r in page {
+                    let (judgement, flag_codes) = judgements.remove(&r.aggregate.id).unwrap_or_default();
+                    let keep = q
+                        .counts
+                        .is_none_or(|c| judgement.as_ref().is_some_and(|j| j.counts == c))
+                        && q.flagged.is_none_or(|f| flag_codes.is_empty() != f);
+                    if keep && out.len() < limit as usize {
+                        out.push(summary(s, r, judgement, flag_codes)?);
                     }
                 }
-                out.push((r, state, missing));
+                if !filtered || !full || out.len() >= limit as usize || read >= MOST_READ_FOR_A_PAGE {
+                    break;
+                }
             }
             Ok(out)
         })
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (r, state, missing_blobs) in rows {
-        out.push(RecordSummary {
-            missing_blobs,
-            cursor: cursor_of(r.record_ms, &r.aggregate.id.to_string()),
-            record_ms: r.record_ms,
-            late_entry: state.late_entry(),
-            aggregate: r.aggregate,
-            unit: r.unit,
-            owner: r.owner,
-            state,
-        });
+    Ok(Json(rows))
+}
+
+/// A record as the lists show it.
+fn summary(
+    s: &mut dyn crate::db::Storage,
+    r: crate::db::AggregateRow,
+    judgement: Option<Judgement>,
+    flag_codes: Vec<FlagCode>,
+) -> Result<RecordSummary, Error> {
+    let state = crate::fold::parse_state(&r.state)?;
+    let mut missing_blobs = 0;
+    for h in state.blobs() {
+        if !s.blob_in_record(&h.to_hex(), r.aggregate)? {
+            missing_blobs += 1;
+        }
     }
-    Ok(Json(out))
+    Ok(RecordSummary {
+        missing_blobs,
+        cursor: cursor_of(r.record_ms, &r.aggregate.id.to_string()),
+        record_ms: r.record_ms,
+        late_entry: state.late_entry(),
+        aggregate: r.aggregate,
+        unit: r.unit,
+        owner: r.owner,
+        state,
+        judgement,
+        flag_codes,
+    })
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -192,6 +238,9 @@ pub struct RecordFlag {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RecordDetail {
     pub record: RecordSummary,
+    /// A patrol's track as folded (empty for other records): the console draws and replays it.
+    #[serde(default)]
+    pub track: Vec<TrackPoint>,
     pub timeline: Vec<TimelineEntry>,
     /// Blobs the record's events name that the server does not hold yet.
     pub missing_blobs: Vec<BlobHash>,
@@ -225,15 +274,7 @@ fn patrol_flags(
     events: &[(Event, Option<String>)],
     mode: TravelMode,
 ) -> Result<(Vec<RecordFlag>, Vec<usize>), Error> {
-    let points: Vec<TrackPoint> = events
-        .iter()
-        .filter(|(_, flag)| flag.is_none())
-        .filter_map(|(e, _)| match &e.payload {
-            Payload::TrackPointsAppended(t) => Some(t.points.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let points = applied_track(events);
     // Each photo with the event that attached it and the finding it belongs to, if any.
     let mut photos: Vec<(PhotoFix, EventId, Option<FindingId>)> = patrol
         .photos
@@ -278,6 +319,20 @@ fn patrol_flags(
     flagged_points.sort_unstable();
     flagged_points.dedup();
     Ok((flags, flagged_points))
+}
+
+/// A patrol's track as folded: the points of its applied events, in event order (the indices
+/// `flagged_points` names).
+fn applied_track(events: &[(Event, Option<String>)]) -> Vec<TrackPoint> {
+    events
+        .iter()
+        .filter(|(_, flag)| flag.is_none())
+        .filter_map(|(e, _)| match &e.payload {
+            Payload::TrackPointsAppended(t) => Some(t.points.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
 
 /// A finding's flags: its photos against its reported place and its original photos.
@@ -357,6 +412,19 @@ pub async fn record_detail(
                 AggregateState::Finding(f) => (finding_flags(f), Vec::new(), None),
                 _ => (Vec::new(), Vec::new(), None),
             };
+            let (judgement, flag_codes) = match &state {
+                AggregateState::Patrol(_) => {
+                    let all = s.units()?;
+                    crate::facts::judgements(s, &all, &[aggregate.id])?
+                        .remove(&aggregate.id)
+                        .unwrap_or_default()
+                }
+                _ => (None, Vec::new()),
+            };
+            let track = match &state {
+                AggregateState::Patrol(_) => applied_track(&events),
+                _ => Vec::new(),
+            };
             Ok(RecordDetail {
                 record: RecordSummary {
                     missing_blobs: missing.len(),
@@ -367,7 +435,10 @@ pub async fn record_detail(
                     unit: row.unit,
                     owner: row.owner,
                     state,
+                    judgement,
+                    flag_codes,
                 },
+                track,
                 timeline,
                 complete: missing.is_empty(),
                 missing_blobs: missing,
@@ -378,99 +449,4 @@ pub async fn record_detail(
         })
         .await?;
     Ok(Json(detail))
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssignRequest {
-    pub assignee: String,
-    pub follow_up_by: Option<UserId>,
-    pub deadline: UnixMs,
-    pub note: String,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VerifyRequest {
-    pub note: String,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReopenRequest {
-    pub reason: String,
-}
-
-async fn decide(st: &AppState, me: User, finding: FindingId, payload: Payload) -> Result<Event, Error> {
-    let chain = st.chain.clone();
-    st.db
-        .write(move |s| {
-            let units = units_of(s, &me)?;
-            let row = s.aggregate_get(AggregateRef {
-                kind: AggregateKind::Finding,
-                id: finding.0,
-            })?;
-            let Some(row) = row.filter(|r| r.unit.is_some_and(|u| units.contains(&u))) else {
-                return Err(Error::NotFound("没有这个问题".into()));
-            };
-            let state = crate::fold::parse_state(&row.state)?;
-            let record = xuncha_domain::access::Filed {
-                unit: row.unit,
-                owner: row.owner,
-                state: Some(&state),
-            };
-            let tree = s.units()?;
-            crate::office::allowed(&me, &payload, Some(record), &tree)?;
-            chain.append(s, payload, Some(me.id), UnixMs(crate::now_ms()))
-        })
-        .await
-}
-
-/// An office decision on a finding, sent as a request body: the event it becomes.
-pub trait Decision: serde::de::DeserializeOwned + Send + 'static {
-    fn payload(self, finding: FindingId, now: UnixMs) -> Payload;
-}
-
-impl Decision for AssignRequest {
-    fn payload(self, finding: FindingId, _: UnixMs) -> Payload {
-        Payload::RectificationAssigned(RectificationAssigned {
-            finding,
-            assignee: self.assignee,
-            follow_up_by: self.follow_up_by,
-            deadline: self.deadline,
-            note: self.note,
-        })
-    }
-}
-
-impl Decision for VerifyRequest {
-    fn payload(self, finding: FindingId, now: UnixMs) -> Payload {
-        Payload::FindingVerified(FindingVerified {
-            finding,
-            note: self.note,
-            verified_at: now,
-        })
-    }
-}
-
-impl Decision for ReopenRequest {
-    fn payload(self, finding: FindingId, now: UnixMs) -> Payload {
-        Payload::FindingReopened(FindingReopened {
-            finding,
-            reason: self.reason,
-            at: now,
-        })
-    }
-}
-
-/// `POST /api/v1/office/findings/{id}/assign|verify|reopen`: the decision `D`, taken by the
-/// signed-in office on a finding of its units, appended to the server's chain.
-pub async fn decide_on<D: Decision>(
-    State(st): State<AppState>,
-    AuthOffice(me): AuthOffice,
-    PathOf(finding): PathOf<FindingId>,
-    Body(req): Body<D>,
-) -> Result<Json<Event>, Error> {
-    let payload = req.payload(finding, UnixMs(crate::now_ms()));
-    decide(&st, me, finding, payload).await.map(Json)
 }

@@ -55,12 +55,16 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("POST", "/api/v1/office/patrol-rules",               [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/records",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reports/year?year=2020",     [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/reports/year.xlsx?year=2020",[N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/overview",                   [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/patrol-rules",               [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reports/quota?year=2020",    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reports/problems?year=2020", [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/records/{kind}/{id}",        [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/assign",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/verify",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/reopen",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("POST", "/api/v1/office/records/{kind}/{id}/review", [N,   N,    N,    Y,     Y,    N,    N,   N]),
     // Last: it ends the sessions the rows above use.
     ("DELETE", "/api/v1/session",                         [N,   N,    N,    Y,     Y,    Y,    Y,   Y]),
 ];
@@ -224,6 +228,7 @@ enum Target {
     ReportedFinding,
     AssignedFinding,
     RectifiedFinding,
+    EndedPatrol,
 }
 
 #[rustfmt::skip]
@@ -241,6 +246,8 @@ const WRITES: &[(&str, Target, [bool; 7])] = &[
     ("FindingRectified",         Target::AssignedFinding,   [Y,   N,   N,   N,   N,   Y,   N]),
     ("FindingVerified",          Target::RectifiedFinding,  [N,   N,   N,   N,   N,   Y,   N]),
     ("FindingReopened",          Target::RectifiedFinding,  [N,   N,   N,   N,   N,   Y,   N]),
+    // The office above the record reviews it; never its owner, nor an office beside it.
+    ("RecordReviewed",           Target::EndedPatrol,       [N,   N,   N,   N,   N,   Y,   N]),
     ("ReachDefined",             Target::Nothing,           [N,   N,   N,   N,   N,   N,   N]),
     // Reference data comes from the office's routes, never from a device's push.
     ("PatrolRulesPublished",     Target::Nothing,           [N,   N,   N,   N,   N,   N,   N]),
@@ -308,6 +315,17 @@ async fn every_event_type_is_accepted_from_exactly_the_writers_in_the_table() {
                     .await;
                 assert_eq!(status, StatusCode::OK, "{body}");
             }
+            if matches!(target, Target::EndedPatrol) {
+                let e = owner.next_at(
+                    Payload::PatrolEnded(PatrolEnded {
+                        patrol,
+                        ended_at: UnixMs(now()),
+                        notes: String::new(),
+                    }),
+                    now() + 5,
+                );
+                assert_eq!(outcome_status(&srv.push_ok(&owner, &[e]).await), vec!["accepted"]);
+            }
             if matches!(target, Target::RectifiedFinding) {
                 let e = owner.next_at(rectify(finding), now() + 5);
                 assert_eq!(outcome_status(&srv.push_ok(&owner, &[e]).await), vec!["accepted"]);
@@ -372,6 +390,12 @@ async fn every_event_type_is_accepted_from_exactly_the_writers_in_the_table() {
                         finding,
                         note: String::new(),
                         verified_at: t,
+                    }),
+                    "RecordReviewed" => Payload::RecordReviewed(RecordReviewed {
+                        record: RecordRef::Patrol(patrol),
+                        decision: ReviewDecision::SentBack,
+                        comment: "照片不清晰，请补拍".into(),
+                        reviewed_at: t,
                     }),
                     "FindingReopened" => Payload::FindingReopened(FindingReopened {
                         finding,

@@ -31,6 +31,7 @@ const EVERY_CODE = [
   { code: 'site_defined', name: '鱼市' },
   { code: 'checklist_published', name: '消防', version: 2 },
   { code: 'patrol_rules_published', name: '消防', version: 1 },
+  { code: 'record_reviewed', decision: 'sent_back', comment: '轨迹不完整' },
 ] as const satisfies readonly TimelineEvent[];
 // A code the core adds and this list lacks is a type error here.
 type Missing = Exclude<TimelineEvent['code'], (typeof EVERY_CODE)[number]['code']>;
@@ -39,7 +40,7 @@ const everyCodeListed: [Missing] extends [never] ? true : Missing = true;
 
 const han = /[\u4e00-\u9fff]/;
 // Names and notes a person typed stay as typed; only the words around them are translated.
-const typed = /地笼|王五|赵六|钱七|岸边堆放垃圾|街道办|已清理|未清理干净|一队|张三|北河|鱼市|消防/g;
+const typed = /地笼|王五|赵六|钱七|岸边堆放垃圾|街道办|已清理|未清理干净|轨迹不完整|一队|张三|北河|鱼市|消防/g;
 
 describe('the timeline in the reader’s language', () => {
   it('words a patrol’s events in English', () => {

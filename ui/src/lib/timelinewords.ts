@@ -60,5 +60,8 @@ export function timelineWords(e: TimelineEvent, lang: Lang): string {
       return t('tle.checklist_published', { name: e.name, version: e.version });
     case 'patrol_rules_published':
       return t('tle.patrol_rules_published', { name: e.name, version: e.version });
+    case 'record_reviewed':
+      if (e.decision === 'sent_back') return t('tle.record_sent_back', { comment: e.comment });
+      return e.comment ? t('tle.record_approved_comment', { comment: e.comment }) : t('tle.record_approved');
   }
 }

@@ -89,6 +89,11 @@ pub enum TimelineEvent {
         name: String,
         version: u32,
     },
+    /// `comment` empty when none was written.
+    RecordReviewed {
+        decision: ReviewDecision,
+        comment: String,
+    },
 }
 
 impl TimelineEvent {
@@ -154,6 +159,10 @@ impl TimelineEvent {
             Payload::PatrolRulesPublished(r) => T::PatrolRulesPublished {
                 name: r.name.clone(),
                 version: r.version,
+            },
+            Payload::RecordReviewed(r) => T::RecordReviewed {
+                decision: r.decision,
+                comment: r.comment.clone(),
             },
         }
     }
@@ -226,6 +235,8 @@ impl TimelineEvent {
             T::SiteDefined { name } => format!("场所：{name}"),
             T::ChecklistPublished { name, version } => format!("检查表：{name}（第 {version} 版）"),
             T::PatrolRulesPublished { name, version } => format!("巡河规则：{name}（第 {version} 版）"),
+            T::RecordReviewed { decision, comment } if comment.is_empty() => decision.label_zh().to_owned(),
+            T::RecordReviewed { decision, comment } => format!("{}：{comment}", decision.label_zh()),
         }
     }
 }

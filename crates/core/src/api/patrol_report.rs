@@ -12,12 +12,12 @@ use xuncha_domain::geo::plausibility::{
     FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, check_plausibility,
 };
 use xuncha_domain::geo::stats::{TrackStats, track_stats};
-use xuncha_domain::judge::{PatrolFacts, PatrolMethod, Shortfall, judge};
+use xuncha_domain::judge::{PatrolFacts, PatrolMethod, judge};
 use xuncha_domain::payload::PatrolKind;
 use xuncha_domain::people::Role;
 use xuncha_domain::rules::PatrolRules;
 use xuncha_domain::state::{AggregateState, PatrolState};
-use xuncha_domain::{Lang, PatrolId, Say, UnitId, UnixMs};
+use xuncha_domain::{PatrolId, UnitId, UnixMs};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,17 +45,7 @@ pub struct PatrolReport {
     pub judgement: Option<Judgement>,
 }
 
-/// A patrol's judgement under the rules, with every reason said in both languages.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Judgement {
-    pub counts: bool,
-    pub rules_name: String,
-    pub rules_version: u32,
-    pub reasons: Vec<Shortfall>,
-    pub reasons_zh: Vec<String>,
-    pub reasons_en: Vec<String>,
-}
+pub use xuncha_domain::judge::Judgement;
 
 /// The rules in force for a patrol of `unit` at `t`: the nearest unit at or above it that has
 /// rules on this device.
@@ -126,15 +116,7 @@ fn judgement(
         delegate: false,
         self_initiated: true,
     };
-    let reasons = judge(level_rules, &facts, None);
-    Ok(Some(Judgement {
-        counts: reasons.is_empty(),
-        rules_name: rules.name.clone(),
-        rules_version: rules.version,
-        reasons_zh: reasons.iter().map(|r| r.say(Lang::Zh)).collect(),
-        reasons_en: reasons.iter().map(|r| r.say(Lang::En)).collect(),
-        reasons,
-    }))
+    Ok(Some(Judgement::by(&rules, judge(level_rules, &facts, None))))
 }
 
 pub fn patrol_report(store: &Store, patrol: PatrolId, mode: TravelMode) -> Result<PatrolReport> {

@@ -249,6 +249,8 @@ pub trait Storage {
     /// `false` when there is no such device.
     fn device_revoke(&mut self, id: DeviceId, at: i64) -> Result<bool, Error>;
     fn devices(&mut self) -> Result<Vec<DeviceRow>, Error>;
+    /// When the server received a device's event `seq` (its latest: the head), if it has it.
+    fn event_received_at(&mut self, device: DeviceId, seq: u64) -> Result<Option<i64>, Error>;
 
     // ---- the server's own signing identity
     fn server_identity(&mut self) -> Result<Option<(DeviceId, [u8; 32])>, Error>;
@@ -299,6 +301,8 @@ pub trait Storage {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<String>, Error>;
+    /// The facts of these records of `kind` that have them: (id, fact).
+    fn facts_of(&mut self, kind: AggregateKind, ids: &[uuid::Uuid]) -> Result<Vec<(String, String)>, Error>;
     /// Records of the kinds that have facts but none yet (made before facts were kept), after
     /// `after` (kind name, id) in that order, at most `limit`: (kind, id, unit, state) as
     /// stored, unparsed, so one bad row cannot stop the others.

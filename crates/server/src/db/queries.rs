@@ -373,6 +373,15 @@ impl<T: SqlTx> Storage for Sql<T> {
         self.all(sql, &[], device_row)
     }
 
+    fn event_received_at(&mut self, device: DeviceId, seq: u64) -> Result<Option<i64>, Error> {
+        let seq = i64::try_from(seq).map_err(|_| Error::Internal("seq out of range".into()))?;
+        self.one(
+            "SELECT received_at FROM events WHERE device = ?1 AND seq = ?2",
+            params![device.to_string(), seq],
+            |r| r.get(0),
+        )
+    }
+
     fn server_identity(&mut self) -> Result<Option<(DeviceId, [u8; 32])>, Error> {
         self.one(
             "SELECT device_id, secret_key FROM server_identity WHERE one = 1",
@@ -634,6 +643,17 @@ impl<T: SqlTx> Storage for Sql<T> {
                AND record_ms >= ?2 AND record_ms < ?3",
             params![kind_name(kind), from_ms, to_ms, strings(units)],
             |r| r.get(0),
+        )
+    }
+
+    fn facts_of(&mut self, kind: AggregateKind, ids: &[uuid::Uuid]) -> Result<Vec<(String, String)>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.all(
+            "SELECT id, fact FROM record_facts WHERE kind = ?1 AND id IN (?2)",
+            params![kind_name(kind), strings(ids)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 

@@ -56,6 +56,19 @@ export type ChecklistTemplate = { id: ChecklistId, version: number, name: string
 export type ChiefLevel = "street" | "brigade" | "volunteer";
 
 /**
+ * One chief's quota over the stretch.
+ */
+export type ChiefQuota = { chief: UserId, name: string, level: ChiefLevel, unit: UnitId, 
+/**
+ * Each period (and reach, for a quota per reach) the rules made due.
+ */
+lines: Array<QuotaLine>, required: number, done: number, counting: number, missing: number, 
+/**
+ * Every due period met (a chief with nothing due meets the quota).
+ */
+met: boolean, };
+
+/**
  * A business signed a commitment letter (承诺书) on the screen.
  */
 export type CommitmentLetterSigned = { patrol: PatrolId, letter: DocumentId, site: SiteId, signer_name: string, 
@@ -79,6 +92,11 @@ fraction: number,
  * The stretches the track did not come near, upstream first.
  */
 uncovered: Array<ReachStretch>, };
+
+/**
+ * A calendar day in China.
+ */
+export type Day = { year: number, month: number, day: number, };
 
 /**
  * A phone or other device that writes events; also the author of the office's events
@@ -188,6 +206,8 @@ export type FindingSummary = { id: string, record_id: string, kind: FindingKind,
 
 export type FindingVerified = { finding: FindingId, note: string, verified_at: UnixMs, };
 
+export type FishingFigures = { patrols: number, checks: { [key in SiteKind]?: number }, letters: { [key in SiteKind]?: number }, publicity: Publicity, seizures: number, seized_items: number, };
+
 /**
  * Where a fix came from.
  */
@@ -228,12 +248,30 @@ export type InspectionState = { id: InspectionId, site: SiteId, unit: UnitId, in
  * Some event of the record was entered late (补录, `Event::occurred_at`): shown wherever
  * the record is.
  */
-late_entry?: boolean, };
+late_entry?: boolean, 
+/**
+ * The office's latest review (审核 / 退回), once it has looked at the record.
+ */
+review?: ReviewState | null, };
 
 /**
- * A patrol's judgement under the rules, with every reason said in both languages.
+ * A patrol's judgement under the rules in force, with every reason said in both languages:
+ * what the device shows on its patrol summary and the office beside each patrol.
  */
 export type Judgement = { counts: boolean, rules_name: string, rules_version: number, reasons: Array<Shortfall>, reasons_zh: Array<string>, reasons_en: Array<string>, };
+
+/**
+ * River patrols of one level of chief.
+ */
+export type LevelFigures = { 
+/**
+ * Chiefs who patrolled at least once.
+ */
+chiefs: number, patrols: number, counting: number, not_counting: number, 
+/**
+ * Patrols with any plausibility flag (异常巡河), counting or not.
+ */
+abnormal: number, };
 
 /**
  * What one level of river chief must do.
@@ -281,6 +319,15 @@ meetings_count: boolean, };
 export type LogCheck = { device: DeviceId, events: number, head: EventHash | null, };
 
 export type NamedRef = { id: string, name: string, };
+
+/**
+ * A patrol that does not count, with why.
+ */
+export type NotCounting = { patrol: PatrolId, patroller_name: string, level: ChiefLevel, day: Day, rules_version: number | null, 
+/**
+ * Every reason, in Chinese.
+ */
+reasons: string, };
 
 /**
  * The numbered on-site inspection record (现场检查记录) is drawn up.
@@ -388,12 +435,16 @@ late_entry?: boolean,
 /**
  * Imported track points without a time, by stretch (see `TrackPointsAppended::untimed`).
  */
-untimed_lines?: Array<Array<Position>>, first_point_at: UnixMs | null, last_point_at: UnixMs | null, business_checks: Array<BusinessChecked>, publicity: Publicity, seizures: Array<GearSeized>, letters: Array<CommitmentLetterSigned>, photos: Array<PhotoInfo>, };
+untimed_lines?: Array<Array<Position>>, first_point_at: UnixMs | null, last_point_at: UnixMs | null, business_checks: Array<BusinessChecked>, publicity: Publicity, seizures: Array<GearSeized>, letters: Array<CommitmentLetterSigned>, photos: Array<PhotoInfo>, 
+/**
+ * The office's latest review (审核 / 退回), once it has looked at the record.
+ */
+review?: ReviewState | null, };
 
 /**
  * Every fact an event can state.
  */
-export type Payload = { "type": "PatrolStarted", "data": PatrolStarted } | { "type": "TrackPointsAppended", "data": TrackPointsAppended } | { "type": "PatrolEnded", "data": PatrolEnded } | { "type": "BusinessChecked", "data": BusinessChecked } | { "type": "PublicityTallied", "data": PublicityTallied } | { "type": "GearSeized", "data": GearSeized } | { "type": "CommitmentLetterSigned", "data": CommitmentLetterSigned } | { "type": "InspectionStarted", "data": InspectionStarted } | { "type": "ChecklistAnswered", "data": ChecklistAnswered } | { "type": "OnSiteRecordIssued", "data": OnSiteRecordIssued } | { "type": "DocumentSigned", "data": DocumentSigned } | { "type": "SignatureRefused", "data": SignatureRefused } | { "type": "InspectionClosed", "data": InspectionClosed } | { "type": "FindingReported", "data": FindingReported } | { "type": "FindingAmended", "data": FindingAmended } | { "type": "PhotoAttached", "data": PhotoAttached } | { "type": "RectificationAssigned", "data": RectificationAssigned } | { "type": "FindingRectified", "data": FindingRectified } | { "type": "FindingVerified", "data": FindingVerified } | { "type": "FindingReopened", "data": FindingReopened } | { "type": "UnitDefined", "data": Unit } | { "type": "UserDefined", "data": User } | { "type": "ReachDefined", "data": Reach } | { "type": "SiteDefined", "data": Site } | { "type": "ChecklistPublished", "data": ChecklistTemplate } | { "type": "PatrolRulesPublished", "data": PatrolRules };
+export type Payload = { "type": "PatrolStarted", "data": PatrolStarted } | { "type": "TrackPointsAppended", "data": TrackPointsAppended } | { "type": "PatrolEnded", "data": PatrolEnded } | { "type": "BusinessChecked", "data": BusinessChecked } | { "type": "PublicityTallied", "data": PublicityTallied } | { "type": "GearSeized", "data": GearSeized } | { "type": "CommitmentLetterSigned", "data": CommitmentLetterSigned } | { "type": "InspectionStarted", "data": InspectionStarted } | { "type": "ChecklistAnswered", "data": ChecklistAnswered } | { "type": "OnSiteRecordIssued", "data": OnSiteRecordIssued } | { "type": "DocumentSigned", "data": DocumentSigned } | { "type": "SignatureRefused", "data": SignatureRefused } | { "type": "InspectionClosed", "data": InspectionClosed } | { "type": "FindingReported", "data": FindingReported } | { "type": "FindingAmended", "data": FindingAmended } | { "type": "PhotoAttached", "data": PhotoAttached } | { "type": "RectificationAssigned", "data": RectificationAssigned } | { "type": "FindingRectified", "data": FindingRectified } | { "type": "FindingVerified", "data": FindingVerified } | { "type": "FindingReopened", "data": FindingReopened } | { "type": "UnitDefined", "data": Unit } | { "type": "UserDefined", "data": User } | { "type": "ReachDefined", "data": Reach } | { "type": "SiteDefined", "data": Site } | { "type": "ChecklistPublished", "data": ChecklistTemplate } | { "type": "PatrolRulesPublished", "data": PatrolRules } | { "type": "RecordReviewed", "data": RecordReviewed };
 
 /**
  * The calendar periods rules count patrols in.
@@ -437,6 +488,26 @@ export type Position = { lon: number, lat: number, };
  */
 export type PositionSource = "exif" | "device_fix" | "none";
 
+export type ProblemFigures = { found: number, assigned: number, rectified: number, verified: number, reopened: number, overdue: number, };
+
+/**
+ * The problems of one unit, category and period.
+ */
+export type ProblemLine = { unit: UnitId, unit_name: string, 
+/**
+ * The category's code and its name.
+ */
+category: string, category_zh: string, period: Span, figures: ProblemFigures, };
+
+/**
+ * Problems by unit, category and period (督办 and 办结率 with them).
+ */
+export type ProblemsReport = { unit: UnitId, unit_name: string, first: Day, last: Day, every: Period, 
+/**
+ * By unit name, category and period.
+ */
+lines: Array<ProblemLine>, total: ProblemFigures, };
+
 /**
  * Publicity put up or handed out on a fishing-ban patrol. Tallies add up.
  */
@@ -457,6 +528,49 @@ kept: boolean, };
  * "n patrols per period", per reach or per chief.
  */
 export type Quota = { times: number, every: Period, per: QuotaScope, };
+
+/**
+ * One chief's quota in one period, for one reach or for all the chief's reaches.
+ */
+export type QuotaLine = { chief: UserId, 
+/**
+ * The reach, for a quota per reach.
+ */
+reach: ReachId | null, span: Span, due: number, 
+/**
+ * Patrols made in the period (counting or not).
+ */
+done: number, 
+/**
+ * Of those, the ones that count.
+ */
+counting: number, 
+/**
+ * `due - counting`, never below 0.
+ */
+missing: number, };
+
+/**
+ * The quota report of a unit over a stretch of days: each chief's periods, and the office's
+ * rates.
+ */
+export type QuotaReport = { unit: UnitId, unit_name: string, first: Day, last: Day, chiefs: Array<ChiefQuota>, 
+/**
+ * 巡河率: chiefs who met their quota, of all chiefs, in percent.
+ */
+patrol_rate_pct: number, 
+/**
+ * The chiefs' river patrols in the stretch, counting or not.
+ */
+patrols: number, counting: number, required: number, 
+/**
+ * 河段覆盖率: the chiefs' reaches with at least one counting patrol, of all, in percent.
+ */
+reach_coverage_pct: number, 
+/**
+ * 异常巡河率: patrols with a plausibility flag, of all, in percent.
+ */
+abnormal_pct: number, };
 
 export type QuotaScope = "reach" | "chief";
 
@@ -501,6 +615,16 @@ export type RecordKind = "river_patrol" | "fishing_ban_patrol" | "inspection";
  * The record a finding was made on.
  */
 export type RecordRef = { "patrol": PatrolId } | { "inspection": InspectionId };
+
+/**
+ * The office's review of a patrol or inspection: approved, or sent back to the person who
+ * recorded it with a comment, which reaches their device through the ordinary pull.
+ */
+export type RecordReviewed = { record: RecordRef, decision: ReviewDecision, 
+/**
+ * Required when sent back: what to correct or explain.
+ */
+comment: string, reviewed_at: UnixMs, };
 
 export type RecordSummary = { id: string, kind: RecordKind, status: string, unit_id: string, owner_id: string, reach: NamedRef | null, site: NamedRef | null, title: string, started_at: number, ended_at: number | null, point_count: number, 
 /**
@@ -567,6 +691,17 @@ limit?: number | null, } } | { "action": "get_finding", "args": { id: FindingId,
 
 export type Response = { "type": "recorded", "data": Recorded } | { "type": "done" } | { "type": "ingested", "data": IngestReport } | { "type": "home", "data": Home } | { "type": "device", "data": DeviceIdentity } | { "type": "records", "data": Array<RecordSummary> } | { "type": "record", "data": RecordDetail } | { "type": "track", "data": Array<TrackPoint> } | { "type": "patrol_report", "data": PatrolReport } | { "type": "findings", "data": Array<FindingSummary> } | { "type": "finding", "data": FindingDetail } | { "type": "reaches", "data": Array<Reach> } | { "type": "sites", "data": Array<Site> } | { "type": "checklists", "data": Array<ChecklistTemplate> } | { "type": "events", "data": Array<Event> } | { "type": "photo_imported", "data": PhotoImported } | { "type": "blob", "data": { hash: BlobHash, } } | { "type": "blob_bytes", "data": { hash: BlobHash, bytes_base64: string, } } | { "type": "blobs_collected", "data": { deleted: number, deleted_bytes: number, kept_pinned: number, } } | { "type": "account", "data": Account } | { "type": "sync_status", "data": SyncStatus } | { "type": "synced", "data": SyncReport } | { "type": "sync_progress", "data": SyncProgress | null } | { "type": "log_checked", "data": LogCheck };
 
+export type ReviewDecision = "approved" | "sent_back";
+
+/**
+ * The office's latest decision on a patrol or inspection.
+ */
+export type ReviewState = { decision: ReviewDecision, comment: string, 
+/**
+ * The office user who decided (the event's author).
+ */
+by: UserId | null, at: UnixMs, };
+
 export type Role = { "role": "river_chief", level: ChiefLevel, } | { "role": "safety_inspector" } | { "role": "fishing_ban_patroller" } | { "role": "office" } | { "role": "admin" };
 
 /**
@@ -582,6 +717,8 @@ versions: Array<PatrolRules>, };
  * A unit's patrol rules, every version of them (`rules::RuleBook`).
  */
 export type RulesId = string;
+
+export type SafetyFigures = { inspections: number, records_issued: number, refusals: number, rectification_orders: number, };
 
 /**
  * The months of the year a rule applies in, both included; `from > to` wraps over the new
@@ -612,6 +749,11 @@ export type Site = { id: SiteId, name: string, kind: SiteKind, address: string, 
 export type SiteId = string;
 
 export type SiteKind = "enterprise" | "market" | "restaurant" | "aquatic_dealer" | "tackle_shop";
+
+/**
+ * One period on the calendar: its first and last day, both included.
+ */
+export type Span = { period: Period, first: Day, last: Day, };
 
 export type SyncPhase = "starting" | "pushing" | "uploading" | "pulling" | "done";
 
@@ -682,7 +824,7 @@ what: TimelineEvent, local: boolean, uploaded: boolean, outcome: Outcome, };
 /**
  * One event of a timeline, by what it did.
  */
-export type TimelineEvent = { "code": "patrol_started", kind: PatrolKind, } | { "code": "track_points_appended", points: number, } | { "code": "patrol_ended", notes: string, } | { "code": "business_checked", outcome: CheckOutcome, } | { "code": "publicity_tallied", tally: Publicity, } | { "code": "gear_seized", description: string, quantity: number, } | { "code": "commitment_letter_signed", signer_name: string, } | { "code": "inspection_started" } | { "code": "checklist_answered", item: string, answer: Answer, } | { "code": "on_site_record_issued", number: string, } | { "code": "document_signed", role: SignerRole, signer_name: string, } | { "code": "signature_refused", witness_name: string, } | { "code": "inspection_closed" } | { "code": "finding_reported", category: string, description: string, } | { "code": "finding_amended" } | { "code": "photo_attached", role: PhotoRole, } | { "code": "rectification_assigned", assignee: string, } | { "code": "finding_rectified", note: string, } | { "code": "finding_verified" } | { "code": "finding_reopened", reason: string, } | { "code": "unit_defined", name: string, } | { "code": "user_defined", name: string, } | { "code": "reach_defined", name: string, } | { "code": "site_defined", name: string, } | { "code": "checklist_published", name: string, version: number, } | { "code": "patrol_rules_published", name: string, version: number, };
+export type TimelineEvent = { "code": "patrol_started", kind: PatrolKind, } | { "code": "track_points_appended", points: number, } | { "code": "patrol_ended", notes: string, } | { "code": "business_checked", outcome: CheckOutcome, } | { "code": "publicity_tallied", tally: Publicity, } | { "code": "gear_seized", description: string, quantity: number, } | { "code": "commitment_letter_signed", signer_name: string, } | { "code": "inspection_started" } | { "code": "checklist_answered", item: string, answer: Answer, } | { "code": "on_site_record_issued", number: string, } | { "code": "document_signed", role: SignerRole, signer_name: string, } | { "code": "signature_refused", witness_name: string, } | { "code": "inspection_closed" } | { "code": "finding_reported", category: string, description: string, } | { "code": "finding_amended" } | { "code": "photo_attached", role: PhotoRole, } | { "code": "rectification_assigned", assignee: string, } | { "code": "finding_rectified", note: string, } | { "code": "finding_verified" } | { "code": "finding_reopened", reason: string, } | { "code": "unit_defined", name: string, } | { "code": "user_defined", name: string, } | { "code": "reach_defined", name: string, } | { "code": "site_defined", name: string, } | { "code": "checklist_published", name: string, version: number, } | { "code": "patrol_rules_published", name: string, version: number, } | { "code": "record_reviewed", decision: ReviewDecision, comment: string, };
 
 /**
  * One GPS fix of a patrol track.
@@ -767,6 +909,19 @@ export type User = { id: UserId, name: string, login: string, unit: UnitId, role
 active_from?: UnixMs | null, };
 
 export type UserId = string;
+
+/**
+ * A unit's figures for a year, shaped like a subdistrict's work report.
+ */
+export type YearReport = { unit: UnitId, unit_name: string, year: number, 
+/**
+ * River patrols by the chief's level.
+ */
+river: { [key in ChiefLevel]?: LevelFigures }, 
+/**
+ * Patrols that do not count under the rules, with every reason.
+ */
+not_counting: Array<NotCounting>, problems: ProblemFigures, safety: SafetyFigures, fishing: FishingFigures, };
 
 /** A problem category of the catalogue (crates/domain/src/catalogue.rs): its code is stored in events. */
 export type Category = { code: string, kind: FindingKind, zh: string, en: string };
