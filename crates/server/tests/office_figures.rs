@@ -10,12 +10,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use xuncha_domain::calendar::Day;
 use xuncha_domain::figures::{ProblemsReport, QuotaReport, YearReport};
-use xuncha_domain::payload::{PatrolEnded, PatrolKind, PatrolStarted, Payload, TrackPointsAppended};
+use xuncha_domain::payload::Payload;
 use xuncha_domain::people::ChiefLevel;
 use xuncha_domain::rules::{PatrolRules, demo_rules};
 use xuncha_domain::time::EARLIEST;
 use xuncha_domain::wire::{PullResponse, WIRE_VERSION_HEADER};
-use xuncha_domain::{PatrolId, RulesId, TrackPoint, UnixMs};
+use xuncha_domain::{RulesId, UnixMs};
 use xuncha_server::export::{FIGURES_SHEET, NOT_COUNTING_SHEET, PROBLEMS_SHEET, QUOTA_SHEET};
 use xuncha_testsupport::sheet::{row_figures, sheet, text_rows};
 use xuncha_testsupport::*;
@@ -141,55 +141,6 @@ async fn pull_as(srv: &TestServer, token: &str, wire: u32) -> PullResponse {
     serde_json::from_value(body).unwrap()
 }
 
-/// A walked patrol of `minutes` from `t0`, eastwards at about 1.2 m/s, a fix every 4 to 6 s
-/// with a few metres of accuracy: started, its track, ended.
-fn walked_patrol(phone: &mut Phone, t0: i64, minutes: i64) -> Vec<xuncha_domain::Event> {
-    let patrol = PatrolId::new();
-    let end = t0 + minutes * 60_000;
-    let mut points = Vec::new();
-    let (mut t, mut lon) = (t0, 114.10);
-    let mut i = 0u64;
-    while t < end {
-        let wobble = (i * 7919 % 13) as f64; // 0..12, no pattern a replay check would see
-        points.push(TrackPoint {
-            accuracy_m: Some(3.0 + wobble / 3.0),
-            ..TrackPoint::at(UnixMs(t), lon, 30.65 + wobble * 1e-6)
-        });
-        let step_ms = 4_000 + (i * 104_729 % 2_001) as i64;
-        lon += 1.2 * step_ms as f64 / 1_000.0 / 95_800.0; // m per degree of longitude at 30.65 N
-        t += step_ms;
-        i += 1;
-    }
-    points.push(TrackPoint {
-        accuracy_m: Some(4.0),
-        ..TrackPoint::at(UnixMs(end), lon, 30.65)
-    });
-    let last = end;
-    let started = Payload::PatrolStarted(PatrolStarted {
-        patrol,
-        kind: PatrolKind::River,
-        unit: phone.user.unit,
-        patroller: phone.user.id,
-        reach: None,
-        area: Some("幸福渠".into()),
-        started_at: UnixMs(t0),
-    });
-    let track = Payload::TrackPointsAppended(TrackPointsAppended {
-        patrol,
-        points,
-        untimed: Vec::new(),
-    });
-    let ended = Payload::PatrolEnded(PatrolEnded {
-        patrol,
-        ended_at: UnixMs(last),
-        notes: String::new(),
-    });
-    [started, track, ended]
-        .into_iter()
-        .map(|p| phone.next(p))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
     let b = sqlite();
@@ -201,8 +152,8 @@ async fn the_year_report_from_the_api_the_command_and_its_xlsx_agree() {
     let mut chief = srv.enrol("chief1").await;
     // Today, a few hours back: a brigade chief's 35-minute patrol and, later, a 12-minute one.
     let t0 = now() - 5 * 3_600_000;
-    let mut events = walked_patrol(&mut chief, t0, 35);
-    events.extend(walked_patrol(&mut chief, t0 + 2 * 3_600_000, 12));
+    let mut events = chief.walked_patrol(t0, 35);
+    events.extend(chief.walked_patrol(t0 + 2 * 3_600_000, 12));
     let finding = xuncha_domain::FindingId::new();
     let on = match &events[0].payload {
         Payload::PatrolStarted(p) => p.patrol,

@@ -56,6 +56,55 @@ impl Phone {
         self.make(payload, now(), Some(UnixMs(occurred_at)))
     }
 
+    /// A walked patrol of `minutes` from `t0`, eastwards at about 1.2 m/s, a fix every 4 to 6 s
+    /// with a few metres of accuracy: started, its track, ended.
+    pub fn walked_patrol(&mut self, t0: i64, minutes: i64) -> Vec<Event> {
+        let patrol = PatrolId::new();
+        let end = t0 + minutes * 60_000;
+        let mut points = Vec::new();
+        let (mut t, mut lon) = (t0, 114.10);
+        let mut i = 0u64;
+        while t < end {
+            let wobble = (i * 7919 % 13) as f64; // 0..12, no pattern a replay check would see
+            points.push(TrackPoint {
+                accuracy_m: Some(3.0 + wobble / 3.0),
+                ..TrackPoint::at(UnixMs(t), lon, 30.65 + wobble * 1e-6)
+            });
+            let step_ms = 4_000 + (i * 104_729 % 2_001) as i64;
+            lon += 1.2 * step_ms as f64 / 1_000.0 / 95_800.0; // m per degree of longitude at 30.65 N
+            t += step_ms;
+            i += 1;
+        }
+        points.push(TrackPoint {
+            accuracy_m: Some(4.0),
+            ..TrackPoint::at(UnixMs(end), lon, 30.65)
+        });
+        let last = end;
+        let started = Payload::PatrolStarted(PatrolStarted {
+            patrol,
+            kind: PatrolKind::River,
+            unit: self.user.unit,
+            patroller: self.user.id,
+            reach: None,
+            area: Some("幸福渠".into()),
+            started_at: UnixMs(t0),
+        });
+        let track = Payload::TrackPointsAppended(TrackPointsAppended {
+            patrol,
+            points,
+            untimed: Vec::new(),
+        });
+        let ended = Payload::PatrolEnded(PatrolEnded {
+            patrol,
+            ended_at: UnixMs(last),
+            notes: String::new(),
+        });
+        [started, track, ended]
+            .into_iter()
+            .map(|p| self.next(p))
+            .collect()
+    }
+
     fn make(&mut self, payload: Payload, wall_ms: i64, occurred_at: Option<UnixMs>) -> Event {
         self.seq += 1;
         let e = EventDraft {

@@ -30,7 +30,11 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config) -> TestServer {
-        let state = AppState::open(&config).await.unwrap();
+        Self::serve(AppState::open(&config).await.unwrap()).await
+    }
+
+    /// Serves `state` as it is (e.g. with the console's files) on a free port.
+    pub async fn serve(state: AppState) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
