@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The run command: sets up what is missing, builds xuncha, starts the central server on its
-# embedded defaults (SQLite and a blob folder under data/server, with the demo subdistrict), and
-# starts the app pointed at it, signed in as the demo grid worker grid-01 (river chief, safety
-# inspector and fishing-ban patroller at once). Ctrl-C stops everything.
+# embedded defaults (SQLite and a blob folder under data/server, with the demo subdistrict) with
+# the office console at its root, and starts the app pointed at it, signed in as the demo grid
+# worker grid-01 (river chief, safety inspector and fishing-ban patroller at once). Ctrl-C stops
+# everything.
 # The app's address carries a secret made for this run (the bridge refuses API calls without
 # it, so no other web page can drive the device); it is printed and opened in a browser.
 #
@@ -26,7 +27,7 @@ export XUNCHA_DATABASE_URL="sqlite://$DATA/server/xuncha.db" XUNCHA_BLOB_URL="$D
 # The demo is idempotent; new users' passwords are shown once, so keep them for this machine.
 "$BIN/xuncha-server" demo | tee -a "$DATA/demo-accounts.txt"
 
-"$BIN/xuncha-server" serve --listen "$SERVER_ADDR" &
+"$BIN/xuncha-server" serve --listen "$SERVER_ADDR" --console-dir ui/dist-console &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $APP_PID 2>/dev/null || true' EXIT INT TERM
 APP_PID=""
@@ -62,6 +63,7 @@ for _ in $(seq 1 100); do
 done
 echo
 echo "服务器：http://$SERVER_ADDR   （办公室 API 见 http://$SERVER_ADDR/api/v1/openapi.json）"
+echo "办公室控制台：http://$SERVER_ADDR/   （以 office1 登录，密码见 $DATA/demo-accounts.txt）"
 echo "应用：  $APP_URL"
 echo "        （在浏览器中打开这个地址，它带着本次运行的口令；演示账号见 $DATA/demo-accounts.txt）"
 # Opens a browser where there is a desktop to open it on (XUNCHA_NO_BROWSER=1 to skip).

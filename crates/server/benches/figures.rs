@@ -4,7 +4,8 @@
 //! database (~100 k events) and with all of them (~1 M). The reports read the record facts, so
 //! their time should hardly grow with the rest of the city. Also the ingest rate with the facts
 //! written beside the rate without them (a fresh database each). Prints the figures; asserts
-//! only that the first subdistrict's reports are the same at both sizes.
+//! only that the first subdistrict's reports are the same at both sizes. Last, the office
+//! console's records table: pages of the list over HTTP, filtered as the console filters them.
 //!
 //!     eval "$(scripts/pg.sh start)"; cargo bench -p xuncha-server --bench figures
 //!
@@ -16,6 +17,7 @@
 use std::time::{Duration, Instant};
 use xuncha_domain::calendar::Day;
 use xuncha_domain::figures::{QuotaReport, YearReport};
+use xuncha_domain::payload::AggregateKind;
 use xuncha_domain::people::Unit;
 use xuncha_server::app::AppState;
 use xuncha_server::demo_year::{REPORT_2020, Shape};
@@ -25,6 +27,8 @@ use xuncha_testsupport::{Backend, postgres};
 const YEAR: i32 = 2020;
 /// The target for each report at ~1 M events.
 const TARGET: Duration = Duration::from_millis(500);
+/// The target for one page of the console's records table.
+const PAGE_TARGET: Duration = Duration::from_millis(300);
 
 fn env_u32(name: &str, default: u32) -> u32 {
     match std::env::var(name) {
@@ -39,11 +43,112 @@ async fn open(b: &Backend) -> AppState {
     AppState::open(&b.config()).await.unwrap()
 }
 
-/// Loads subdistrict `n` (reference data, then its year); the year's events and push time.
-async fn load(st: &AppState, n: u32, shape: &Shape) -> demo_year::YearLoad {
+/// Loads subdistrict `n` (reference data, then its year); the year's events and push time, and
+/// the password of its office user `office1`.
+async fn load(st: &AppState, n: u32, shape: &Shape) -> (demo_year::YearLoad, Option<String>) {
     let content = demo::content_for(n);
-    demo::load_content(st, &content).await.unwrap();
-    demo_year::load_year(st, &content, YEAR, shape).await.unwrap()
+    let report = demo::load_content(st, &content).await.unwrap();
+    let office = report
+        .created_users
+        .into_iter()
+        .find(|(login, ..)| login.ends_with("office1"))
+        .map(|(.., password)| password);
+    (
+        demo_year::load_year(st, &content, YEAR, shape).await.unwrap(),
+        office,
+    )
+}
+
+/// The office console's records table against the whole city: pages of the office's list as
+/// the console asks for them, over HTTP, each timed (median and best of `runs`).
+async fn records_pages(st: &AppState, office_password: &str, runs: u32) {
+    let records: usize = st
+        .db
+        .read(|s| {
+            let units: Vec<_> = s.units()?.into_iter().map(|u| u.id).collect();
+            let mut n = 0;
+            for kind in [
+                AggregateKind::Patrol,
+                AggregateKind::Inspection,
+                AggregateKind::Finding,
+            ] {
+                n += s.aggregates_of_units(kind, &units, u32::MAX)?.len();
+            }
+            Ok(n)
+        })
+        .await
+        .unwrap();
+    let srv = xuncha_testsupport::TestServer::serve(st.clone()).await;
+    let (status, body) = srv
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(&serde_json::json!({"login": "office1", "password": office_password})),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    let (from, to) = (
+        Day::new(YEAR, 6, 1).unwrap().start().0,
+        Day::new(YEAR, 7, 1).unwrap().start().0,
+    );
+    // A cursor deep in the year: the 1,000th inspection from the newest.
+    let (_, deep) = srv
+        .get("/api/v1/office/records?kind=inspection&limit=1000", &token)
+        .await;
+    let cursor = deep
+        .as_array()
+        .and_then(|a| a.last())
+        .map(|r| r["cursor"].as_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let pages = [
+        (
+            "patrols, first page".to_owned(),
+            "kind=patrol&limit=50".to_owned(),
+        ),
+        (
+            "inspections of June".to_owned(),
+            format!("kind=inspection&limit=50&from={from}&to={to}"),
+        ),
+        (
+            "inspections, page after the 1,000th".to_owned(),
+            format!("kind=inspection&limit=50&before={cursor}"),
+        ),
+        (
+            "findings assigned (督办)".to_owned(),
+            "kind=finding&status=assigned&limit=50".to_owned(),
+        ),
+        (
+            "patrols not counting (judged on read)".to_owned(),
+            "kind=patrol&counts=false&limit=50".to_owned(),
+        ),
+        (
+            "patrols flagged (judged on read)".to_owned(),
+            "kind=patrol&flagged=true&limit=50".to_owned(),
+        ),
+    ];
+    println!();
+    println!("records table over HTTP ({records} records in the database; office1 sees subdistrict 0):");
+    for (name, query) in pages {
+        let path = format!("/api/v1/office/records?{query}");
+        let (best, median, rows) = time(runs, || {
+            let (srv, path, token) = (&srv, &path, &token);
+            async move {
+                let (status, body) = srv.get(path, token).await;
+                assert!(status.is_success(), "{path}: {status} {body}");
+                body.as_array().map_or(0, Vec::len)
+            }
+        })
+        .await;
+        let verdict = if median < PAGE_TARGET { "PASS" } else { "MISS" };
+        println!(
+            "  {name}: {rows} rows, median {} (best {}), target < {}: {verdict}",
+            ms(median),
+            ms(best),
+            ms(PAGE_TARGET)
+        );
+    }
 }
 
 fn rate(l: &demo_year::YearLoad) -> f64 {
@@ -144,7 +249,7 @@ async fn run(subdistricts: u32, shape: &Shape, runs: u32) {
         let b = postgres().unwrap();
         let st = open(&b).await;
         facts::set_enabled(false);
-        let l = load(&st, 0, shape).await;
+        let (l, _) = load(&st, 0, shape).await;
         facts::set_enabled(true);
         println!(
             "ingest without facts, subdistrict 0: {} events in {:.1} s = {:.0} events/s",
@@ -157,7 +262,7 @@ async fn run(subdistricts: u32, shape: &Shape, runs: u32) {
 
     let b = postgres().unwrap();
     let st = open(&b).await;
-    let first = load(&st, 0, shape).await;
+    let (first, office_password) = load(&st, 0, shape).await;
     println!(
         "ingest with facts, subdistrict 0: {} events in {:.1} s = {:.0} events/s",
         first.events,
@@ -178,7 +283,7 @@ async fn run(subdistricts: u32, shape: &Shape, runs: u32) {
     let mut lastload = None;
     for n in 1..subdistricts {
         let started = Instant::now();
-        let l = load(&st, n, shape).await;
+        let (l, _) = load(&st, n, shape).await;
         println!(
             "subdistrict {n}: {} events pushed in {:.1} s = {:.0} events/s ({:.1} s with making them); {} events stored",
             l.events,
@@ -226,6 +331,10 @@ async fn run(subdistricts: u32, shape: &Shape, runs: u32) {
             events(n_big - l.events as i64),
             rate(&l)
         );
+    }
+    match office_password {
+        Some(p) => records_pages(&st, &p, runs).await,
+        None => println!("records table: skipped — office1 already existed, its password is unknown"),
     }
 }
 

@@ -509,6 +509,10 @@ pub const ROUTES: &[Route] = &[
     )
     .to(|m| on(m, crate::facts::quota_report_route))
     .query(&[UNIT, YEAR, MONTH]),
+    route("GET", "/api/v1/office/reaches", Office, "The reaches of the caller's unit and those below", None, "Reach[]")
+        .to(|m| on(m, crate::office_views::list_reaches)),
+    route("GET", "/api/v1/office/sites", Office, "The sites of the caller's unit and those below", None, "Site[]")
+        .to(|m| on(m, crate::office_views::list_sites)),
     route(
         "GET",
         "/api/v1/office/overview",

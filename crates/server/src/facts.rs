@@ -290,8 +290,25 @@ pub fn rules_at<'b>(
         .and_then(|b| b.in_force(t))
 }
 
-/// A patrol's judgement (if judged) and its own flags.
-pub type PatrolStanding = (Option<Judgement>, Vec<FlagCode>);
+/// How a patrol stands, as the office's lists show it beside its state (from its facts).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PatrolStanding {
+    /// Whether it counts under the rules in force at its start, with the reasons (judged
+    /// alone: the cooldown between patrols is the quota report's). `None` unless it is a river
+    /// chief's river patrol under some unit's rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<Judgement>,
+    /// Its own flags (track and photos), once it has ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flag_codes: Vec<FlagCode>,
+    /// Its cleaned track's length and time once it has ended, and its reach's coverage (0 to 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_m: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+}
 
 /// How the patrols among `ids` stand: for each that has facts, its judgement under the rules
 /// in force at its start (a river chief's river patrol, when its unit or one above has rules;
@@ -312,7 +329,17 @@ pub fn judgements(
             .parse()
             .map_err(|_| Error::Internal("malformed id in the database".into()))?;
         let f: PatrolFact = parse(&fact)?;
-        out.insert(id, (judge_alone(&books, units, &f), f.flags));
+        let ended = f.ended_at.is_some();
+        out.insert(
+            id,
+            PatrolStanding {
+                judgement: judge_alone(&books, units, &f),
+                length_m: ended.then_some(f.length_m),
+                duration_s: ended.then_some(f.duration_s),
+                coverage: f.coverage,
+                flag_codes: f.flags,
+            },
+        );
     }
     Ok(out)
 }

@@ -68,6 +68,10 @@ enum Command {
         /// dated in this year (idempotent too).
         #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
         year: Option<i32>,
+        /// With --year: this many safety checks instead of the report's 8,175 (each is 14
+        /// events, most of a year's), for a quicker demo or test.
+        #[arg(long, requires = "year", value_parser = clap::value_parser!(u32).range(0..=100_000))]
+        inspections: Option<u32>,
         #[command(flatten)]
         storage: Storage,
     },
@@ -315,12 +319,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Demo { year, storage } => {
+        Command::Demo {
+            year,
+            inspections,
+            storage,
+        } => {
             let state = AppState::open(&config(&storage, Limits::default())).await?;
             let report = xuncha_server::demo::load(&state).await?;
             println!("demo loaded: {} new events", report.events_added);
             if let Some(year) = year {
-                let shape = xuncha_server::demo_year::REPORT_2020;
+                let report = xuncha_server::demo_year::REPORT_2020;
+                let shape = xuncha_server::demo_year::Shape {
+                    inspections: inspections.unwrap_or(report.inspections),
+                    ..report
+                };
                 let content = xuncha_server::demo::content();
                 let done = xuncha_server::demo_year::load_year(&state, &content, year, &shape).await?;
                 println!(

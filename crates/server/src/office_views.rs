@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use xuncha_domain::calendar::{Day, Period, Span};
 use xuncha_domain::figures::{FindingFact, InspectionFact, PatrolFact};
 use xuncha_domain::payload::{AggregateKind, PatrolKind};
+use xuncha_domain::reference::{Reach, Site};
 use xuncha_domain::rules::RuleBook;
 use xuncha_domain::state::{AggregateState, FindingStatus};
 use xuncha_domain::{DeviceId, UnitId, UnixMs};
@@ -179,6 +180,56 @@ pub async fn overview(
         })
         .await?;
     Ok(Json(overview))
+}
+
+/// The reference data of `kind` filed under the caller's unit and those below, each read by
+/// `pick`, sorted by `name`.
+async fn reference_of<T: Send + 'static>(
+    st: &AppState,
+    me: xuncha_domain::people::User,
+    kind: AggregateKind,
+    pick: fn(AggregateState) -> Option<T>,
+    name: fn(&T) -> &str,
+) -> Result<Vec<T>, Error> {
+    st.db
+        .read(move |s| {
+            let units = crate::office::units_of(s, &me)?;
+            let mut out = Vec::new();
+            for row in s.aggregates_of_units(kind, &units, u32::MAX)? {
+                out.extend(pick(crate::fold::parse_state(&row.state)?));
+            }
+            out.sort_by(|a, b| name(a).cmp(name(b)));
+            Ok(out)
+        })
+        .await
+}
+
+/// `GET /api/v1/office/reaches`: the reaches of the caller's unit and those below.
+pub async fn list_reaches(
+    State(st): State<AppState>,
+    AuthOffice(me): AuthOffice,
+) -> Result<Json<Vec<Reach>>, Error> {
+    let pick = |a| match a {
+        AggregateState::Reach(r) => Some(r),
+        _ => None,
+    };
+    reference_of(&st, me, AggregateKind::Reach, pick, |r: &Reach| &r.name)
+        .await
+        .map(Json)
+}
+
+/// `GET /api/v1/office/sites`: the sites of the caller's unit and those below.
+pub async fn list_sites(
+    State(st): State<AppState>,
+    AuthOffice(me): AuthOffice,
+) -> Result<Json<Vec<Site>>, Error> {
+    let pick = |a| match a {
+        AggregateState::Site(s) => Some(s),
+        _ => None,
+    };
+    reference_of(&st, me, AggregateKind::Site, pick, |s: &Site| &s.name)
+        .await
+        .map(Json)
 }
 
 #[derive(Clone, Debug, Deserialize)]

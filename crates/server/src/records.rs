@@ -9,16 +9,16 @@ use crate::app::AppState;
 use crate::auth::AuthOffice;
 use crate::error::Error;
 use crate::extract::{PathOf, QueryOf};
+use crate::facts::PatrolStanding;
 use crate::office::units_of;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use xuncha_domain::geo::{
-    FindingPhotoRules, FlagCode, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, TravelMode,
-    check_finding, check_plausibility,
+    FindingPhotoRules, FlagScope, PhotoFix, PlausibilityFlag, PlausibilityRules, TravelMode, check_finding,
+    check_plausibility,
 };
-use xuncha_domain::judge::Judgement;
 use xuncha_domain::payload::{AggregateKind, AggregateRef, Payload, RecordRef};
 use xuncha_domain::state::{AggregateState, FindingState, PatrolState};
 use xuncha_domain::{BlobHash, DeviceId, Event, EventId, FindingId, TrackPoint, UnitId, UserId};
@@ -42,14 +42,9 @@ pub struct RecordSummary {
     pub late_entry: bool,
     /// Pass the last record's cursor as `before` for the next page.
     pub cursor: String,
-    /// A river chief's river patrol: whether it counts under the rules in force at its start,
-    /// with the reasons (judged alone: the cooldown between patrols is the quota report's).
-    /// `None` for other records, and while its unit has no rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub judgement: Option<Judgement>,
-    /// A patrol's own flags (track and photos), once it has ended.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flag_codes: Vec<FlagCode>,
+    /// A patrol's judgement, flags and track figures (nothing for other records).
+    #[serde(flatten)]
+    pub patrol: PatrolStanding,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -162,13 +157,13 @@ pub async fn list_records(
                     false => BTreeMap::new(),
                 };
                 for r in page {
-                    let (judgement, flag_codes) = judgements.remove(&r.aggregate.id).unwrap_or_default();
+                    let patrol = judgements.remove(&r.aggregate.id).unwrap_or_default();
                     let keep = q
                         .counts
-                        .is_none_or(|c| judgement.as_ref().is_some_and(|j| j.counts == c))
-                        && q.flagged.is_none_or(|f| flag_codes.is_empty() != f);
+                        .is_none_or(|c| patrol.judgement.as_ref().is_some_and(|j| j.counts == c))
+                        && q.flagged.is_none_or(|f| patrol.flag_codes.is_empty() != f);
                     if keep && out.len() < limit as usize {
-                        out.push(summary(s, r, judgement, flag_codes)?);
+                        out.push(summary(s, r, patrol)?);
                     }
                 }
                 if !filtered || !full || out.len() >= limit as usize || read >= MOST_READ_FOR_A_PAGE {
@@ -185,8 +180,7 @@ pub async fn list_records(
 fn summary(
     s: &mut dyn crate::db::Storage,
     r: crate::db::AggregateRow,
-    judgement: Option<Judgement>,
-    flag_codes: Vec<FlagCode>,
+    patrol: PatrolStanding,
 ) -> Result<RecordSummary, Error> {
     let state = crate::fold::parse_state(&r.state)?;
     let mut missing_blobs = 0;
@@ -204,8 +198,7 @@ fn summary(
         unit: r.unit,
         owner: r.owner,
         state,
-        judgement,
-        flag_codes,
+        patrol,
     })
 }
 
@@ -412,14 +405,14 @@ pub async fn record_detail(
                 AggregateState::Finding(f) => (finding_flags(f), Vec::new(), None),
                 _ => (Vec::new(), Vec::new(), None),
             };
-            let (judgement, flag_codes) = match &state {
+            let patrol = match &state {
                 AggregateState::Patrol(_) => {
                     let all = s.units()?;
                     crate::facts::judgements(s, &all, &[aggregate.id])?
                         .remove(&aggregate.id)
                         .unwrap_or_default()
                 }
-                _ => (None, Vec::new()),
+                _ => PatrolStanding::default(),
             };
             let track = match &state {
                 AggregateState::Patrol(_) => applied_track(&events),
@@ -435,8 +428,7 @@ pub async fn record_detail(
                     unit: row.unit,
                     owner: row.owner,
                     state,
-                    judgement,
-                    flag_codes,
+                    patrol,
                 },
                 track,
                 timeline,

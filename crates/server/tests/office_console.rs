@@ -48,6 +48,14 @@ async fn a_stricter_rule_turns_a_counting_patrol_into_one_that_does_not() {
     let listed = patrols(&srv, &office, "").await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["judgement"]["counts"], true, "{}", listed[0]);
+    // Its track's figures, for the table's columns: about 1.2 m/s for 40 minutes.
+    let km = listed[0]["length_m"].as_f64().unwrap() / 1_000.0;
+    assert!((2.5..3.2).contains(&km), "{km} km");
+    assert!(
+        (listed[0]["duration_s"].as_f64().unwrap() - 2_400.0).abs() < 60.0,
+        "{}",
+        listed[0]
+    );
     assert_eq!(patrols(&srv, &office, "&counts=true").await.len(), 1);
     assert!(patrols(&srv, &office, "&counts=false").await.is_empty());
     assert_eq!(patrols(&srv, &office, "&flagged=false").await.len(), 1);
@@ -97,6 +105,14 @@ async fn a_stricter_rule_turns_a_counting_patrol_into_one_that_does_not() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // The reference data the console names things by.
+    let (status, reaches) = srv.get("/api/v1/office/reaches", &office).await;
+    assert_eq!(status, StatusCode::OK, "{reaches}");
+    assert_eq!(reaches.as_array().unwrap().len(), seed.reaches.len(), "{reaches}");
+    let (status, sites) = srv.get("/api/v1/office/sites", &office).await;
+    assert_eq!(status, StatusCode::OK, "{sites}");
+    assert!(sites.is_array(), "{sites}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
