@@ -14,6 +14,7 @@ pub mod decisions;
 pub mod demo;
 pub mod demo_year;
 pub mod error;
+pub mod evidence;
 pub mod export;
 mod extract;
 pub mod facts;

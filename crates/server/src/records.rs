@@ -234,6 +234,8 @@ pub struct RecordDetail {
     /// A patrol's track as folded (empty for other records): the console draws and replays it.
     #[serde(default)]
     pub track: Vec<TrackPoint>,
+    /// Whether the record's events are what their devices signed (hashes, signatures, links).
+    pub chain: crate::evidence::ChainCheck,
     pub timeline: Vec<TimelineEntry>,
     /// Blobs the record's events name that the server does not hold yet.
     pub missing_blobs: Vec<BlobHash>,
@@ -414,6 +416,8 @@ pub async fn record_detail(
                 }
                 _ => PatrolStanding::default(),
             };
+            let only_events: Vec<Event> = events.iter().map(|(e, _)| e.clone()).collect();
+            let chain = crate::evidence::check(s, &only_events)?;
             let track = match &state {
                 AggregateState::Patrol(_) => applied_track(&events),
                 _ => Vec::new(),
@@ -431,6 +435,7 @@ pub async fn record_detail(
                     patrol,
                 },
                 track,
+                chain,
                 timeline,
                 complete: missing.is_empty(),
                 missing_blobs: missing,

@@ -283,3 +283,41 @@ async fn the_console_is_served_at_the_root_and_nothing_else_of_the_disk() {
     let (status, _) = srv.call("GET", "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_changed_in_the_database_is_shown_as_no_longer_intact() {
+    let b = sqlite();
+    let (srv, _seed) = TestServer::seeded(&b).await;
+    let office = srv.login("office").await;
+    let mut chief = srv.enrol("chief1").await;
+    let events = chief.walked_patrol(now() - 50 * 60_000, 40);
+    let patrol = events[0].payload.aggregate().id;
+    srv.push_ok(&chief, &events).await;
+    let path = format!("/api/v1/office/records/patrol/{patrol}");
+    let (status, detail) = srv.get(&path, &office).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(
+        detail["chain"],
+        json!({"intact": true, "events": 3, "devices": 1, "problems": []})
+    );
+
+    // Someone with the database's file moves the patrol to another place name.
+    let file = b.database_url.strip_prefix("sqlite://").unwrap();
+    let db = rusqlite::Connection::open(file).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE events SET body = replace(body, '幸福渠', '幸福河') WHERE agg_id = ?1",
+            [patrol.to_string()],
+        )
+        .unwrap();
+    assert_eq!(changed, 3);
+    drop(db);
+    let (_, detail) = srv.get(&path, &office).await;
+    assert_eq!(detail["chain"]["intact"], false, "{detail}");
+    let problems = detail["chain"]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].as_str().unwrap().contains("内容被改动过"),
+        "{problems:?}"
+    );
+}

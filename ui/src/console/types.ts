@@ -61,7 +61,11 @@ export interface RecordDetail {
   flags: RecordFlag[];
   flagged_points: number[];
   travel_mode: string | null;
+  /** crates/server/src/evidence.rs `ChainCheck`: the record's events as their devices signed them. */
+  chain: ChainCheck;
 }
+
+export interface ChainCheck { intact: boolean; events: number; devices: number; problems: string[] }
 
 // crates/server/src/sync.rs `SessionResponse`
 export interface SessionResponse { token: string; user: User; expires_at: number }
