@@ -407,6 +407,15 @@ pub const ROUTES: &[Route] = &[
     .to(|m| on(m, office::disable_user)),
     route(
         "POST",
+        "/api/v1/office/users/{id}/password",
+        Admin,
+        "Give a user a new password, made by the server and shown once; their office sessions end",
+        None,
+        "PasswordReset",
+    )
+    .to(|m| on(m, office::reset_password)),
+    route(
+        "POST",
         "/api/v1/office/devices/{id}/revoke",
         Office,
         "Revoke a device's token",

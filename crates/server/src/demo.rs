@@ -333,7 +333,7 @@ pub struct DemoReport {
     pub events_added: usize,
 }
 
-fn random_password() -> Result<String, Error> {
+pub fn random_password() -> Result<String, Error> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("random: {e}")))?;

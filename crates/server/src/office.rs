@@ -182,6 +182,44 @@ pub async fn create_user_with_password(
         .await
 }
 
+/// A new password, made by the server and shown once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub login: String,
+    pub password: String,
+}
+
+/// Gives a user of the admin's units a new password, made here and answered once; their office
+/// sessions end (their devices keep their tokens: a phone in the field is not cut off).
+pub async fn reset_password(
+    State(st): State<AppState>,
+    AuthAdmin(admin): AuthAdmin,
+    path: PathOf<UserId>,
+) -> Result<Json<PasswordReset>, Error> {
+    let PathOf(id) = path;
+    let password = crate::demo::random_password()?;
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || auth::hash_password(&password))
+            .await
+            .map_err(|e| Error::Internal(format!("hash task: {e}")))??
+    };
+    let login = st
+        .db
+        .write(move |s| {
+            let units = units_of(s, &admin)?;
+            let row = s
+                .user_by_id(id)?
+                .filter(|u| units.contains(&u.user.unit))
+                .ok_or_else(|| Error::NotFound("没有此用户".into()))?;
+            s.user_set_password(id, &hash, crate::now_ms())?;
+            Ok(row.user.login)
+        })
+        .await?;
+    tracing::info!(user = %login, "password reset");
+    Ok(Json(PasswordReset { login, password }))
+}
+
 /// Disables a user of the admin's units: every session and device token of theirs is refused
 /// from now on; their records stay.
 pub async fn disable_user(

@@ -387,6 +387,10 @@ fn with_fields(name: &str, object: ObjectBuilder) -> ObjectBuilder {
             ("password", string().build().into(), true),
             ("active_from", integer(0, Some(i64::MAX)).build().into(), false),
         ],
+        "PasswordReset" => vec![
+            ("login", string().build().into(), true),
+            ("password", string().min_length(Some(8)).build().into(), true),
+        ],
         "DeviceInfo" => vec![
             ("id", uuid().build().into(), true),
             (

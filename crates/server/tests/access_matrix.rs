@@ -48,6 +48,7 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("POST", "/api/v1/office/users",                      [N,   N,    N,    N,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/devices",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/users/{id}/disable",         [N,   N,    N,    N,     Y,    N,    N,   N]),
+    ("POST", "/api/v1/office/users/{id}/password",        [N,   N,    N,    N,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/devices/{id}/revoke",        [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/reaches",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/sites",                      [N,   N,    N,    Y,     Y,    N,    N,   N]),

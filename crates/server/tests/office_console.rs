@@ -321,3 +321,52 @@ async fn a_record_changed_in_the_database_is_shown_as_no_longer_intact() {
         "{problems:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_resets_a_password_which_ends_the_users_sessions() {
+    let (srv, seed) = TestServer::seeded(&sqlite()).await;
+    let admin = srv.login("admin").await;
+    let office = srv.login("office").await;
+    let office_id = seed.office.id;
+    let (status, body) = srv
+        .post(
+            &format!("/api/v1/office/users/{office_id}/password"),
+            &admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let password = body["password"].as_str().unwrap().to_owned();
+    assert!(password.len() >= 8, "{body}");
+    // The old session is over, the old password no longer signs in, the new one does.
+    let (status, _) = srv.get("/api/v1/office/units", &office).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = srv
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(&json!({"login": "office", "password": password_of("office")})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = srv
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(&json!({"login": "office", "password": password})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // An office is not an admin.
+    let office = body["token"].as_str().unwrap().to_owned();
+    let (status, _) = srv
+        .post(
+            &format!("/api/v1/office/users/{office_id}/password"),
+            &office,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

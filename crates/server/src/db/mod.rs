@@ -176,6 +176,8 @@ pub trait Storage {
     fn units(&mut self) -> Result<Vec<xuncha_domain::people::Unit>, Error>;
     /// `false` when the login is taken.
     fn user_insert(&mut self, user: &User, password_hash: &str) -> Result<bool, Error>;
+    /// Sets a user's password and ends their office sessions; `false` when there is no such user.
+    fn user_set_password(&mut self, id: UserId, password_hash: &str, at: i64) -> Result<bool, Error>;
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRow>, Error>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>, Error>;
     fn users(&mut self) -> Result<Vec<User>, Error>;

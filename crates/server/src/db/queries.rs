@@ -191,6 +191,18 @@ impl<T: SqlTx> Storage for Sql<T> {
         self.all(sql, &[], |r| user_row(r).map(|u| u.user))
     }
 
+    fn user_set_password(&mut self, id: UserId, password_hash: &str, at: i64) -> Result<bool, Error> {
+        let found = self.changed_one(
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+            params![password_hash, id.to_string()],
+        )?;
+        self.0.execute(
+            "UPDATE sessions SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
+            params![at, id.to_string()],
+        )?;
+        Ok(found)
+    }
+
     fn user_set_disabled(&mut self, id: UserId, disabled: bool) -> Result<bool, Error> {
         self.changed_one(
             "UPDATE users SET disabled = ?1 WHERE id = ?2",
