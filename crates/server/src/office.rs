@@ -182,6 +182,14 @@ pub async fn create_user_with_password(
         .await
 }
 
+/// User `id` if it belongs to `me`'s unit or one below (404 otherwise: no hint that it exists).
+fn user_of_units(s: &mut dyn crate::db::Storage, me: &User, id: UserId) -> Result<crate::db::UserRow, Error> {
+    let units = units_of(s, me)?;
+    s.user_by_id(id)?
+        .filter(|u| units.contains(&u.user.unit))
+        .ok_or_else(|| Error::NotFound("没有此用户".into()))
+}
+
 /// A new password, made by the server and shown once.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PasswordReset {
@@ -207,11 +215,7 @@ pub async fn reset_password(
     let login = st
         .db
         .write(move |s| {
-            let units = units_of(s, &admin)?;
-            let row = s
-                .user_by_id(id)?
-                .filter(|u| units.contains(&u.user.unit))
-                .ok_or_else(|| Error::NotFound("没有此用户".into()))?;
+            let row = user_of_units(s, &admin, id)?;
             s.user_set_password(id, &hash, crate::now_ms())?;
             Ok(row.user.login)
         })
@@ -231,11 +235,7 @@ pub async fn disable_user(
     let user = st
         .db
         .write(move |s| {
-            let units = units_of(s, &admin)?;
-            let row = s
-                .user_by_id(id)?
-                .filter(|u| units.contains(&u.user.unit))
-                .ok_or_else(|| Error::NotFound("没有此用户".into()))?;
+            let row = user_of_units(s, &admin, id)?;
             if row.user.id == admin.id {
                 return Err(Error::unprocessable("self_disable", "不能停用自己"));
             }

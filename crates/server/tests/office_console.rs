@@ -25,6 +25,32 @@ async fn publish(srv: &TestServer, token: &str, rules: &PatrolRules) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// A seeded server whose street has the demo rules, the office's session, and chief 1's phone
+/// after pushing a 40-minute walk that ended 10 minutes ago (its events returned).
+async fn walked(b: &Backend) -> (TestServer, Seed, String, Phone, Vec<xuncha_domain::Event>) {
+    let (srv, seed) = TestServer::seeded(b).await;
+    let office = srv.login("office").await;
+    publish(
+        &srv,
+        &office,
+        &demo_rules(RulesId::new(), seed.street.id, EARLIEST),
+    )
+    .await;
+    let mut chief = srv.enrol("chief1").await;
+    let events = chief.walked_patrol(now() - 50 * 60_000, 40);
+    srv.push_ok(&chief, &events).await;
+    (srv, seed, office, chief, events)
+}
+
+/// A GET answered as it is (headers and bytes), signed in as `token` if given.
+async fn fetch(srv: &TestServer, path: &str, token: Option<&str>) -> reqwest::Response {
+    let mut req = srv.http.get(srv.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
 /// The patrols the list gives for `filter` (a query after `kind=patrol`).
 async fn patrols(srv: &TestServer, token: &str, filter: &str) -> Vec<Value> {
     let (status, body) = srv
@@ -36,14 +62,10 @@ async fn patrols(srv: &TestServer, token: &str, filter: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stricter_rule_turns_a_counting_patrol_into_one_that_does_not() {
-    let (srv, seed) = TestServer::seeded(&sqlite()).await;
-    let office = srv.login("office").await;
-    let id = RulesId::new();
-    let v1 = demo_rules(id, seed.street.id, EARLIEST);
-    publish(&srv, &office, &v1).await;
-    let mut chief = srv.enrol("chief1").await;
-    let events = chief.walked_patrol(now() - 50 * 60_000, 40);
-    srv.push_ok(&chief, &events).await;
+    let b = sqlite();
+    let (srv, seed, office, _, _) = walked(&b).await;
+    let (_, book) = srv.get("/api/v1/office/patrol-rules", &office).await;
+    let v1: PatrolRules = serde_json::from_value(book["versions"][0].clone()).unwrap();
 
     let listed = patrols(&srv, &office, "").await;
     assert_eq!(listed.len(), 1);
@@ -117,19 +139,10 @@ async fn a_stricter_rule_turns_a_counting_patrol_into_one_that_does_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_counts_today_and_names_the_quiet_phones() {
-    let (srv, seed) = TestServer::seeded(&sqlite()).await;
-    let office = srv.login("office").await;
-    publish(
-        &srv,
-        &office,
-        &demo_rules(RulesId::new(), seed.street.id, EARLIEST),
-    )
-    .await;
-    let mut chief = srv.enrol("chief1").await;
+    let b = sqlite();
+    let (srv, _, office, mut chief, _) = walked(&b).await;
     let quiet = srv.enrol("chief2").await;
-    let mut events = chief.walked_patrol(now() - 50 * 60_000, 40);
-    let (_, finding, more) = chief.patrol_with_finding();
-    events.extend(more);
+    let (_, finding, events) = chief.patrol_with_finding();
     srv.push_ok(&chief, &events).await;
     let (status, body) = srv
         .post(
@@ -165,27 +178,19 @@ async fn the_overview_counts_today_and_names_the_quiet_phones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_year_report_downloads_as_a_workbook_with_the_same_figures() {
-    let (srv, seed) = TestServer::seeded(&sqlite()).await;
-    let office = srv.login("office").await;
-    publish(
+    let b = sqlite();
+    let (srv, _, office, _, events) = walked(&b).await;
+    let xuncha_domain::payload::Payload::PatrolStarted(started) = &events[0].payload else {
+        panic!("a walk starts with PatrolStarted")
+    };
+    let year = xuncha_domain::calendar::Day::of(started.started_at).year;
+
+    let resp = fetch(
         &srv,
-        &office,
-        &demo_rules(RulesId::new(), seed.street.id, EARLIEST),
+        &format!("/api/v1/office/reports/year.xlsx?year={year}"),
+        Some(&office),
     )
     .await;
-    let mut chief = srv.enrol("chief1").await;
-    let t0 = now() - 50 * 60_000;
-    let events = chief.walked_patrol(t0, 40);
-    srv.push_ok(&chief, &events).await;
-    let year = xuncha_domain::calendar::Day::of(UnixMs(t0)).year;
-
-    let resp = srv
-        .http
-        .get(srv.url(&format!("/api/v1/office/reports/year.xlsx?year={year}")))
-        .bearer_auth(&office)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
         resp.headers()[reqwest::header::CONTENT_TYPE],
@@ -226,7 +231,7 @@ async fn the_console_is_served_at_the_root_and_nothing_else_of_the_disk() {
 
     // Not built: the root says how to build it, and the API is untouched.
     let bare = TestServer::start(&b).await;
-    let resp = bare.http.get(bare.url("/")).send().await.unwrap();
+    let resp = fetch(&bare, "/", None).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert!(resp.text().await.unwrap().contains("npm run build"));
 
@@ -235,7 +240,7 @@ async fn the_console_is_served_at_the_root_and_nothing_else_of_the_disk() {
         .unwrap()
         .with_console(&built);
     let srv = TestServer::serve(state).await;
-    let resp = srv.http.get(srv.url("/")).send().await.unwrap();
+    let resp = fetch(&srv, "/", None).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let h = resp.headers().clone();
     assert_eq!(h[reqwest::header::CONTENT_TYPE], "text/html; charset=utf-8");
@@ -248,12 +253,7 @@ async fn the_console_is_served_at_the_root_and_nothing_else_of_the_disk() {
     assert_eq!(h[reqwest::header::CACHE_CONTROL], "no-cache");
     assert!(resp.text().await.unwrap().contains("巡查 办公室"));
 
-    let resp = srv
-        .http
-        .get(srv.url("/assets/console-1a2b.js"))
-        .send()
-        .await
-        .unwrap();
+    let resp = fetch(&srv, "/assets/console-1a2b.js", None).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
         resp.headers()[reqwest::header::CONTENT_TYPE],
@@ -273,7 +273,7 @@ async fn the_console_is_served_at_the_root_and_nothing_else_of_the_disk() {
         "/assets/missing.js",
         "/api/v1/nothing",
     ] {
-        let resp = srv.http.get(srv.url(path)).send().await.unwrap();
+        let resp = fetch(&srv, path, None).await;
         assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
         assert!(!resp.text().await.unwrap().contains("not for the web"), "{path}");
     }
@@ -287,12 +287,8 @@ async fn the_console_is_served_at_the_root_and_nothing_else_of_the_disk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_changed_in_the_database_is_shown_as_no_longer_intact() {
     let b = sqlite();
-    let (srv, _seed) = TestServer::seeded(&b).await;
-    let office = srv.login("office").await;
-    let mut chief = srv.enrol("chief1").await;
-    let events = chief.walked_patrol(now() - 50 * 60_000, 40);
+    let (srv, _, office, _, events) = walked(&b).await;
     let patrol = events[0].payload.aggregate().id;
-    srv.push_ok(&chief, &events).await;
     let path = format!("/api/v1/office/records/patrol/{patrol}");
     let (status, detail) = srv.get(&path, &office).await;
     assert_eq!(status, StatusCode::OK, "{detail}");
