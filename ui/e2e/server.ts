@@ -2,10 +2,10 @@
 // `xuncha-server` with the demo unit on a temporary SQLite database (no mock). Its address and
 // the demo users' passwords reach the workers through XUNCHA_E2E_SERVER; the returned function
 // is the global teardown, which stops it and removes its files.
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadDemo, serve } from './serve';
 
 /** What the workers know of the server: where it listens and the demo users' passwords. */
 export interface Server {
@@ -28,28 +28,16 @@ export default async function startServer(): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'xuncha-e2e-server-'));
   const db = `sqlite://${join(dir, 'server.db')}`;
   const blobs = join(dir, 'server-blobs');
+  const storage = ['--database-url', db, '--blob-url', blobs];
+  // Warnings and errors only: a line per request would bury the tests' report.
+  const env = { RUST_LOG: 'warn', ...process.env };
   // `demo` prints each demo user's login and password once.
-  const out = execFileSync(serverBin, ['demo', '--database-url', db, '--blob-url', blobs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const passwords = Object.fromEntries([...out.matchAll(/^\s+(\S+)\s+(\S+)\s/gm)].map((m) => [m[1], m[2]]));
-  const child = spawn(serverBin, ['serve', '--listen', '127.0.0.1:0', '--database-url', db, '--blob-url', blobs], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.on('exit', (code) => reject(new Error(`xuncha-server exited with ${code}`)));
-    // Read stdout for as long as the server runs, so it never blocks on a full pipe.
-    child.stdout.on('data', (b: Buffer) => {
-      text += b;
-      const m = /listening on ([0-9.:]+)/.exec(text);
-      if (m) resolve(`http://${m[1]}`);
-    });
-  });
+  const passwords = loadDemo(serverBin, storage, env);
+  const { url, stop } = await serve(serverBin, storage, [], env);
   const server: Server = { url, passwords };
   process.env[SERVER_ENV] = JSON.stringify(server);
   return async () => {
-    child.kill('SIGTERM');
-    await exited;
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   };
 }

@@ -174,7 +174,7 @@ pub struct Route {
     pub summary: &'static str,
     /// The JSON body, named by its type (`None`: no body or raw bytes).
     pub request: Option<&'static str>,
-    /// The success body: a JSON type's name (`T[]` a list of them), `text`, `bytes`,
+    /// The success body: a JSON type's name (`T[]` a list of them), `text`, `bytes`, `xlsx`,
     /// `OpenAPI`, or `none` (an empty 204).
     pub response: &'static str,
     pub body: Body,
@@ -548,7 +548,7 @@ pub const ROUTES: &[Route] = &[
         Office,
         "The year report as an XLSX workbook",
         None,
-        "bytes",
+        "xlsx",
     )
     .to(|m| on(m, crate::office_views::year_xlsx))
     .query(&[UNIT, YEAR]),

@@ -280,10 +280,7 @@ pub async fn year_xlsx(
     let name = format!("{}-{}年度报告.xlsx", report.unit_name, report.year);
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
+            (header::CONTENT_TYPE, crate::openapi::XLSX.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(

@@ -41,6 +41,9 @@ fn integer(minimum: i64, maximum: Option<i64>) -> ObjectBuilder {
         .maximum(maximum)
 }
 
+/// The media type of an XLSX workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
@@ -654,6 +657,13 @@ pub fn document() -> serde_json::Value {
                     .content("application/octet-stream", ContentBuilder::new().build())
                     .build(),
             ),
+            "xlsx" => (
+                "200",
+                ResponseBuilder::new()
+                    .description("An XLSX workbook")
+                    .content(XLSX, ContentBuilder::new().build())
+                    .build(),
+            ),
             "OpenAPI" => (
                 "200",
                 ResponseBuilder::new()
@@ -699,7 +709,7 @@ pub fn document() -> serde_json::Value {
                     .build(),
             );
         }
-        if !matches!(r.response, "none" | "text" | "bytes" | "OpenAPI") {
+        if !matches!(r.response, "none" | "text" | "bytes" | "xlsx" | "OpenAPI") {
             components = components.schema(schema_name(r.response), described(schema_name(r.response)));
         }
         if let Some(req) = r.request {
