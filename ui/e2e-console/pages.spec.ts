@@ -97,6 +97,14 @@ function pages(): [string, string, (p: Page) => Promise<void>][] {
       },
     ],
     [
+      'reference',
+      '#/reference',
+      async (p) => {
+        await heading('参考资料')(p);
+        await expect(p.locator('table tbody tr').first()).toBeVisible();
+      },
+    ],
+    [
       'map',
       `#/map?from=${YEAR}-01-01&to=${YEAR}-12-31`,
       async (p) => {

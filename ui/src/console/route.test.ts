@@ -13,6 +13,7 @@ describe('console addresses', () => {
     expect(parseRoute(recordHash('patrol', id))).toMatchObject({ page: 'record', kind: 'patrol', id });
     expect(parseRoute('#/record/boat/1').page).toBe('records');
     expect(parseRoute('#/nowhere').page).toBe('overview');
+    expect(parseRoute('#/reference').page).toBe('reference');
     expect(parseRoute('').page).toBe('overview');
   });
 
