@@ -110,6 +110,8 @@ function pages(): [string, string, (p: Page) => Promise<void>][] {
       async (p) => {
         await heading('地图')(p);
         await expect(p.locator('.leaflet-overlay-pane path').first()).toBeVisible();
+        // The year's patrols are drawn too, not only the reaches.
+        await expect(p.getByTestId('map-counts')).toContainText(/轨迹 [1-9]\d* 条/);
       },
     ],
   ];

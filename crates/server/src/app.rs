@@ -522,6 +522,18 @@ pub const ROUTES: &[Route] = &[
         .to(|m| on(m, crate::office_views::list_reaches)),
     route("GET", "/api/v1/office/sites", Office, "The sites of the caller's unit and those below", None, "Site[]")
         .to(|m| on(m, crate::office_views::list_sites)),
+    route("GET", "/api/v1/office/checklists", Office, "Every checklist at its latest version", None, "ChecklistTemplate[]")
+        .to(|m| on(m, crate::office_views::list_checklists)),
+    route(
+        "GET",
+        "/api/v1/office/tracks",
+        Office,
+        "The tracks of the patrols that started in a period (at most a year), thinned for a map, with whether each counts",
+        None,
+        "Tracks",
+    )
+    .to(|m| on(m, crate::tracks::tracks))
+    .query(&[param("from", true, ANY_MS), param("to", true, ANY_MS), UNIT]),
     route(
         "GET",
         "/api/v1/office/overview",

@@ -28,6 +28,7 @@ pub mod records;
 pub mod scope;
 pub mod server_chain;
 pub mod sync;
+pub mod tracks;
 
 pub use app::{AppState, Config, launch_with_tcp_listener};
 pub use error::Error;

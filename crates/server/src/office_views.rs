@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use xuncha_domain::calendar::{Day, Period, Span};
 use xuncha_domain::figures::{FindingFact, InspectionFact, PatrolFact};
 use xuncha_domain::payload::{AggregateKind, PatrolKind};
-use xuncha_domain::reference::{Reach, Site};
+use xuncha_domain::reference::{ChecklistTemplate, Reach, Site};
 use xuncha_domain::rules::RuleBook;
 use xuncha_domain::state::{AggregateState, FindingStatus};
 use xuncha_domain::{DeviceId, UnitId, UnixMs};
@@ -230,6 +230,28 @@ pub async fn list_sites(
     reference_of(&st, me, AggregateKind::Site, pick, |s: &Site| &s.name)
         .await
         .map(Json)
+}
+
+/// `GET /api/v1/office/checklists`: every checklist at its latest version (checklists are
+/// shared by all units), by name.
+pub async fn list_checklists(
+    State(st): State<AppState>,
+    AuthOffice(_): AuthOffice,
+) -> Result<Json<Vec<ChecklistTemplate>>, Error> {
+    let mut out = st
+        .db
+        .read(|s| {
+            let mut out = Vec::new();
+            for row in s.aggregates_of_kind(AggregateKind::Checklist)? {
+                if let AggregateState::Checklist(c) = crate::fold::parse_state(&row.state)? {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Json(out))
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -213,6 +213,7 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "Reach" | "Site" | "ChecklistTemplate" => "xuncha_domain::reference",
         "PatrolRules" | "RuleBook" => "xuncha_domain::rules",
         "Overview" => "xuncha_server::office_views",
+        "Tracks" => "xuncha_server::tracks",
         "YearReport" | "QuotaReport" | "ProblemsReport" => "xuncha_domain::figures",
         "SessionRequest" | "SessionResponse" => "xuncha_server::sync",
         "RecordSummary" | "RecordDetail" => "xuncha_server::records",

@@ -60,6 +60,8 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("GET",  "/api/v1/office/overview",                   [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reaches",                    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/sites",                      [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/checklists",                 [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/tracks?from=0&to=1000",      [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/patrol-rules",               [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reports/quota?year=2020",    [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/reports/problems?year=2020", [N,   N,    N,    Y,     Y,    N,    N,   N]),

@@ -366,3 +366,49 @@ async fn an_admin_resets_a_password_which_ends_the_users_sessions() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_draws_the_periods_tracks_thinned_and_the_checklists_are_listed() {
+    let b = sqlite();
+    let (srv, _, office, _, events) = walked(&b).await;
+    let patrol = events[0].payload.aggregate().id;
+    let (from, to) = (now() - 2 * 3_600_000, now());
+    let (status, body) = srv
+        .get(&format!("/api/v1/office/tracks?from={from}&to={to}"), &office)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["truncated"], false);
+    let tracks = body["tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 1, "{body}");
+    assert_eq!(tracks[0]["patrol"], patrol.to_string());
+    assert_eq!(tracks[0]["counts"], true);
+    let drawn = tracks[0]["line"].as_array().unwrap().len();
+    assert!((2..=300).contains(&drawn), "{drawn} points drawn");
+    // Nothing outside the period; no period over a year.
+    let (_, body) = srv
+        .get(
+            &format!("/api/v1/office/tracks?from={}&to={from}", from - 3_600_000),
+            &office,
+        )
+        .await;
+    assert_eq!(body["tracks"].as_array().unwrap().len(), 0, "{body}");
+    let (status, body) = srv
+        .get(&format!("/api/v1/office/tracks?from=0&to={to}"), &office)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let (status, lists) = srv.get("/api/v1/office/checklists", &office).await;
+    assert_eq!(status, StatusCode::OK, "{lists}");
+    assert_eq!(lists, json!([]));
+    let checklist = xuncha_testsupport::reference_data::checklist();
+    let (status, body) = srv
+        .post(
+            "/api/v1/office/checklists",
+            &office,
+            &serde_json::to_value(&checklist).unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, lists) = srv.get("/api/v1/office/checklists", &office).await;
+    assert_eq!(lists, json!([checklist]));
+}

@@ -20,9 +20,10 @@ export class ConsoleError extends Error {
   ) {
     super(message);
   }
-  /** The route is not on this server yet (an older binary): the page says so plainly. */
+  /** The route is not on this server yet (an older binary): the page says so plainly. A 405
+   * is the same news when the path exists for another method (a POST before its GET). */
   get missingRoute(): boolean {
-    return this.status === 404 && this.message === NO_ROUTE;
+    return (this.status === 404 && this.message === NO_ROUTE) || this.status === 405;
   }
 }
 

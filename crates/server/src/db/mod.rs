@@ -293,6 +293,9 @@ pub trait Storage {
         units: &[UnitId],
         limit: u32,
     ) -> Result<Vec<AggregateRow>, Error>;
+    /// Every aggregate of `kind`, whatever its unit (reference data filed under none, such as
+    /// checklists), by id.
+    fn aggregates_of_kind(&mut self, kind: AggregateKind) -> Result<Vec<AggregateRow>, Error>;
     /// Records the facts of a record for the office's figures (`facts`), replacing older ones.
     fn fact_put(&mut self, fact: &FactRow) -> Result<(), Error>;
     /// The facts of records of `kind` in `units` whose own time lies in `[from_ms, to_ms)`.

@@ -627,6 +627,15 @@ impl<T: SqlTx> Storage for Sql<T> {
         )
     }
 
+    fn aggregates_of_kind(&mut self, kind: AggregateKind) -> Result<Vec<AggregateRow>, Error> {
+        let sql = concat!(
+            "SELECT ",
+            aggregate_cols!(),
+            " FROM aggregates WHERE kind = ?1 ORDER BY id"
+        );
+        self.all(sql, params![kind_name(kind)], aggregate_row)
+    }
+
     fn fact_put(&mut self, f: &FactRow) -> Result<(), Error> {
         self.0.execute(
             "INSERT INTO record_facts (kind, id, unit, record_ms, fact) VALUES (?1, ?2, ?3, ?4, ?5)
