@@ -72,7 +72,8 @@ pub async fn tracks(
     query: QueryOf<TracksQuery>,
 ) -> Result<Json<Tracks>, Error> {
     let QueryOf(q) = query;
-    if q.from >= q.to || q.to - q.from > LONGEST_PERIOD_MS {
+    // Saturating: any two i64 may arrive, and their difference must not overflow.
+    if q.from >= q.to || q.to.saturating_sub(q.from) > LONGEST_PERIOD_MS {
         return Err(Error::bad_request(
             "bad_period",
             "from 必须早于 to，且时间段不超过一年",
