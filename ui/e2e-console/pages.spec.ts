@@ -73,6 +73,14 @@ function pages(): [string, string, (p: Page) => Promise<void>][] {
     ['supervision', '#/supervision', table('supervision-table', '整改督办')],
     ['quota', `#/quota?year=${YEAR}&month=6`, table('quota-table', '巡河考核')],
     [
+      'problems',
+      `#/problems?year=${YEAR}&every=quarter`,
+      async (p) => {
+        await heading('问题统计')(p);
+        await expect(p.getByTestId('problems-table').locator('tbody tr').first()).toContainText('季度');
+      },
+    ],
+    [
       'year',
       `#/year?year=${YEAR}`,
       async (p) => {

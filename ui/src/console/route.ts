@@ -5,7 +5,7 @@
 import type { RecordKind } from './types';
 import { periodMs } from './period';
 
-export const PAGES = ['overview', 'records', 'record', 'supervision', 'quota', 'year', 'rules', 'people', 'reference', 'map'] as const;
+export const PAGES = ['overview', 'records', 'record', 'supervision', 'quota', 'problems', 'year', 'rules', 'people', 'reference', 'map'] as const;
 export type Page = (typeof PAGES)[number];
 
 export interface Route {
