@@ -188,21 +188,7 @@ fn patrol_fact(s: &mut dyn Storage, aggregate: AggregateRef, p: &PatrolState) ->
     if p.ended_at.is_none() {
         return Ok(fact);
     }
-    let mut events: Vec<Event> = Vec::new();
-    for (body, flag) in s.aggregate_events(aggregate)? {
-        if flag.is_none() {
-            events.push(parse_event(&body)?);
-        }
-    }
-    events.sort_by_key(|e| e.order_key());
-    let points: Vec<TrackPoint> = events
-        .iter()
-        .filter_map(|e| match &e.payload {
-            Payload::TrackPointsAppended(t) => Some(t.points.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let points = applied_track(s, aggregate)?;
     let mode = TravelMode::Walking;
     let cleaned = clean_track(&points, &CleaningRules::for_mode(mode));
     let stats = track_stats(&cleaned.points);
@@ -231,6 +217,25 @@ fn patrol_fact(s: &mut dyn Storage, aggregate: AggregateRef, p: &PatrolState) ->
     flags.dedup();
     fact.flags = flags;
     Ok(fact)
+}
+
+/// A patrol's track as folded: the points of its applied events (none flagged), in event order.
+pub fn applied_track(s: &mut dyn Storage, patrol: AggregateRef) -> Result<Vec<TrackPoint>, Error> {
+    let mut events: Vec<Event> = Vec::new();
+    for (body, flag) in s.aggregate_events(patrol)? {
+        if flag.is_none() {
+            events.push(parse_event(&body)?);
+        }
+    }
+    events.sort_by_key(|e| e.order_key());
+    Ok(events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::TrackPointsAppended(t) => Some(t.points.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect())
 }
 
 fn inspection_fact(s: &mut dyn Storage, i: &InspectionState) -> Result<InspectionFact, Error> {

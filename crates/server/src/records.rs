@@ -126,12 +126,7 @@ pub async fn list_records(
         .db
         .read(move |s| {
             let all = s.units()?;
-            let mine = crate::scope::below(&all, me.unit);
-            let units = match q.unit {
-                Some(u) if mine.contains(&u) => crate::scope::below(&all, u),
-                Some(_) => return Err(Error::Forbidden("只能查看本单位及下级单位的记录".into())),
-                None => mine,
-            };
+            let units = crate::scope::asked_or_mine(&all, me.unit, q.unit)?;
             let judged = kind == AggregateKind::Patrol;
             let filtered = judged && (q.counts.is_some() || q.flagged.is_some());
             let mut filter = crate::db::RecordFilter {

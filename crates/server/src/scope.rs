@@ -81,6 +81,23 @@ pub fn may_see_record(units: &[Unit], user: &User, unit: Option<UnitId>, owner: 
     is_office(user) && unit.is_some_and(|u| below(units, user.unit).contains(&u))
 }
 
+/// The units an office list covers: `asked` and the units below it when it is the caller's
+/// unit or below (403 otherwise), else the caller's own unit and those below.
+pub fn asked_or_mine(
+    units: &[Unit],
+    mine: UnitId,
+    asked: Option<UnitId>,
+) -> Result<Vec<UnitId>, crate::error::Error> {
+    let all_mine = below(units, mine);
+    match asked {
+        Some(u) if all_mine.contains(&u) => Ok(below(units, u)),
+        Some(_) => Err(crate::error::Error::Forbidden(
+            "只能查看本单位及下级单位的记录".into(),
+        )),
+        None => Ok(all_mine),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

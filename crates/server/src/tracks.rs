@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use xuncha_domain::geo::simplify_track;
-use xuncha_domain::payload::{AggregateKind, PatrolKind, Payload};
+use xuncha_domain::payload::{AggregateKind, PatrolKind};
 use xuncha_domain::state::AggregateState;
 use xuncha_domain::{Position, TrackPoint, UnitId, UserId};
 
@@ -83,12 +83,7 @@ pub async fn tracks(
         .db
         .read(move |s| {
             let all = s.units()?;
-            let mine = crate::scope::below(&all, me.unit);
-            let units = match q.unit {
-                Some(u) if mine.contains(&u) => crate::scope::below(&all, u),
-                Some(_) => return Err(Error::Forbidden("只能查看本单位及下级单位的记录".into())),
-                None => mine,
-            };
+            let units = crate::scope::asked_or_mine(&all, me.unit, q.unit)?;
             let rows = s.records_page(&crate::db::RecordFilter {
                 kind: AggregateKind::Patrol,
                 units,
@@ -108,21 +103,7 @@ pub async fn tracks(
                 let AggregateState::Patrol(p) = crate::fold::parse_state(&row.state)? else {
                     continue;
                 };
-                let mut events = Vec::new();
-                for (body, flag) in s.aggregate_events(row.aggregate)? {
-                    if flag.is_none() {
-                        events.push(crate::fold::parse_event(&body)?);
-                    }
-                }
-                events.sort_by_key(|e| e.order_key());
-                let points: Vec<TrackPoint> = events
-                    .iter()
-                    .filter_map(|e| match &e.payload {
-                        Payload::TrackPointsAppended(t) => Some(t.points.iter().copied()),
-                        _ => None,
-                    })
-                    .flatten()
-                    .collect();
+                let points = crate::facts::applied_track(s, row.aggregate)?;
                 if points.len() < 2 {
                     continue;
                 }
