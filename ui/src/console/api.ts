@@ -110,3 +110,8 @@ export function download(blob: Blob, name: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** What went wrong, in the words to show: a `ConsoleError`'s (the server's) or any other error's message. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

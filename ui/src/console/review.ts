@@ -2,7 +2,7 @@
 // requests: one place for the routes and the rules the server holds them to, so a form can say
 // what is wrong before sending.
 
-import { postJson } from './api';
+import { errorText, postJson } from './api';
 
 export type Decision = 'approved' | 'sent_back';
 export const MAX_COMMENT = 500;
@@ -33,7 +33,7 @@ export async function reviewAll(
       await review(kind, id, decision, comment);
       done.push(id);
     } catch (e) {
-      failed.push({ id, message: e instanceof Error ? e.message : String(e) });
+      failed.push({ id, message: errorText(e) });
     }
   }
   return { done, failed };
