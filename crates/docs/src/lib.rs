@@ -19,7 +19,7 @@ mod world;
 pub use fonts::Fonts;
 pub use model::{
     Context, DocKind, DocRef, MAX_PHOTOS, Record, Standing, documents_of, images_wanted, prepare,
-    verify_keyword, verify_url,
+    verify_keyword, verify_url, when,
 };
 
 use std::collections::HashMap;

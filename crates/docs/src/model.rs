@@ -408,7 +408,7 @@ fn rectification_order(i: &InspectionState, ctx: &Context, files: &mut Files) ->
         })
         .collect();
     problems.extend(ctx.findings.iter().filter(|f| f.kind == FindingKind::Hazard).map(|f| {
-        json!({ "text": f.description, "note": format!("{}（{}）", f.category, f.severity.label_zh()), "basis": "" })
+        json!({ "text": f.description, "note": format!("{}（{}）", category_name(&f.category), f.severity.label_zh()), "basis": "" })
     }));
     let bases: Vec<&str> = {
         let mut b: Vec<&str> = i
@@ -548,7 +548,7 @@ fn patrol_record(p: &PatrolState, ctx: &Context, files: &mut Files) -> Value {
     let findings: Vec<Value> = ctx
         .findings
         .iter()
-        .map(|f| json!({ "text": f.description, "category": f.category, "severity": f.severity.label_zh(), "status": f.status.label_zh() }))
+        .map(|f| json!({ "text": f.description, "category": category_name(&f.category), "severity": f.severity.label_zh(), "status": f.status.label_zh() }))
         .collect();
     let checks: Vec<Value> = p
         .business_checks
@@ -634,6 +634,11 @@ fn photos(list: &[PhotoInfo], ctx: &Context, files: &mut Files) -> Vec<Value> {
         .collect()
 }
 
+/// A finding category's Chinese name (its code when not in the catalogue).
+fn category_name(code: &str) -> &str {
+    xuncha_domain::catalogue::category(code).map_or(code, |c| c.name_zh)
+}
+
 fn photo_role(r: PhotoRole) -> &'static str {
     match r {
         PhotoRole::Evidence => "现场照片",
@@ -670,7 +675,7 @@ pub(crate) fn day(t: UnixMs) -> String {
 }
 
 /// "2026年12月4日 14:30", China time.
-pub(crate) fn when(t: UnixMs) -> String {
+pub fn when(t: UnixMs) -> String {
     let ms = (t.0 + CHINA_OFFSET_MS).rem_euclid(UnixMs::DAY);
     let minutes = ms / UnixMs::MINUTE;
     format!("{} {:02}:{:02}", day(t), minutes / 60, minutes % 60)

@@ -7,104 +7,14 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
 use support::*;
 use xuncha_docs::{DocKind, Record, Renderer};
 
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd} (poppler-utils / zbar-tools, from scripts/setup.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Checks one PDF with poppler and zbar; returns its text.
+/// Opens the PDF with poppler and zbar; its text, after checking the QR code is `url`.
 fn open_with_poppler(pdf: &[u8], name: &str, words: &[&str], url: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(format!("{name}.pdf"));
-    std::fs::write(&file, pdf).unwrap();
-    let f = file.to_str().unwrap();
-
-    let text = run("pdftotext", &["-layout", f, "-"]);
-    for w in words {
-        assert!(
-            text.contains(w),
-            "{name}: pdftotext does not find {w:?} in:\n{text}"
-        );
-    }
-
-    let fonts = run("pdffonts", &[f]);
-    let cjk: Vec<&str> = fonts.lines().filter(|l| l.contains("NotoSansCJK")).collect();
-    assert!(!cjk.is_empty(), "{name}: no Noto Sans CJK font in:\n{fonts}");
-    for line in &cjk {
-        // columns: name type encoding emb sub uni object ID
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        let emb = cols.len().checked_sub(5).map(|i| cols[i]);
-        assert_eq!(emb, Some("yes"), "{name}: the CJK font is not embedded:\n{fonts}");
-    }
-
-    // The first page at 110 dpi, kept to be looked at.
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/docs");
-    std::fs::create_dir_all(&shots).unwrap();
-    let stem = shots.join(name);
-    run(
-        "pdftoppm",
-        &[
-            "-r",
-            "110",
-            "-png",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-            f,
-            stem.to_str().unwrap(),
-        ],
-    );
-    assert!(stem.with_extension("png").is_file());
-
-    // The QR code, read from the last page rendered at 200 dpi.
-    let last = dir.path().join("last");
-    let pages: usize = run("pdfinfo", &[f])
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap()))
-        .unwrap();
-    let page = pages.to_string();
-    run(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-png",
-            "-singlefile",
-            "-f",
-            &page,
-            "-l",
-            &page,
-            f,
-            last.to_str().unwrap(),
-        ],
-    );
-    let qr = run(
-        "zbarimg",
-        &[
-            "--quiet",
-            "--raw",
-            "-Sdisable",
-            "-Sqrcode.enable",
-            last.with_extension("png").to_str().unwrap(),
-        ],
-    );
-    assert_eq!(qr.trim(), url, "{name}: the QR code on the last page");
-    text
+    let opened = xuncha_testsupport::pdf::open_with_poppler(pdf, name, words);
+    assert_eq!(opened.qr, url, "{name}: the QR code on the last page");
+    opened.text
 }
 
 #[test]

@@ -48,6 +48,8 @@ pub struct AppState {
     pub rate: Arc<RateLimiter>,
     /// The office console's built files, served at `/` (`None`: not built; `/` says how).
     pub console: Option<Arc<crate::console::Console>>,
+    /// The official documents' fonts, public address and renderer.
+    pub documents: Arc<crate::documents::Documents>,
 }
 
 impl AppState {
@@ -69,7 +71,19 @@ impl AppState {
             limits: Arc::new(config.limits.clone()),
             rate: Arc::new(RateLimiter::new(&config.limits)),
             console: None,
+            documents: Arc::new(crate::documents::Documents::new(None, None)),
         })
+    }
+
+    /// Sets the documents' fonts (a file or folder; `None`: the system's) and the public address
+    /// their QR codes point to (`None`: the address each request came to).
+    pub fn with_documents(
+        mut self,
+        fonts: Option<std::path::PathBuf>,
+        public_url: Option<String>,
+    ) -> AppState {
+        self.documents = Arc::new(crate::documents::Documents::new(fonts, public_url));
+        self
     }
 
     /// Serves the console built in `dir` at `/`; says so in the log, or that it is not built.
@@ -624,6 +638,53 @@ pub const ROUTES: &[Route] = &[
         "Event",
     )
     .to(|m| on(m, decisions::review)),
+    route(
+        "GET",
+        "/api/v1/office/records/{kind}/{id}/documents",
+        Office,
+        "The official documents a patrol or inspection has (现场检查记录, 责令限期整改指令书, 整改复查意见书, 承诺书, 巡河记录)",
+        None,
+        "DocRef[]",
+    )
+    .to(|m| on(m, crate::documents::list)),
+    route(
+        "GET",
+        "/api/v1/office/records/{kind}/{id}/documents/{doc}",
+        Office,
+        "One official document of a record as PDF, with its verification QR code",
+        None,
+        "pdf",
+    )
+    .to(|m| on(m, crate::documents::pdf))
+    .query(&[param("letter", false, ParamSchema::Uuid)]),
+    route(
+        "GET",
+        "/api/v1/verify/{kind}/{id}/{hash}",
+        Public,
+        "Whether a document's record and newest event hash are in the record as its device signed it, and what changed since",
+        None,
+        "Verification",
+    )
+    .to(|m| on(m, crate::documents::verify_json)),
+    route(
+        "POST",
+        "/api/v1/verify",
+        Public,
+        "The same check for an uploaded PDF document, by the verification keyword it carries",
+        None,
+        "Verification",
+    )
+    .to(|m| on(m, crate::documents::verify_upload))
+    .body(Body::Chunk),
+    route(
+        "GET",
+        "/verify/{kind}/{id}/{hash}",
+        Public,
+        "The verification as a page: the address in every document's QR code",
+        None,
+        "html",
+    )
+    .to(|m| on(m, crate::documents::verify_page)),
 ];
 
 async fn healthz() -> &'static str {

@@ -50,6 +50,10 @@ pub enum Error {
     /// A start-up problem: a bad URL, a database that cannot be opened.
     #[error("配置错误: {0}")]
     Config(String),
+    /// Something this server needs is not installed or set up (the documents' CJK font):
+    /// answered 503 with what to install.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -69,6 +73,7 @@ impl Error {
             Error::RateLimited { .. } | Error::RetryLater { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::ClientTooNew(_) => StatusCode::UPGRADE_REQUIRED,
             Error::Config(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -88,6 +93,7 @@ impl Error {
             Error::TokenExpired => "token_expired",
             Error::ClientTooNew(_) => "client_too_new",
             Error::Config(_) | Error::Internal(_) => "internal",
+            Error::Unavailable(_) => "unavailable",
         }
     }
 

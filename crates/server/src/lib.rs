@@ -13,6 +13,7 @@ pub mod db;
 pub mod decisions;
 pub mod demo;
 pub mod demo_year;
+pub mod documents;
 pub mod error;
 pub mod evidence;
 pub mod export;

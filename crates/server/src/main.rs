@@ -56,6 +56,14 @@ enum Command {
         /// The office console's built files (ui/dist-console), served at `/`.
         #[arg(long, env = "XUNCHA_CONSOLE_DIR", default_value = "ui/dist-console")]
         console_dir: std::path::PathBuf,
+        /// The official documents' CJK font: a font file or a folder of them (default: the
+        /// system's Noto Sans CJK, Debian's fonts-noto-cjk).
+        #[arg(long, env = "XUNCHA_FONTS")]
+        fonts: Option<std::path::PathBuf>,
+        /// This server's address as people reach it, printed in every document's verification
+        /// QR code, e.g. https://xuncha.example.gov.cn (default: the address each request came to).
+        #[arg(long, env = "XUNCHA_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Operator commands.
     Admin {
@@ -224,6 +232,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             session_hours,
             device_token_days,
             console_dir,
+            fonts,
+            public_url,
         } => {
             const HOUR_MS: i64 = 3_600_000;
             let limits = Limits {
@@ -239,7 +249,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let state = AppState::open(&config(&storage, limits))
                 .await?
-                .with_console(&console_dir);
+                .with_console(&console_dir)
+                .with_documents(fonts, public_url);
             let listener = tokio::net::TcpListener::bind(&listen).await?;
             let addr = listener.local_addr()?;
             // Scripts and tests read this line to learn the port when they pass :0.

@@ -217,6 +217,8 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "YearReport" | "QuotaReport" | "ProblemsReport" => "xuncha_domain::figures",
         "SessionRequest" | "SessionResponse" => "xuncha_server::sync",
         "RecordSummary" | "RecordDetail" => "xuncha_server::records",
+        "DocRef" => "xuncha_docs",
+        "Verification" => "xuncha_server::documents",
         "AssignRequest" | "VerifyRequest" | "ReopenRequest" | "ReviewRequest" => "xuncha_server::decisions",
         _ => "xuncha_server::office",
     };
@@ -658,13 +660,21 @@ pub fn document() -> serde_json::Value {
                     .content("application/octet-stream", ContentBuilder::new().build())
                     .build(),
             ),
-            "xlsx" => (
-                "200",
-                ResponseBuilder::new()
-                    .description("An XLSX workbook")
-                    .content(XLSX, ContentBuilder::new().build())
-                    .build(),
-            ),
+            file @ ("xlsx" | "pdf" | "zip" | "html") => {
+                let (media, what) = match file {
+                    "xlsx" => (XLSX, "An XLSX workbook"),
+                    "pdf" => ("application/pdf", "A PDF document"),
+                    "zip" => ("application/zip", "A ZIP archive"),
+                    _ => ("text/html", "An HTML page"),
+                };
+                (
+                    "200",
+                    ResponseBuilder::new()
+                        .description(what)
+                        .content(media, ContentBuilder::new().build())
+                        .build(),
+                )
+            }
             "OpenAPI" => (
                 "200",
                 ResponseBuilder::new()
@@ -710,7 +720,10 @@ pub fn document() -> serde_json::Value {
                     .build(),
             );
         }
-        if !matches!(r.response, "none" | "text" | "bytes" | "xlsx" | "OpenAPI") {
+        if !matches!(
+            r.response,
+            "none" | "text" | "bytes" | "xlsx" | "pdf" | "zip" | "html" | "OpenAPI"
+        ) {
             components = components.schema(schema_name(r.response), described(schema_name(r.response)));
         }
         if let Some(req) = r.request {

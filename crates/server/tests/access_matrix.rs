@@ -70,6 +70,12 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("POST", "/api/v1/office/findings/{id}/verify",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/findings/{id}/reopen",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("POST", "/api/v1/office/records/{kind}/{id}/review", [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/records/{kind}/{id}/documents", [N, N,  N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/records/{kind}/{id}/documents/{doc}", [N, N, N, Y,   Y,    N,    N,   N]),
+    // Whoever holds a document may check it: it answers event kinds and times, no content.
+    ("GET",  "/api/v1/verify/{kind}/{id}/{hash}",         [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
+    ("POST", "/api/v1/verify",                            [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
+    ("GET",  "/verify/{kind}/{id}/{hash}",                [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     // Last: it ends the sessions the rows above use.
     ("DELETE", "/api/v1/session",                         [N,   N,    N,    Y,     Y,    Y,    Y,   Y]),
 ];

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fixtures;
+pub mod pdf;
 pub mod reference_data;
 
 #[cfg(feature = "server")]

@@ -35,19 +35,7 @@ const T0: i64 = 1_796_261_400_000;
 const MIN: i64 = 60_000;
 const DAY: i64 = 86_400_000;
 
-/// A signature: a few strokes on a transparent 300×120 PNG.
-pub fn signature_png(seed: u32) -> Vec<u8> {
-    let mut img = image::RgbaImage::new(300, 120);
-    for x in 20..280u32 {
-        let y = 60.0 + 30.0 * ((x as f64 + seed as f64 * 7.0) / 23.0).sin();
-        for dy in 0..3 {
-            img.put_pixel(x, (y as u32 + dy).min(119), image::Rgba([20, 20, 90, 255]));
-        }
-    }
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
+use xuncha_testsupport::pdf::signature_png;
 
 fn photo(hash: BlobHash, role: &str, caption: &str, t: i64) -> serde_json::Value {
     json!({
@@ -133,7 +121,7 @@ impl Sample {
             "id": finding_id,
             "record": { "inspection": inspection_id },
             "kind": "hazard",
-            "category": "消防安全",
+            "category": "fire_safety",
             "description": "安全出口堆放货物",
             "severity": "major",
             "location": { "lon": 114.30512, "lat": 30.59311 },
@@ -188,7 +176,7 @@ impl Sample {
             "id": uuid(),
             "record": { "patrol": patrol_id },
             "kind": "problem",
-            "category": "水面漂浮物",
+            "category": "floating_garbage",
             "description": "河道漂浮垃圾约 20 平方米",
             "severity": "minor",
             "location": null,
