@@ -6,6 +6,7 @@
 // beside the before-photo and verifies it; raises the brigade level's minimum duration and sees
 // the patrol stop counting; opens the year report and downloads its XLSX.
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -274,4 +275,26 @@ test('the year report shows the year in figures and downloads as XLSX', async ()
   const bytes = readFileSync(await download.path());
   expect(bytes.subarray(0, 2).toString('latin1'), 'an XLSX is a zip').toBe('PK');
   expect(bytes.length, 'with the report in it').toBeGreaterThan(4_000);
+});
+
+test("an inspection's 现场检查记录 downloads as the server's PDF, with its number in it", async () => {
+  // One June inspection of the generated year: each has its on-site record issued and signed.
+  const june = await office.records({ kind: 'inspection', from: String(chinaMidnight(YEAR, 6, 1)), to: String(chinaMidnight(YEAR, 7, 1)) });
+  const issued = june.find((r) => r.state.state.record);
+  expect(issued, 'an inspection with an on-site record').toBeTruthy();
+  const number: string = issued.state.state.record.number;
+  await go(`#/record/inspection/${issued.aggregate.id}`);
+  const button = page.getByTestId('download-on_site_record');
+  await expect(button).toBeVisible();
+  await expect(page.getByTestId('documents')).toContainText(number);
+  const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  expect(download.suggestedFilename()).toBe(`现场检查记录-${number}.pdf`);
+  const file = await download.path();
+  const bytes = readFileSync(file);
+  expect(bytes.subarray(0, 5).toString('latin1'), 'a PDF').toBe('%PDF-');
+  // poppler reads it as the office's printer would.
+  const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  expect(text).toContain('现场检查记录');
+  expect(text).toContain(number);
+  await shot('documents');
 });

@@ -162,7 +162,7 @@ fn status_of(e: &CoreError) -> u16 {
     match e {
         CoreError::Invalid(_) => 422,
         CoreError::Refused(_) => 409,
-        CoreError::NotFound { .. } => 404,
+        CoreError::NotFound { .. } | CoreError::Document(xuncha_docs::Error::NotAvailable(_)) => 404,
         CoreError::NotSetUp(_) | CoreError::NotEnrolled => 412,
         CoreError::SyncBusy | CoreError::Cancelled => 409,
         CoreError::Photo(_) => 422,

@@ -304,6 +304,27 @@ pub fn human(resp: &Response) {
         Response::LogChecked(c) => {
             println!("事件链完好：设备 {}，{} 个事件", c.device, c.events);
         }
+        Response::Documents(docs) => {
+            if docs.is_empty() {
+                println!("这条记录还没有文书");
+            }
+            for d in docs {
+                println!("{}  {}  {}", d.kind.as_str(), d.title, d.number);
+            }
+        }
+        Response::Document(d) => {
+            println!(
+                "{} {}（{} 页，{} KB）",
+                d.title,
+                d.number,
+                d.pages_svg.len(),
+                d.pdf_bytes / 1024
+            );
+            match &d.saved_to {
+                Some(path) => println!("已保存：{path}"),
+                None => println!("未保存（这台设备没有数据文件夹）"),
+            }
+        }
     }
 }
 

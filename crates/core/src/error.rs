@@ -50,6 +50,9 @@ pub enum CoreError {
     Photo(#[from] crate::photo::PhotoError),
     #[error("{}", .0.say(Lang::Zh))]
     Gpx(#[from] crate::gpx::GpxError),
+    /// An official document could not be made (the record has none yet, or no CJK font).
+    #[error("{0}")]
+    Document(#[from] xuncha_docs::Error),
     #[error("{0}")]
     Other(String),
 }
@@ -72,6 +75,11 @@ impl CoreError {
             CoreError::Cancelled => "cancelled",
             CoreError::Gpx(_) => "bad_gpx",
             CoreError::Photo(_) => "bad_photo",
+            CoreError::Document(xuncha_docs::Error::NotAvailable(_)) => "no_such_document",
+            CoreError::Document(
+                xuncha_docs::Error::FontMissing { .. } | xuncha_docs::Error::FontRead { .. },
+            ) => "font_missing",
+            CoreError::Document(_) => "document_failed",
             CoreError::Other(_) => "other",
         }
     }
@@ -140,6 +148,7 @@ impl Say for CoreError {
             }
             CoreError::SyncBusy => "Another sync is running: please wait".into(),
             CoreError::Cancelled => "Sync cancelled; the next sync continues where this one stopped".into(),
+            CoreError::Document(e) => format!("The document could not be made: {e}"),
             CoreError::Other(m) => m.clone(),
         }
     }

@@ -15,6 +15,7 @@ use xuncha_domain::state::{FindingState, FindingStatus, InspectionState, PatrolS
 use xuncha_domain::{BlobHash, DocumentId, EventHash, Position, SiteId, UnixMs, UserId};
 
 /// The documents xuncha issues.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
@@ -82,11 +83,13 @@ impl Record<'_> {
 }
 
 /// One document a record has.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocRef {
     pub kind: DocKind,
     /// For a commitment letter: which of the patrol's letters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub letter: Option<DocumentId>,
     pub title: String,
     pub number: String,

@@ -253,6 +253,35 @@ fn three_workflows_recorded_in_the_app_reach_the_server_with_tracks_photos_and_s
         click(&c, "close-inspection").await;
         find(&c, "record-doc").await;
         shots.take(&c, "inspection-record").await;
+        // The on-site record's PDF, typeset by the core on the phone (no request leaves it),
+        // shown page by page to the inspected party.
+        click(&c, "open-on_site_record").await;
+        find(&c, "document-page").await;
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let drawn = loop {
+            let width = c
+                .execute(
+                    "const img = document.querySelector('[data-testid=document-page]'); \
+                     return img && img.complete ? img.naturalWidth : 0;",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_f64()
+                .unwrap_or(0.0);
+            if width > 100.0 || std::time::Instant::now() > deadline {
+                break width;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        assert!(drawn > 100.0, "the document's first page is drawn: {drawn}");
+        let saved = text(&c, "document-saved").await;
+        assert!(
+            saved.contains("现场检查记录-") && saved.contains(".pdf"),
+            "{saved}"
+        );
+        shots.take(&c, "inspection-document").await;
+        click(&c, "close-document").await;
 
         // -- fishing-ban patrol with a business check and a commitment letter
         click(&c, "nav-home").await;

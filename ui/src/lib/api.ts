@@ -50,6 +50,11 @@ export const listSites = (kind: T.SiteKind | null = null) => expect<T.Site[]>('l
 export const listChecklists = () => expect<T.ChecklistTemplate[]>('list_checklists', undefined, 'checklists');
 export const outbox = (limit: number | null = null) => expect<T.Event[]>('outbox', { limit }, 'events');
 
+// ---- official documents, typeset on the device
+export const listDocuments = (record: T.RecordRef) => expect<T.DocRef[]>('list_documents', { record }, 'documents');
+export const getDocument = (record: T.RecordRef, kind: T.DocKind, letter: string | null) =>
+  expect<T.DocumentFile>('get_document', { record, kind, letter }, 'document');
+
 // ---- patrols
 export const startPatrol = (kind: T.PatrolKind, reach: string | null, area: string | null = null) =>
   recorded('start_patrol', { kind, reach, area, at: null });

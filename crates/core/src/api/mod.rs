@@ -9,6 +9,7 @@
 
 pub mod describe;
 mod device;
+pub mod documents;
 mod finding;
 mod fishing_ban;
 mod inspection;
@@ -56,6 +57,10 @@ pub struct Device {
     /// Photos and signature images, beside the database.
     blobs: Option<crate::blobs::BlobStore>,
     photo_options: crate::photo::IngestOptions,
+    /// Official documents' renderer, made on first use (it holds the fonts).
+    renderer: Mutex<Option<std::sync::Arc<xuncha_docs::Renderer>>>,
+    /// Where documents' PDFs are saved, beside the database.
+    documents: Option<std::path::PathBuf>,
 }
 
 const CHINA_OFFSET_MS: i64 = 8 * UnixMs::HOUR;
@@ -74,6 +79,7 @@ impl Device {
         device.sync = SyncControl::new(Some(path.with_extension("sync.lock")));
         let dir = path.parent().unwrap_or(Path::new("."));
         device.blobs = Some(crate::blobs::BlobStore::open(dir.join("blobs"))?);
+        device.documents = Some(dir.join("documents"));
         Ok(device)
     }
 
@@ -84,6 +90,8 @@ impl Device {
             sync: SyncControl::new(None),
             blobs: None,
             photo_options: crate::photo::IngestOptions::default(),
+            renderer: Mutex::new(None),
+            documents: None,
         }
     }
 
@@ -95,6 +103,11 @@ impl Device {
 
     pub fn blobs(&self) -> Option<&crate::blobs::BlobStore> {
         self.blobs.as_ref()
+    }
+
+    /// Where documents' PDFs are saved (`None` for a device built from parts).
+    pub fn documents_dir(&self) -> Option<std::path::PathBuf> {
+        self.documents.clone()
     }
 
     pub fn now(&self) -> UnixMs {
@@ -117,6 +130,7 @@ impl Device {
         match Workflow::of(&request) {
             // Work that is slow (network, image decoding) runs without holding the store's lock.
             W::Media => media::handle(self, request),
+            W::Documents => documents::handle(self, request),
             W::Server => sync_run::handle(self, request),
             W::Device => {
                 let now = self.now();
@@ -173,6 +187,7 @@ enum Workflow {
     Server,
     Device,
     Views,
+    Documents,
     LateEntry,
 }
 
@@ -196,6 +211,7 @@ impl Workflow {
         Finding: ReportFinding | AmendFinding | AttachPhoto | AssignRectification | RectifyFinding
             | VerifyFinding | ReopenFinding;
         Media: ImportPhoto | ImportPhotoFile | PutSignature | GetBlob | CollectBlobs;
+        Documents: ListDocuments | GetDocument;
         Server: Enrol | SignOut | SyncStatus | Sync | SyncProgress | CancelSync;
         Device: SetUser | IngestEvents | Rebuild | DeviceInfo | Outbox | VerifyLog;
         Views: Home | ListRecords | GetRecord | GetTrack | PatrolReport | ListOpenFindings | GetFinding

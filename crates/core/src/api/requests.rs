@@ -144,6 +144,20 @@ pub enum Request {
         finding: FindingId,
         reason: String,
     },
+    // -- official documents (issue 16)
+    /// The documents a patrol or inspection has (现场检查记录, 责令限期整改指令书, 整改复查意见书,
+    /// 承诺书, 巡河记录).
+    ListDocuments {
+        record: RecordRef,
+    },
+    /// One document typeset on this device, offline: its pages as SVG for the preview, and
+    /// its PDF, saved in the device's documents folder to share or print.
+    GetDocument {
+        record: RecordRef,
+        kind: xuncha_docs::DocKind,
+        /// Which commitment letter of a patrol.
+        letter: Option<DocumentId>,
+    },
     // -- photos and signatures
     /// A photo as bytes (base64), with the device's fix and UTC offset at the shutter.
     ImportPhoto {
@@ -362,6 +376,8 @@ pub enum Response {
     /// The running sync's progress; `null` when no sync runs.
     SyncProgress(Option<Box<crate::sync::SyncProgress>>),
     LogChecked(LogCheck),
+    Documents(Vec<xuncha_docs::DocRef>),
+    Document(Box<super::documents::DocumentFile>),
 }
 
 /// What waits to go to the server, and what the server said.
