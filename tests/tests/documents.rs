@@ -246,6 +246,50 @@ fn documents_verify_and_tamper(backend: Backend) {
     let wrong = format!("{prefix}{}", EventHash::of(b"another document").to_hex());
     assert_eq!(verify_json(&server, &wrong)["matches"], false);
 
+    // A month's on-site records as one ZIP, made in the background while the office waits.
+    let now = phone.now().0;
+    let job: serde_json::Value = server.office_post(
+        &office,
+        "/api/v1/office/exports/documents",
+        &serde_json::json!({"kind": "on_site_record", "from": now - 30 * UnixMs::DAY, "to": now + UnixMs::DAY}),
+    );
+    let status_url = format!(
+        "{}/api/v1/office/exports/{}",
+        server.url(),
+        job["id"].as_str().unwrap()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let job = loop {
+        let job: serde_json::Value = serde_json::from_slice(&download(&status_url, Some(&office))).unwrap();
+        if job["state"] != "running" || std::time::Instant::now() > deadline {
+            break job;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(
+        (job["total"].as_u64(), job["documents"].as_u64()),
+        (Some(1), Some(1)),
+        "{job}"
+    );
+    let zip = download(&format!("{status_url}/file"), Some(&office));
+    let zip_file = dir.path().join("export.zip");
+    std::fs::write(&zip_file, &zip).unwrap();
+    let listing = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor n in z.namelist(): print(n, z.read(n)[:5].decode('latin1'))",
+        ])
+        .arg(&zip_file)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    assert_eq!(
+        listing.trim(),
+        format!("现场检查记录-{number}.pdf %PDF-"),
+        "Python's zipfile reads it"
+    );
+
     // One byte of the record changed where it is stored: the same address now says so.
     tamper(&server, inspection);
     let v = verify_json(&server, &opened.qr);

@@ -18,8 +18,8 @@ mod world;
 
 pub use fonts::Fonts;
 pub use model::{
-    Context, DocKind, DocRef, MAX_PHOTOS, Record, Standing, documents_of, images_wanted, prepare,
-    verify_keyword, verify_url, when,
+    Context, DocKind, DocRef, MAX_PHOTOS, Record, Standing, documents_of, documents_title, images_wanted,
+    prepare, verify_keyword, verify_url, when,
 };
 
 use std::collections::HashMap;

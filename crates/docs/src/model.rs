@@ -171,6 +171,14 @@ pub fn documents_of(record: Record<'_>, findings: &[FindingState]) -> Vec<DocRef
     docs
 }
 
+/// What documents of `kind` are called, e.g. "现场检查记录" (a patrol record is "巡查记录").
+pub fn documents_title(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::PatrolRecord => "巡查记录",
+        other => title(other, None),
+    }
+}
+
 fn doc(kind: DocKind, letter: Option<DocumentId>, number: &str) -> DocRef {
     DocRef {
         kind,

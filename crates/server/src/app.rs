@@ -50,6 +50,8 @@ pub struct AppState {
     pub console: Option<Arc<crate::console::Console>>,
     /// The official documents' fonts, public address and renderer.
     pub documents: Arc<crate::documents::Documents>,
+    /// Exports made in the background.
+    pub jobs: Arc<crate::jobs::Jobs>,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             rate: Arc::new(RateLimiter::new(&config.limits)),
             console: None,
             documents: Arc::new(crate::documents::Documents::new(None, None)),
+            jobs: Arc::new(crate::jobs::Jobs::new(crate::jobs::default_dir())),
         })
     }
 
@@ -685,6 +688,26 @@ pub const ROUTES: &[Route] = &[
         "html",
     )
     .to(|m| on(m, crate::documents::verify_page)),
+    route(
+        "POST",
+        "/api/v1/office/exports/documents",
+        Office,
+        "Start a ZIP of one kind of document for a unit and a period (at most 92 days, 5,000 records), made in the background",
+        Some("DocumentsExport"),
+        "Job",
+    )
+    .to(|m| on(m, crate::jobs::start_documents)),
+    route("GET", "/api/v1/office/exports/{id}", Office, "How far an export the caller started is", None, "Job")
+        .to(|m| on(m, crate::jobs::status)),
+    route(
+        "GET",
+        "/api/v1/office/exports/{id}/file",
+        Office,
+        "A finished export's file (409 while it is still being made)",
+        None,
+        "zip",
+    )
+    .to(|m| on(m, crate::jobs::file)),
 ];
 
 async fn healthz() -> &'static str {

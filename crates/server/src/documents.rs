@@ -51,7 +51,7 @@ impl Documents {
         }
     }
 
-    fn renderer(&self) -> Result<Arc<Renderer>, Error> {
+    pub(crate) fn renderer(&self) -> Result<Arc<Renderer>, Error> {
         self.renderer
             .get_or_init(|| {
                 Fonts::load(self.fonts.as_deref())
@@ -63,7 +63,7 @@ impl Documents {
     }
 
     /// The public address: the configured one, else the Host this request came to.
-    fn base(&self, headers: &HeaderMap) -> String {
+    pub(crate) fn base(&self, headers: &HeaderMap) -> String {
         if let Some(u) = &self.public_url {
             return u.clone();
         }
@@ -97,22 +97,53 @@ fn record_ref(aggregate: AggregateRef) -> RecordRef {
     }
 }
 
-/// The findings of a record: filed under their reporter's unit, which is the record's.
-fn findings_of(
-    s: &mut dyn Storage,
-    aggregate: AggregateRef,
-    unit: UnitId,
-) -> Result<Vec<FindingState>, Error> {
-    let rr = record_ref(aggregate);
+/// The findings of a unit's records: filed under their reporter's unit, which is the record's.
+fn findings_in(s: &mut dyn Storage, unit: UnitId) -> Result<Vec<FindingState>, Error> {
     let mut out = Vec::new();
     for row in s.aggregates_of_units(AggregateKind::Finding, &[unit], u32::MAX)? {
-        if let AggregateState::Finding(f) = parse_state(&row.state)?
-            && f.record == rr
-        {
+        if let AggregateState::Finding(f) = parse_state(&row.state)? {
             out.push(f);
         }
     }
     Ok(out)
+}
+
+/// What documents read besides the record itself, read once for a batch of records.
+#[derive(Default)]
+pub(crate) struct Lookup {
+    units: Option<Vec<xuncha_domain::people::Unit>>,
+    names: Option<BTreeMap<xuncha_domain::UserId, String>>,
+    findings: BTreeMap<UnitId, Vec<FindingState>>,
+}
+
+impl Lookup {
+    fn units(&mut self, s: &mut dyn Storage) -> Result<Vec<xuncha_domain::people::Unit>, Error> {
+        if self.units.is_none() {
+            self.units = Some(s.units()?);
+        }
+        Ok(self.units.clone().unwrap_or_default())
+    }
+
+    fn names(&mut self, s: &mut dyn Storage) -> Result<BTreeMap<xuncha_domain::UserId, String>, Error> {
+        if self.names.is_none() {
+            self.names = Some(s.users()?.into_iter().map(|u| (u.id, u.name)).collect());
+        }
+        Ok(self.names.clone().unwrap_or_default())
+    }
+
+    fn findings_of(
+        &mut self,
+        s: &mut dyn Storage,
+        aggregate: AggregateRef,
+        unit: UnitId,
+    ) -> Result<Vec<FindingState>, Error> {
+        let all = match self.findings.entry(unit) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(findings_in(s, unit)?),
+        };
+        let rr = record_ref(aggregate);
+        Ok(all.iter().filter(|f| f.record == rr).cloned().collect())
+    }
 }
 
 /// The applied events of a record and of its findings, in HLC order: what its documents
@@ -140,13 +171,13 @@ fn events_of(
 }
 
 /// A record's state and what its documents need from storage (the pictures are read after).
-struct Gathered {
-    state: AggregateState,
-    ctx: Context,
+pub(crate) struct Gathered {
+    pub(crate) state: AggregateState,
+    pub(crate) ctx: Context,
 }
 
 impl Gathered {
-    fn record(&self) -> Result<Record<'_>, Error> {
+    pub(crate) fn record(&self) -> Result<Record<'_>, Error> {
         match &self.state {
             AggregateState::Patrol(p) => Ok(Record::Patrol(p)),
             AggregateState::Inspection(i) => Ok(Record::Inspection(i)),
@@ -168,8 +199,9 @@ fn reference<T>(
 }
 
 /// Everything but the pictures, for the record `aggregate` if it lies in `units`.
-fn gather(
+pub(crate) fn gather(
     s: &mut dyn Storage,
+    lookup: &mut Lookup,
     units: &[UnitId],
     aggregate: AggregateRef,
     base: String,
@@ -182,18 +214,18 @@ fn gather(
     };
     let unit = row.unit.ok_or_else(|| Error::NotFound("没有这条记录".into()))?;
     let state = parse_state(&row.state)?;
-    let findings = findings_of(s, aggregate, unit)?;
+    let findings = lookup.findings_of(s, aggregate, unit)?;
     let events = events_of(s, aggregate, &findings)?;
     let last_event = events
         .last()
         .map(|e| e.hash)
         .ok_or_else(|| Error::NotFound("这条记录没有可用的事件".into()))?;
-    let all_units = s.units()?;
+    let all_units = lookup.units(s)?;
     let unit_name = all_units
         .iter()
         .find(|u| u.id == unit)
         .map_or_else(String::new, |u| u.name.clone());
-    let names = s.users()?.into_iter().map(|u| (u.id, u.name)).collect();
+    let names = lookup.names(s)?;
     let mut site_ids = Vec::new();
     let (mut reach, mut checklist_name, mut track, mut standing) = (None, None, Vec::new(), None);
     match &state {
@@ -273,9 +305,15 @@ async fn gathered(
         .db
         .read(move |s| {
             let units = units_of(s, &me)?;
-            gather(s, &units, aggregate, base)
+            gather(s, &mut Lookup::default(), &units, aggregate, base)
         })
         .await?;
+    with_images(st, &mut g).await?;
+    Ok(g)
+}
+
+/// Reads the pictures a record's documents print.
+pub(crate) async fn with_images(st: &AppState, g: &mut Gathered) -> Result<(), Error> {
     let wanted = xuncha_docs::images_wanted(g.record()?, &g.ctx.findings);
     for h in wanted {
         // A picture not yet uploaded is said in the document ("未同步"), not an error.
@@ -283,7 +321,7 @@ async fn gathered(
             g.ctx.images.insert(h, bytes.to_vec());
         }
     }
-    Ok(g)
+    Ok(())
 }
 
 /// A record's documents.
@@ -338,7 +376,7 @@ pub async fn pdf(
     Ok(file_response(bytes, "application/pdf", &name))
 }
 
-fn doc_error(e: xuncha_docs::Error) -> Error {
+pub(crate) fn doc_error(e: xuncha_docs::Error) -> Error {
     match e {
         xuncha_docs::Error::NotAvailable(m) => Error::NotFound(m),
         xuncha_docs::Error::FontMissing { .. } | xuncha_docs::Error::FontRead { .. } => {
@@ -349,7 +387,7 @@ fn doc_error(e: xuncha_docs::Error) -> Error {
 }
 
 /// A file to download, named in UTF-8 (RFC 6266 / 5987) with an ASCII fallback.
-pub(crate) fn file_response(bytes: Vec<u8>, media: &str, name: &str) -> Response {
+pub(crate) fn file_response(bytes: impl Into<axum::body::Body>, media: &str, name: &str) -> Response {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -378,7 +416,7 @@ pub(crate) fn file_response(bytes: Vec<u8>, media: &str, name: &str) -> Response
                 format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
             ),
         ],
-        bytes,
+        bytes.into(),
     )
         .into_response()
 }
@@ -454,7 +492,7 @@ fn verify_in(
     let Some(unit) = row.unit else {
         return Ok(answer("不一致：服务器上没有这条记录。"));
     };
-    let findings = findings_of(s, aggregate, unit)?;
+    let findings = Lookup::default().findings_of(s, aggregate, unit)?;
     let events = events_of(s, aggregate, &findings)?;
     let Some(at) = events.iter().position(|e| e.hash == wanted) else {
         return Ok(answer(

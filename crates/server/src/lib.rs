@@ -21,6 +21,7 @@ mod extract;
 pub mod facts;
 pub mod fold;
 pub mod ingest;
+pub mod jobs;
 pub mod limits;
 pub mod office;
 pub mod office_views;

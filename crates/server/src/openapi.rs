@@ -219,6 +219,7 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "RecordSummary" | "RecordDetail" => "xuncha_server::records",
         "DocRef" => "xuncha_docs",
         "Verification" => "xuncha_server::documents",
+        "DocumentsExport" | "Job" => "xuncha_server::jobs",
         "AssignRequest" | "VerifyRequest" | "ReopenRequest" | "ReviewRequest" => "xuncha_server::decisions",
         _ => "xuncha_server::office",
     };
