@@ -4,7 +4,8 @@
 // camera photo and syncs; the office plays the patrol's track, sends it back with a comment that
 // the phone receives with its next sync; hands out the finding, sees the phone's after-photo
 // beside the before-photo and verifies it; raises the brigade level's minimum duration and sees
-// the patrol stop counting; opens the year report and downloads its XLSX.
+// the patrol stop counting; opens the year report and downloads its XLSX; downloads an
+// inspection's on-site record as PDF, and a month of them as one ZIP made in the background.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -297,4 +298,28 @@ test("an inspection's 现场检查记录 downloads as the server's PDF, with its
   expect(text).toContain('现场检查记录');
   expect(text).toContain(number);
   await shot('documents');
+});
+
+test("June's on-site records download as one ZIP, made in the background", async () => {
+  await go(`#/records?kind=inspection&from=${YEAR}-06-01&to=${YEAR}-06-30`);
+  const june = await office.records({ kind: 'inspection', from: String(chinaMidnight(YEAR, 6, 1)), to: String(chinaMidnight(YEAR, 7, 1)) });
+  const issued = june.filter((r) => r.state.state.record).length;
+  expect(issued, 'June has inspections with on-site records').toBeGreaterThan(0);
+  await expect(page.getByTestId('zip-kind')).toHaveValue('on_site_record');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 90_000 }),
+    page.getByTestId('export-zip').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(`现场检查记录-${YEAR}0601-${YEAR}0630.zip`);
+  await expect(page.getByTestId('zip-status')).toContainText(`已下载 ${issued} 份文书`);
+  // Python's zipfile reads it: one PDF per inspection with a record.
+  const names = execFileSync(
+    'python3',
+    ['-c', 'import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)', await download.path()],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split('\n');
+  expect(names).toHaveLength(issued);
+  expect(names.every((n) => n.startsWith('现场检查记录-') && n.endsWith('.pdf'))).toBe(true);
 });
