@@ -290,6 +290,41 @@ fn documents_verify_and_tamper(backend: Backend) {
         "Python's zipfile reads it"
     );
 
+    // The same records as the office's XLSX ledger (台账), read back by calamine.
+    let xlsx = download(
+        &format!(
+            "{}/api/v1/office/exports/records.xlsx?kind=inspection",
+            server.url()
+        ),
+        Some(&office),
+    );
+    let xlsx_file = dir.path().join("ledger.xlsx");
+    std::fs::write(&xlsx_file, &xlsx).unwrap();
+    let sheet = xuncha_testsupport::sheet::sheet(&xlsx_file, "检查台账");
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        &header[..4],
+        ["序号", "单位", "检查人员", "被检查单位"],
+        "{header:?}"
+    );
+    let rows = xuncha_testsupport::sheet::text_rows(&sheet);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[0][col("被检查单位")], site.name);
+    assert_eq!(rows[0][col("现场检查记录编号")], number);
+    assert_eq!(rows[0][col("不符合项")], "1");
+    let when = &sheet.rows().nth(1).unwrap()[col("检查时间")];
+    assert!(
+        format!("{when:?}").contains("DateTime"),
+        "a real date, not text: {when:?}"
+    );
+
     // One byte of the record changed where it is stored: the same address now says so.
     tamper(&server, inspection);
     let v = verify_json(&server, &opened.qr);

@@ -111,6 +111,16 @@ test('records: filter June inspections, page through patrols, export what the fi
   expect(lines.slice(1).every((l) => l.replace(/^"/, '').startsWith(`${YEAR}-06-`)), 'every exported row is of June').toBe(true);
   await expect(page.getByRole('status').filter({ hasText: '已导出' })).toHaveText(`已导出 ${june.length} 条`);
 
+  // The same filters as the server's XLSX ledger (台账): one row per record after the header.
+  const [ledger] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()]);
+  expect(ledger.suggestedFilename()).toMatch(/^台账-安全检查-.*\.xlsx$/);
+  const rowsInLedger = execFileSync(
+    'python3',
+    ['-c', 'import sys, zipfile, re\nx = zipfile.ZipFile(sys.argv[1]).read("xl/worksheets/sheet1.xml").decode()\nprint(len(re.findall("<row ", x)))', await ledger.path()],
+    { encoding: 'utf8' },
+  );
+  expect(Number(rowsInLedger), 'a header and one row per June inspection').toBe(june.length + 1);
+
   // Patrols of the year that do not count: more than a page of them.
   await page.locator('nav.tabs').getByRole('link', { name: '巡河' }).click();
   await page.getByLabel('开始日期').fill(`${YEAR}-01-01`);

@@ -241,6 +241,28 @@ impl Route {
 
 use Access::*;
 
+/// The records table's filters: its list and its ledger read the same.
+const RECORDS_QUERY: &[Param] = &[
+    param(
+        "kind",
+        false,
+        ParamSchema::OneOf(&["patrol", "inspection", "finding"]),
+    ),
+    param(
+        "status",
+        false,
+        ParamSchema::OneOf(&["reported", "assigned", "rectified", "verified", "reopened"]),
+    ),
+    param("limit", false, LIMIT),
+    param("before", false, ParamSchema::Text { max_len: 100 }),
+    param("unit", false, ParamSchema::Uuid),
+    param("owner", false, ParamSchema::Uuid),
+    param("from", false, ANY_MS),
+    param("to", false, ANY_MS),
+    param("counts", false, ParamSchema::OneOf(&["true", "false"])),
+    param("flagged", false, ParamSchema::OneOf(&["true", "false"])),
+];
+
 /// Every route of the API.
 pub const ROUTES: &[Route] = &[
     route("GET", "/healthz", Public, "The process is up", None, "text").to(|m| on(m, healthz)),
@@ -490,26 +512,17 @@ pub const ROUTES: &[Route] = &[
         "RecordSummary[]",
     )
     .to(|m| on(m, records::list_records))
-    .query(&[
-        param(
-            "kind",
-            false,
-            ParamSchema::OneOf(&["patrol", "inspection", "finding"]),
-        ),
-        param(
-            "status",
-            false,
-            ParamSchema::OneOf(&["reported", "assigned", "rectified", "verified", "reopened"]),
-        ),
-        param("limit", false, LIMIT),
-        param("before", false, ParamSchema::Text { max_len: 100 }),
-        param("unit", false, ParamSchema::Uuid),
-        param("owner", false, ParamSchema::Uuid),
-        param("from", false, ANY_MS),
-        param("to", false, ANY_MS),
-        param("counts", false, ParamSchema::OneOf(&["true", "false"])),
-        param("flagged", false, ParamSchema::OneOf(&["true", "false"])),
-    ]),
+    .query(RECORDS_QUERY),
+    route(
+        "GET",
+        "/api/v1/office/exports/records.xlsx",
+        Office,
+        "The records the same filters select (all pages, at most 100,000) as an XLSX ledger (台账)",
+        None,
+        "xlsx",
+    )
+    .to(|m| on(m, crate::ledger::records_xlsx))
+    .query(RECORDS_QUERY),
     route(
         "GET",
         "/api/v1/office/reports/problems",

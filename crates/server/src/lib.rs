@@ -22,6 +22,7 @@ pub mod facts;
 pub mod fold;
 pub mod ingest;
 pub mod jobs;
+pub mod ledger;
 pub mod limits;
 pub mod office;
 pub mod office_views;

@@ -106,69 +106,86 @@ pub async fn list_records(
     query: QueryOf<ListQuery>,
 ) -> Result<Json<Vec<RecordSummary>>, Error> {
     let QueryOf(q) = query;
-    let kind = kind_of(q.kind.as_deref().unwrap_or("finding"))?;
-    if let Some(s) = &q.status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return Err(Error::bad_request(
-            "bad_status",
-            "status 只能是 reported、assigned、rectified、verified 或 reopened",
-        ));
-    }
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from >= to
-    {
-        return Err(Error::bad_request("bad_period", "from 必须早于 to"));
-    }
-    let before = q.before.as_deref().map(parse_cursor).transpose()?;
+    let checked = q.checked()?;
     let limit = q.limit.unwrap_or(200).clamp(1, 2_000);
     let rows = st
         .db
-        .read(move |s| {
-            let all = s.units()?;
-            let units = crate::scope::asked_or_mine(&all, me.unit, q.unit)?;
-            let judged = kind == AggregateKind::Patrol;
-            let filtered = judged && (q.counts.is_some() || q.flagged.is_some());
-            let mut filter = crate::db::RecordFilter {
-                kind,
-                units,
-                status: q.status,
-                owner: q.owner,
-                from_ms: q.from,
-                to_ms: q.to,
-                before,
-                limit,
-            };
-            let mut out = Vec::new();
-            let mut read = 0;
-            loop {
-                let page = s.records_page(&filter)?;
-                read += page.len();
-                let full = page.len() == filter.limit as usize;
-                filter.before = page.last().map(|r| (r.record_ms, r.aggregate.id.to_string()));
-                let ids: Vec<uuid::Uuid> = page.iter().map(|r| r.aggregate.id).collect();
-                let mut judgements = match judged {
-                    true => crate::facts::judgements(s, &all, &ids)?,
-                    false => BTreeMap::new(),
-                };
-                for r in page {
-                    let patrol = judgements.remove(&r.aggregate.id).unwrap_or_default();
-                    let keep = q
-                        .counts
-                        .is_none_or(|c| patrol.judgement.as_ref().is_some_and(|j| j.counts == c))
-                        && q.flagged.is_none_or(|f| patrol.flag_codes.is_empty() != f);
-                    if keep && out.len() < limit as usize {
-                        out.push(summary(s, r, patrol)?);
-                    }
-                }
-                if !filtered || !full || out.len() >= limit as usize || read >= MOST_READ_FOR_A_PAGE {
-                    break;
-                }
-            }
-            Ok(out)
-        })
+        .read(move |s| page_of(s, me.unit, &q, checked, limit))
         .await?;
     Ok(Json(rows))
+}
+
+impl ListQuery {
+    /// The query's kind and `before` cursor, after checking every field.
+    pub(crate) fn checked(&self) -> Result<(AggregateKind, Option<(i64, String)>), Error> {
+        let kind = kind_of(self.kind.as_deref().unwrap_or("finding"))?;
+        if let Some(s) = &self.status
+            && !STATUSES.contains(&s.as_str())
+        {
+            return Err(Error::bad_request(
+                "bad_status",
+                "status 只能是 reported、assigned、rectified、verified 或 reopened",
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from >= to
+        {
+            return Err(Error::bad_request("bad_period", "from 必须早于 to"));
+        }
+        Ok((kind, self.before.as_deref().map(parse_cursor).transpose()?))
+    }
+}
+
+/// One page of what `q` asks for, as seen from the caller's unit `mine`: at most `limit`
+/// records before the cursor.
+pub(crate) fn page_of(
+    s: &mut dyn crate::db::Storage,
+    mine: UnitId,
+    q: &ListQuery,
+    (kind, before): (AggregateKind, Option<(i64, String)>),
+    limit: u32,
+) -> Result<Vec<RecordSummary>, Error> {
+    let all = s.units()?;
+    let units = crate::scope::asked_or_mine(&all, mine, q.unit)?;
+    let judged = kind == AggregateKind::Patrol;
+    let filtered = judged && (q.counts.is_some() || q.flagged.is_some());
+    let mut filter = crate::db::RecordFilter {
+        kind,
+        units,
+        status: q.status.clone(),
+        owner: q.owner,
+        from_ms: q.from,
+        to_ms: q.to,
+        before,
+        limit,
+    };
+    let mut out = Vec::new();
+    let mut read = 0;
+    loop {
+        let page = s.records_page(&filter)?;
+        read += page.len();
+        let full = page.len() == filter.limit as usize;
+        filter.before = page.last().map(|r| (r.record_ms, r.aggregate.id.to_string()));
+        let ids: Vec<uuid::Uuid> = page.iter().map(|r| r.aggregate.id).collect();
+        let mut judgements = match judged {
+            true => crate::facts::judgements(s, &all, &ids)?,
+            false => BTreeMap::new(),
+        };
+        for r in page {
+            let patrol = judgements.remove(&r.aggregate.id).unwrap_or_default();
+            let keep = q
+                .counts
+                .is_none_or(|c| patrol.judgement.as_ref().is_some_and(|j| j.counts == c))
+                && q.flagged.is_none_or(|f| patrol.flag_codes.is_empty() != f);
+            if keep && out.len() < limit as usize {
+                out.push(summary(s, r, patrol)?);
+            }
+        }
+        if !filtered || !full || out.len() >= limit as usize || read >= MOST_READ_FOR_A_PAGE {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// A record as the lists show it.

@@ -77,6 +77,7 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("POST", "/api/v1/verify",                            [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("GET",  "/verify/{kind}/{id}/{hash}",                [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("POST", "/api/v1/office/exports/documents",          [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/exports/records.xlsx",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/{id}",               [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/{id}/file",          [N,   N,    N,    Y,     Y,    N,    N,   N]),
     // Last: it ends the sessions the rows above use.
