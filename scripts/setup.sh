@@ -36,6 +36,13 @@ if ! python3 -c 'import gpxpy' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'gpxpy==1.6.2'
 fi
 
+# Independent readers the tests compare xuncha's exports with: geojson (RFC 7946 validity of the
+# office's GeoJSON), from PyPI at a pinned version.
+if ! python3 -c 'import geojson' >/dev/null 2>&1; then
+  echo "== installing geojson for the tests (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'geojson==3.2.0'
+fi
+
 # Schemathesis (scripts/schemathesis.sh: the served OpenAPI document against the running server),
 # pinned, in its own virtual environment so its dependencies cannot clash with the system's;
 # `cryptography` signs the enrolment challenge of the device it enrols.

@@ -108,6 +108,13 @@ test('records: filter June inspections, page through patrols, export what the fi
   expect(headers.slice(0, 5)).toEqual(['时间', '人员', '单位', '场所', '检查结果']);
   expect(lines[0], "Chinese headers: the table's columns and the record's id").toBe([...headers, '记录编号'].join(','));
   expect(lines.length - 1, 'one data row per record the filter holds').toBe(june.length);
+  // Python's csv reads it as Excel would: the BOM taken as the encoding's, the headers intact.
+  const read = execFileSync(
+    'python3',
+    ['-c', 'import sys, csv, json\nrows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))\nprint(json.dumps([len(rows), rows[0][0]], ensure_ascii=False))', await download.path()],
+    { encoding: 'utf8' },
+  );
+  expect(JSON.parse(read)).toEqual([june.length + 1, '时间']);
   expect(lines.slice(1).every((l) => l.replace(/^"/, '').startsWith(`${YEAR}-06-`)), 'every exported row is of June').toBe(true);
   await expect(page.getByRole('status').filter({ hasText: '已导出' })).toHaveText(`已导出 ${june.length} 条`);
 
@@ -332,4 +339,24 @@ test("June's on-site records download as one ZIP, made in the background", async
     .split('\n');
   expect(names).toHaveLength(issued);
   expect(names.every((n) => n.startsWith('现场检查记录-') && n.endsWith('.pdf'))).toBe(true);
+});
+
+test("the map's period downloads as GeoJSON and GPX that Python's geojson and gpxpy read", async () => {
+  // The default period (the last 90 days) holds the phone's patrol of today.
+  await go('#/map');
+  const [geo] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-geojson').click()]);
+  expect(geo.suggestedFilename()).toMatch(/^巡查地图-.*\.geojson$/);
+  const layers = execFileSync(
+    'python3',
+    ['-c', 'import sys, json, geojson\no = geojson.loads(open(sys.argv[1], encoding="utf-8").read())\nassert o.is_valid, o.errors()\nprint(json.dumps(sorted({f["properties"]["layer"] for f in o["features"]})))', await geo.path()],
+    { encoding: 'utf8' },
+  );
+  expect(JSON.parse(layers), 'valid RFC 7946 with the patrol track among its features').toContain('track');
+  const [gpx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-gpx').click()]);
+  const tracks = execFileSync(
+    'python3',
+    ['-c', 'import sys, gpxpy\ng = gpxpy.parse(open(sys.argv[1], encoding="utf-8"))\nprint(len(g.tracks))', await gpx.path()],
+    { encoding: 'utf8' },
+  );
+  expect(Number(tracks)).toBeGreaterThan(0);
 });

@@ -263,6 +263,14 @@ const RECORDS_QUERY: &[Param] = &[
     param("flagged", false, ParamSchema::OneOf(&["true", "false"])),
 ];
 
+/// A map export's period, unit and coordinate system.
+const GEO_QUERY: &[Param] = &[
+    param("from", true, ANY_MS),
+    param("to", true, ANY_MS),
+    UNIT,
+    param("crs", false, ParamSchema::OneOf(&["wgs84", "gcj02"])),
+];
+
 /// Every route of the API.
 pub const ROUTES: &[Route] = &[
     route("GET", "/healthz", Public, "The process is up", None, "text").to(|m| on(m, healthz)),
@@ -523,6 +531,26 @@ pub const ROUTES: &[Route] = &[
     )
     .to(|m| on(m, crate::ledger::records_xlsx))
     .query(RECORDS_QUERY),
+    route(
+        "GET",
+        "/api/v1/office/exports/map.geojson",
+        Office,
+        "A period's patrol tracks, problems and sites as GeoJSON (RFC 7946, WGS-84; crs=gcj02 on request)",
+        None,
+        "geojson",
+    )
+    .to(|m| on(m, crate::geo_export::geojson))
+    .query(GEO_QUERY),
+    route(
+        "GET",
+        "/api/v1/office/exports/tracks.gpx",
+        Office,
+        "A period's patrol tracks as GPX 1.1, every fix with its time",
+        None,
+        "gpx",
+    )
+    .to(|m| on(m, crate::geo_export::gpx))
+    .query(GEO_QUERY),
     route(
         "GET",
         "/api/v1/office/reports/problems",

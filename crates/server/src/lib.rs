@@ -20,6 +20,7 @@ pub mod export;
 mod extract;
 pub mod facts;
 pub mod fold;
+pub mod geo_export;
 pub mod ingest;
 pub mod jobs;
 pub mod ledger;

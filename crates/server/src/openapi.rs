@@ -661,11 +661,13 @@ pub fn document() -> serde_json::Value {
                     .content("application/octet-stream", ContentBuilder::new().build())
                     .build(),
             ),
-            file @ ("xlsx" | "pdf" | "zip" | "html") => {
+            file @ ("xlsx" | "pdf" | "zip" | "html" | "geojson" | "gpx") => {
                 let (media, what) = match file {
                     "xlsx" => (XLSX, "An XLSX workbook"),
                     "pdf" => ("application/pdf", "A PDF document"),
                     "zip" => ("application/zip", "A ZIP archive"),
+                    "geojson" => ("application/geo+json", "A GeoJSON FeatureCollection"),
+                    "gpx" => ("application/gpx+xml", "A GPX 1.1 file"),
                     _ => ("text/html", "An HTML page"),
                 };
                 (
@@ -723,7 +725,7 @@ pub fn document() -> serde_json::Value {
         }
         if !matches!(
             r.response,
-            "none" | "text" | "bytes" | "xlsx" | "pdf" | "zip" | "html" | "OpenAPI"
+            "none" | "text" | "bytes" | "xlsx" | "pdf" | "zip" | "html" | "geojson" | "gpx" | "OpenAPI"
         ) {
             components = components.schema(schema_name(r.response), described(schema_name(r.response)));
         }

@@ -78,6 +78,8 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("GET",  "/verify/{kind}/{id}/{hash}",                [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("POST", "/api/v1/office/exports/documents",          [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/records.xlsx",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/exports/map.geojson?from=0&to=1000", [N, N, N, Y,   Y,    N,    N,   N]),
+    ("GET",  "/api/v1/office/exports/tracks.gpx?from=0&to=1000",  [N, N, N, Y,   Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/{id}",               [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/{id}/file",          [N,   N,    N,    Y,     Y,    N,    N,   N]),
     // Last: it ends the sessions the rows above use.
