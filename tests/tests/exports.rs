@@ -1,7 +1,8 @@
 //! The office's map exports read by independent readers: a river chief's patrol with a problem,
 //! synced from a real phone to a real server, downloaded as GeoJSON (Python's geojson finds it
 //! valid RFC 7946, with the track, the problem and the site as features; `crs=gcj02` shifts the
-//! coordinates and says so) and as GPX (gpxpy reads the track back, every fix with its time).
+//! coordinates and says so) and as GPX (gpxpy reads the track back, every fix with its time);
+//! and the period's photos as a ZIP whose metadata Python reads, each file's SHA-256 its hash.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
 
 use xuncha_domain::*;
@@ -126,4 +127,48 @@ fn a_patrol_exports_as_valid_geojson_and_gpx() {
     );
     assert!(g["name"].as_str().unwrap().contains("河湖巡查"), "{g}");
     assert_eq!(g["first"], serde_json::json!([wgs.0, wgs.1]), "{g}");
+
+    // The period's photos, made in the background, with their metadata.
+    let start = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/office/exports/photos", server.url()))
+        .bearer_auth(&office)
+        .json(&serde_json::json!({"from": now - UnixMs::DAY, "to": now + UnixMs::DAY}))
+        .send()
+        .unwrap();
+    assert!(start.status().is_success(), "{}", start.status());
+    let job: serde_json::Value = start.json().unwrap();
+    let status = format!("/api/v1/office/exports/{}", job["id"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let job = loop {
+        let job: serde_json::Value = serde_json::from_slice(&get(&status)).unwrap();
+        if job["state"] != "running" || std::time::Instant::now() > deadline {
+            break job;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(job["state"], "done", "{job}");
+    let file = dir.path().join("photos.zip");
+    std::fs::write(&file, get(&format!("{status}/file"))).unwrap();
+    let z = python(PHOTOS, &file);
+    assert_eq!(z["photos"], 1, "the patrol's finding's one photo: {z}");
+    assert_eq!(z["rows"], 1, "{z}");
+    assert_eq!(
+        z["hash_ok"], true,
+        "each file's SHA-256 is the one its metadata gives: {z}"
+    );
+    assert_eq!(
+        z["header"], "文件",
+        "the CSV's BOM is the encoding's, not the header's: {z}"
+    );
+    assert_eq!(z["role"], "现场照片", "{z}");
 }
+
+const PHOTOS: &str = r#"
+import sys, json, zipfile, csv, io, hashlib
+z = zipfile.ZipFile(sys.argv[1])
+photos = [n for n in z.namelist() if n.endswith(".jpg")]
+rows = list(csv.reader(io.StringIO(z.read("metadata.csv").decode("utf-8-sig"), newline="")))
+meta = json.loads(z.read("metadata.json"))
+ok = all(hashlib.sha256(z.read(m["file"])).hexdigest() == m["sha256"] for m in meta if not m["missing"])
+print(json.dumps({"photos": len(photos), "rows": len(rows) - 1, "hash_ok": ok, "header": rows[0][0], "role": meta[0]["role"]}, ensure_ascii=False))
+"#;

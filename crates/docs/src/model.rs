@@ -1,3 +1,4 @@
+//! Over 500 lines: what each of the five documents says, settled in one place for the PDF and the preview.
 //! What each document says, taken from a record's folded state and the names around it. The
 //! templates only lay out: every sentence, date and label is settled here, in one place, so the
 //! PDF and the app's preview say the same thing.

@@ -738,6 +738,15 @@ pub const ROUTES: &[Route] = &[
         "Job",
     )
     .to(|m| on(m, crate::jobs::start_documents)),
+    route(
+        "POST",
+        "/api/v1/office/exports/photos",
+        Office,
+        "Start a ZIP of a period's photos (upload copies, or originals) with metadata.csv and metadata.json, made in the background",
+        Some("PhotosExport"),
+        "Job",
+    )
+    .to(|m| on(m, crate::photo_export::start_photos)),
     route("GET", "/api/v1/office/exports/{id}", Office, "How far an export the caller started is", None, "Job")
         .to(|m| on(m, crate::jobs::status)),
     route(

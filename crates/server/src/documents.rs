@@ -1,3 +1,4 @@
+//! Over 500 lines: gathering a record for its documents, serving them, and verifying them, read together.
 //! The official documents of a record (issue 16), typeset on the server for the office's
 //! downloads, and the verification every document points to.
 //!

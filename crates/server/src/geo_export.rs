@@ -114,7 +114,7 @@ fn read_period(
 }
 
 /// "2026-12-03T09:30:00+08:00": China time, as a person filing it reads it.
-fn iso_china(t: UnixMs) -> String {
+pub(crate) fn iso_china(t: UnixMs) -> String {
     let local = t.0 + CHINA_OFFSET_MS;
     let d = Day::of(t);
     let secs = local.rem_euclid(UnixMs::DAY) / 1000;

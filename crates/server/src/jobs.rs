@@ -83,7 +83,7 @@ pub struct Job {
     #[serde(skip)]
     owner: Option<UserId>,
     #[serde(skip)]
-    path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 /// The jobs of this process.
@@ -131,69 +131,51 @@ impl Jobs {
     }
 }
 
-/// Starts a ZIP of documents.
-pub async fn start_documents(
-    State(st): State<AppState>,
-    AuthOffice(me): AuthOffice,
-    headers: HeaderMap,
-    Body(req): Body<DocumentsExport>,
-) -> Result<Json<Job>, Error> {
-    if req.to <= req.from || req.to - req.from > MAX_DAYS * DAY_MS {
+/// A period of records the office exports, checked: at most `MAX_DAYS` long.
+pub(crate) fn check_period(from: i64, to: i64) -> Result<(), Error> {
+    if to <= from || to.saturating_sub(from) > MAX_DAYS * DAY_MS {
         return Err(Error::unprocessable(
             "bad_period",
             format!("导出的时段须从 from 到 to（毫秒），且不超过 {MAX_DAYS} 天：请缩短时段分批导出"),
         ));
     }
-    let record_kind = match req.kind {
-        DocKind::OnSiteRecord | DocKind::RectificationOrder | DocKind::ReinspectionOpinion => {
-            AggregateKind::Inspection
-        }
-        DocKind::PatrolRecord | DocKind::CommitmentLetter => AggregateKind::Patrol,
-    };
-    // The renderer first: without the font nothing starts, and the answer says what to install.
-    st.documents.renderer()?;
-    let now = crate::now_ms();
-    let jobs = st.jobs.clone();
-    jobs.sweep(now);
-    let running = jobs
-        .lock()
-        .values()
-        .filter(|j| j.owner == Some(me.id) && j.state == JobState::Running)
-        .count();
-    if running >= MAX_RUNNING {
-        return Err(Error::RetryLater {
-            code: "exports_busy",
-            message: format!("已有 {running} 个导出正在进行，请等其完成后再导出"),
-            retry_after_s: 30,
-        });
-    }
+    Ok(())
+}
+
+/// The units an export covers (the caller's, or `unit` at or below it) and the records of
+/// `kinds` whose own time lies in [from, to); refused beyond `MAX_RECORDS`.
+pub(crate) async fn records_for(
+    st: &AppState,
+    me: &xuncha_domain::people::User,
+    (from, to): (i64, i64),
+    unit: Option<UnitId>,
+    kinds: &'static [AggregateKind],
+) -> Result<(Vec<UnitId>, Vec<AggregateRef>), Error> {
     let user = me.clone();
-    let (from, to, unit) = (req.from, req.to, req.unit);
     let (units, ids) = st
         .db
         .read(move |s| {
             let mine = crate::office::units_of(s, &user)?;
             let units = match unit {
                 Some(u) if mine.contains(&u) => crate::scope::below(&s.units()?, u),
-                Some(_) => return Err(Error::Forbidden("只能导出本单位及下级单位的文书".into())),
+                Some(_) => return Err(Error::Forbidden("只能导出本单位及下级单位的记录".into())),
                 None => mine,
             };
-            let rows = s.records_page(&crate::db::RecordFilter {
-                kind: record_kind,
-                units: units.clone(),
-                status: None,
-                owner: None,
-                from_ms: Some(from),
-                to_ms: Some(to),
-                before: None,
-                limit: MAX_RECORDS + 1,
-            })?;
-            Ok((
-                units,
-                rows.into_iter()
-                    .map(|r| r.aggregate)
-                    .collect::<Vec<AggregateRef>>(),
-            ))
+            let mut ids = Vec::new();
+            for kind in kinds {
+                let rows = s.records_page(&crate::db::RecordFilter {
+                    kind: *kind,
+                    units: units.clone(),
+                    status: None,
+                    owner: None,
+                    from_ms: Some(from),
+                    to_ms: Some(to),
+                    before: None,
+                    limit: MAX_RECORDS + 1,
+                })?;
+                ids.extend(rows.into_iter().map(|r| r.aggregate));
+            }
+            Ok((units, ids))
         })
         .await?;
     if ids.len() > MAX_RECORDS as usize {
@@ -202,33 +184,62 @@ pub async fn start_documents(
             format!("这个时段的记录超过 {MAX_RECORDS} 条：请缩短时段或选下级单位分批导出"),
         ));
     }
+    Ok((units, ids))
+}
+
+/// "20260601": a day of the period, for file names.
+pub(crate) fn day_name(ms: i64) -> String {
+    let d = xuncha_domain::calendar::Day::of(xuncha_domain::UnixMs(ms));
+    format!("{}{:02}{:02}", d.year, d.month, d.day)
+}
+
+/// Registers a running job of `user` over `total` records, unless they already run
+/// `MAX_RUNNING`.
+pub(crate) fn register(st: &AppState, user: UserId, total: usize, file_name: String) -> Result<Job, Error> {
+    let now = crate::now_ms();
+    let jobs = &st.jobs;
+    jobs.sweep(now);
+    let mut all = jobs.lock();
+    let running = all
+        .values()
+        .filter(|j| j.owner == Some(user) && j.state == JobState::Running)
+        .count();
+    if running >= MAX_RUNNING {
+        return Err(Error::RetryLater {
+            code: "exports_busy",
+            message: format!("已有 {running} 个导出正在进行，请等其完成后再导出"),
+            retry_after_s: 30,
+        });
+    }
     std::fs::create_dir_all(&jobs.dir).map_err(|e| Error::Internal(format!("exports folder: {e}")))?;
     let id = uuid::Uuid::now_v7();
-    let day = |ms: i64| {
-        let d = xuncha_domain::calendar::Day::of(xuncha_domain::UnixMs(ms));
-        format!("{}{:02}{:02}", d.year, d.month, d.day)
-    };
-    let title = xuncha_docs::documents_title(req.kind);
     let job = Job {
         id,
         state: JobState::Running,
-        total: ids.len(),
+        total,
         done: 0,
         documents: 0,
         skipped: 0,
         message: None,
-        file_name: format!("{title}-{}-{}.zip", day(from), day(to - 1)),
+        file_name,
         bytes: None,
         started_ms: now,
         finished_ms: None,
-        owner: Some(me.id),
+        owner: Some(user),
         path: jobs.dir.join(format!("{id}.zip")),
     };
-    jobs.lock().insert(id, job.clone());
-    let base = st.documents.base(&headers);
-    let path = job.path.clone();
+    all.insert(id, job.clone());
+    Ok(job)
+}
+
+/// Runs `work` for job `id` in the background, and records how it ended.
+pub(crate) fn spawn(
+    st: AppState,
+    id: uuid::Uuid,
+    work: impl std::future::Future<Output = Result<u64, Error>> + Send + 'static,
+) {
     tokio::spawn(async move {
-        let outcome = run_documents(&st, id, req.kind, units, ids, base, path).await;
+        let outcome = work.await;
         let finished = crate::now_ms();
         st.jobs.update(id, |j| {
             j.finished_ms = Some(finished);
@@ -238,12 +249,50 @@ pub async fn start_documents(
                     j.bytes = Some(bytes);
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, job = %id, "a documents export failed");
+                    tracing::warn!(error = %e, job = %id, "an export failed");
                     j.state = JobState::Failed;
                     j.message = Some(e.to_string());
                 }
             }
         });
+    });
+}
+
+/// Counts progress on job `id`: `records` more gone through, `files` more in the file,
+/// `skipped` more without one.
+pub(crate) fn progress(st: &AppState, id: uuid::Uuid, records: usize, files: usize, skipped: usize) {
+    st.jobs.update(id, |j| {
+        j.done = (j.done + records).min(j.total);
+        j.documents += files;
+        j.skipped += skipped;
+    });
+}
+
+/// Starts a ZIP of documents.
+pub async fn start_documents(
+    State(st): State<AppState>,
+    AuthOffice(me): AuthOffice,
+    headers: HeaderMap,
+    Body(req): Body<DocumentsExport>,
+) -> Result<Json<Job>, Error> {
+    check_period(req.from, req.to)?;
+    const INSPECTIONS: &[AggregateKind] = &[AggregateKind::Inspection];
+    const PATROLS: &[AggregateKind] = &[AggregateKind::Patrol];
+    let kinds = match req.kind {
+        DocKind::OnSiteRecord | DocKind::RectificationOrder | DocKind::ReinspectionOpinion => INSPECTIONS,
+        DocKind::PatrolRecord | DocKind::CommitmentLetter => PATROLS,
+    };
+    // The renderer first: without the font nothing starts, and the answer says what to install.
+    st.documents.renderer()?;
+    let (units, ids) = records_for(&st, &me, (req.from, req.to), req.unit, kinds).await?;
+    let title = xuncha_docs::documents_title(req.kind);
+    let file_name = format!("{title}-{}-{}.zip", day_name(req.from), day_name(req.to - 1));
+    let job = register(&st, me.id, ids.len(), file_name)?;
+    let base = st.documents.base(&headers);
+    let (id, path) = (job.id, job.path.clone());
+    let st2 = st.clone();
+    spawn(st, id, async move {
+        run_documents(&st2, id, req.kind, units, ids, base, path).await
     });
     Ok(Json(job))
 }
@@ -322,11 +371,7 @@ async fn run_documents(
         .map_err(|e| Error::Internal(format!("export task: {e}")))??;
         names = taken;
         zip = Some(writer);
-        st.jobs.update(id, |j| {
-            j.done += BATCH.min(j.total - j.done);
-            j.documents += made;
-            j.skipped += skipped;
-        });
+        progress(st, id, BATCH, made, skipped);
     }
     let writer = zip.ok_or_else(|| Error::Internal("export writer lost".into()))?;
     let file = writer

@@ -28,6 +28,7 @@ pub mod limits;
 pub mod office;
 pub mod office_views;
 pub mod openapi;
+pub mod photo_export;
 pub mod records;
 pub mod scope;
 pub mod server_chain;

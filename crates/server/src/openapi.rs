@@ -220,6 +220,7 @@ fn described(name: &str) -> utoipa::openapi::schema::Object {
         "DocRef" => "xuncha_docs",
         "Verification" => "xuncha_server::documents",
         "DocumentsExport" | "Job" => "xuncha_server::jobs",
+        "PhotosExport" => "xuncha_server::photo_export",
         "AssignRequest" | "VerifyRequest" | "ReopenRequest" | "ReviewRequest" => "xuncha_server::decisions",
         _ => "xuncha_server::office",
     };

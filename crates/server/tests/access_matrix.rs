@@ -77,6 +77,7 @@ const MATRIX: &[(&str, &str, [bool; 8])] = &[
     ("POST", "/api/v1/verify",                            [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("GET",  "/verify/{kind}/{id}/{hash}",                [Y,   Y,    Y,    Y,     Y,    Y,    Y,   Y]),
     ("POST", "/api/v1/office/exports/documents",          [N,   N,    N,    Y,     Y,    N,    N,   N]),
+    ("POST", "/api/v1/office/exports/photos",             [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/records.xlsx",       [N,   N,    N,    Y,     Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/map.geojson?from=0&to=1000", [N, N, N, Y,   Y,    N,    N,   N]),
     ("GET",  "/api/v1/office/exports/tracks.gpx?from=0&to=1000",  [N, N, N, Y,   Y,    N,    N,   N]),
